@@ -1,0 +1,51 @@
+import type { Readable } from 'node:stream';
+
+export type CidProfileName = 'kubo-v1' | 'kubo-legacy' | 'unixfs-v1-2025';
+
+export interface PutResult {
+  readonly cid: string;
+  readonly profile: CidProfileName;
+  readonly sha256: string; // lowercase hex
+  readonly sm3: string; // lowercase hex
+  readonly size: number;
+}
+
+export interface PutOptions {
+  readonly profile?: CidProfileName;
+  readonly signal?: AbortSignal;
+}
+
+export interface GetOptions {
+  readonly offset?: number;
+  readonly length?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface ContentStat {
+  readonly cid: string;
+  readonly size: number; // file bytes
+  readonly blocks: number;
+}
+
+export interface VerifyReport {
+  readonly cid: string;
+  readonly ok: boolean;
+  readonly blocks: number;
+  readonly missing: readonly string[];
+  readonly corrupt: readonly string[];
+}
+
+/** The content store port: content-addressed, Kubo-identical CIDs. */
+export interface ContentStore {
+  put(source: AsyncIterable<Uint8Array> | Readable, options?: Readonly<PutOptions>): Promise<PutResult>;
+  get(cid: string, options?: Readonly<GetOptions>): AsyncIterable<Uint8Array>;
+  has(cid: string): Promise<boolean>;
+  stat(cid: string): Promise<ContentStat>;
+  verify(cid: string): Promise<VerifyReport>;
+  /** Takedown: deletes the blocks of this DAG that no other stored DAG uses. */
+  remove(cid: string): Promise<void>;
+  exportCar(cid: string): AsyncIterable<Uint8Array>;
+  /** Imports a CARv1 with one root, verifying every block; rejects missing or extra blocks. */
+  importCar(source: AsyncIterable<Uint8Array>): Promise<{ readonly root: string; readonly blocks: number }>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,13 @@
+/** A signing identity as Fabric sees it: MSP id plus the X.509 certificate (PEM bytes). */
+export interface Identity {
+  readonly mspId: string;
+  readonly credentials: Uint8Array;
+}
+
+/** Signs a message digest (SHA-256) and returns a DER ECDSA signature (low-S), as fabric-gateway expects. */
+export type Signer = (digest: Uint8Array) => Promise<Uint8Array>;
+
+export interface SigningIdentity {
+  readonly identity: Identity;
+  readonly signer: Signer;
+}
