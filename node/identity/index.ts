@@ -13,3 +13,22 @@ export type { MspMaterial, LoadedMsp } from './msp.js';
 export { clientIdentityAttributes, encodeFabricAttributes, FABRIC_ATTRS_OID, ROLE_ATTRIBUTE } from './attributes.js';
 export { verifyCertChain } from './verify.js';
 export type { ChainVerification } from './verify.js';
+export {
+  initConsortium,
+  consortiumLayout,
+  consortiumFiles,
+  findIdentity,
+  USER_ROLES,
+  DEFAULT_PROVINCE_MSP,
+  DEFAULT_NATIONAL_MSP,
+} from './consortium.js';
+export type {
+  ConsortiumLayout,
+  ConsortiumInit,
+  ConsortiumOptions,
+  InitConsortiumOptions,
+  OrgLayout,
+  IdentityLayout,
+  TlsFiles,
+  UserRole,
+} from './consortium.js';
