@@ -1,0 +1,504 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { canonicalize } from '../core/canonical.js';
+import { sha256Hex } from '../core/digest.js';
+import { NotFoundError, ShulianError, ValidationError } from '../core/errors.js';
+import type { ContentStore } from '../content/types.js';
+import type { Checkpointer, Ledger, LedgerEvent } from '../ledger/types.js';
+import { decide, PUBLIC } from './authorize.js';
+import { Projector } from './projector.js';
+import { EVENTS, type Action, type Authorization, type Batch, type Receipt, type ResourceVersion, type Rights, type Withdrawal } from './records.js';
+import { clearProjection, migrate } from './schema.js';
+import { search } from './search.js';
+import { searchText } from './text.js';
+import type {
+  ApplyResult,
+  AuthorizationQuery,
+  BatchRecord,
+  BatchRecordInput,
+  BatchView,
+  ChainPlacement,
+  Change,
+  ChangeCursor,
+  ChangesOptions,
+  ChangesPage,
+  FollowOptions,
+  IndexStatus,
+  LocalIndex,
+  Paged,
+  ReceiptView,
+  ResourceView,
+  RightsQuery,
+  RightsView,
+  SearchHit,
+  SearchOptions,
+  VersionView,
+} from './types.js';
+
+type Row = Record<string, unknown>;
+
+const ACTIONS: readonly Action[] = ['reproduce', 'distribute', 'display', 'play', 'derive', 'archive'];
+const HEX64 = /^[0-9a-f]{64}$/;
+const MAX_PAGE = 1000;
+const DAY_MS = 86_400_000;
+
+export interface OpenIndexOptions {
+  /** SQLite file (created with its folder when missing), or ':memory:' for tests. */
+  readonly path: string;
+}
+
+/** Opens (and creates or migrates) the local index. Close it when done: `try { … } finally { index.close() }`. */
+export function openIndex(options: Readonly<OpenIndexOptions>): LocalIndex {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a commit survives a process crash; a power cut may lose the last commits, and
+    // then the checkpoint goes back with them, so the index replays them: still exactly-once.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 10000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return new SqliteIndex(options.path, db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+class SqliteIndex implements LocalIndex {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #projector: Projector;
+
+  constructor(path: string, db: Database.Database) {
+    this.path = path;
+    this.#db = db;
+    this.#projector = new Projector(db);
+  }
+
+  apply(events: readonly LedgerEvent[]): ApplyResult {
+    return this.#projector.applyAll(events);
+  }
+
+  /**
+   * A checkpointer for `ledger.events`: it reads the index's own checkpoint (Fabric's semantics: resume in
+   * that block, after that transaction). Saving is a no-op because `apply` already stores the checkpoint
+   * in the same transaction as the rows.
+   */
+  checkpointer(): Checkpointer {
+    return {
+      load: async () => {
+        const at = this.#projector.position();
+        return at === null ? undefined : { blockNumber: at.blockNumber, txId: at.txId };
+      },
+      save: async () => {},
+    };
+  }
+
+  async follow(ledger: Ledger, options: Readonly<FollowOptions> = {}): Promise<void> {
+    const at = this.#projector.position();
+    // Replaying from the start of the checkpoint's block and skipping what was applied is exactly-once
+    // whatever the ledger does with partially delivered blocks.
+    const events = ledger.events({
+      startBlock: at === null ? 0 : at.blockNumber,
+      ...(options.untilCaughtUp === undefined ? {} : { untilCaughtUp: options.untilCaughtUp }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    try {
+      for await (const event of events) {
+        if (options.content !== undefined) await this.#fetchMetadata(event, options.content, options.signal);
+        const { applied } = this.apply([event]);
+        options.onEvent?.(event, applied === 1);
+      }
+    } catch (err) {
+      if (options.signal?.aborted && isAbort(err)) return;
+      throw err;
+    }
+  }
+
+  async rebuild(ledger: Ledger, options: Readonly<Omit<FollowOptions, 'untilCaughtUp'>> = {}): Promise<IndexStatus> {
+    // One write transaction for the whole replay: a reader or a follower in another process sees the old
+    // projection or the new one, never an empty or half-built index.
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      clearProjection(this.#db);
+      for await (const event of ledger.events({ startBlock: 0, untilCaughtUp: true, ...(options.signal ? { signal: options.signal } : {}) })) {
+        if (options.content !== undefined) await this.#fetchMetadata(event, options.content, options.signal);
+        const { applied } = this.apply([event]);
+        options.onEvent?.(event, applied === 1);
+      }
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw err;
+    }
+    return this.status();
+  }
+
+  status(): IndexStatus {
+    const at = this.#projector.position();
+    const count = (table: string): number => Number((this.#db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as Row).n);
+    return {
+      path: this.path,
+      position: at === null ? null : { blockNumber: at.blockNumber, txIndex: at.txIndex, txId: at.txId },
+      eventsApplied: at?.eventsApplied ?? 0,
+      counts: {
+        resources: count('resources'),
+        versions: count('versions'),
+        withdrawals: count('withdrawals'),
+        rights: count('rights'),
+        batches: count('batches'),
+        batchRecords: count('batch_records'),
+        receipts: count('receipts'),
+        metadata: count('metadata'),
+      },
+    };
+  }
+
+  // ---- resources ------------------------------------------------------------------------------------
+
+  getResource(resourceId: string): ResourceView | undefined {
+    const row = this.#db.prepare(`SELECT * FROM resources WHERE id = ?`).get(resourceId) as Row | undefined;
+    return row === undefined ? undefined : this.#resourceView(row);
+  }
+
+  getVersion(resourceId: string, version: number): VersionView | undefined {
+    const row = this.#db.prepare(`SELECT * FROM versions WHERE resource_id = ? AND version = ?`).get(resourceId, version) as Row | undefined;
+    return row === undefined ? undefined : { ...placement(row), record: JSON.parse(String(row.record)) as ResourceVersion };
+  }
+
+  listResources(options: Readonly<{ owner?: string; status?: 'active' | 'withdrawn'; limit?: number; offset?: number }> = {}): Paged<ResourceView> {
+    const { limit, offset } = page(options);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (options.owner !== undefined) {
+      where.push('owner = ?');
+      params.push(options.owner);
+    }
+    if (options.status !== undefined) {
+      where.push('status = ?');
+      params.push(options.status);
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const total = Number((this.#db.prepare(`SELECT count(*) AS n FROM resources ${clause}`).get(...params) as Row).n);
+    const rows = this.#db.prepare(`SELECT * FROM resources ${clause} ORDER BY id LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
+    return { items: rows.map((r) => this.#resourceView(r)), total, limit, offset };
+  }
+
+  changesSince(after: Readonly<ChangeCursor>, options: Readonly<ChangesOptions> = {}): ChangesPage {
+    const n = clampLimit(options.limit);
+    const item = after.item ?? Number.MAX_SAFE_INTEGER;
+    const where = ['(block_number > @b OR (block_number = @b AND (tx_index > @t OR (tx_index = @t AND item > @i))))'];
+    if (options.owner !== undefined) where.push('owner = @owner');
+    if (options.from !== undefined) where.push('committed >= @from');
+    if (options.until !== undefined) where.push('committed <= @until');
+    const rows = this.#db
+      .prepare(`SELECT * FROM changes WHERE ${where.join(' AND ')} ORDER BY block_number, tx_index, item LIMIT @n`)
+      .all({ b: after.blockNumber, t: after.txIndex, i: item, n, owner: options.owner, from: options.from, until: options.until }) as Row[];
+    const changes: Change[] = rows.map((r) => ({
+      ...placement(r),
+      item: Number(r.item),
+      resourceId: String(r.resource_id),
+      kind: r.kind === 'withdrawal' ? 'withdrawal' : 'version',
+      version: Number(r.version),
+      owner: String(r.owner),
+    }));
+    const last = changes[changes.length - 1];
+    const next = last === undefined ? { blockNumber: after.blockNumber, txIndex: after.txIndex, item } : { blockNumber: last.blockNumber, txIndex: last.txIndex, item: last.item };
+    return { changes, next };
+  }
+
+  // ---- rights ---------------------------------------------------------------------------------------
+
+  getRights(rightsId: string): RightsView | undefined {
+    const row = this.#db.prepare(`SELECT * FROM rights WHERE rights_id = ?`).get(rightsId) as Row | undefined;
+    return row === undefined ? undefined : rightsView(row);
+  }
+
+  listRights(query: Readonly<RightsQuery> = {}): Paged<RightsView> {
+    const { limit, offset } = page(query);
+    const at = isoInstant(query.at, '/at');
+    const where: string[] = [];
+    const params: Record<string, unknown> = { at };
+    if (query.resourceId !== undefined) {
+      // Grants on the resource itself and on its owner's whole collection both cover it.
+      where.push(`((target_type = 'resource' AND target_id = @resourceId) OR (target_type = 'collection' AND target_id = (SELECT owner FROM resources WHERE id = @resourceId)))`);
+      params.resourceId = query.resourceId;
+    }
+    if (query.assignee !== undefined) {
+      where.push('assignee = @assignee');
+      params.assignee = query.assignee;
+    }
+    if (query.assigner !== undefined) {
+      where.push('assigner = @assigner');
+      params.assigner = query.assigner;
+    }
+    const inForce = `status = 'granted' AND julianday(not_before) <= julianday(@at) AND (not_after IS NULL OR julianday(not_after) > julianday(@at))`;
+    switch (query.status) {
+      case undefined:
+        break;
+      case 'granted':
+      case 'revoked':
+        where.push('status = @status');
+        params.status = query.status;
+        break;
+      case 'in-force':
+        where.push(inForce);
+        break;
+      case 'expired':
+        where.push(`not_after IS NOT NULL AND julianday(not_after) <= julianday(@at)`);
+        break;
+      default:
+        throw new ValidationError(`/status: expected granted, revoked, in-force or expired, got "${String(query.status)}"`, { pointer: '/status' });
+    }
+    if (query.expiringWithinDays !== undefined) {
+      const days = query.expiringWithinDays;
+      if (!Number.isFinite(days) || days < 0) {
+        throw new ValidationError('/expiringWithinDays: expected a number of days >= 0', { pointer: '/expiringWithinDays' });
+      }
+      where.push(inForce, `julianday(not_after) <= julianday(@until)`);
+      params.until = new Date(Date.parse(at) + days * DAY_MS).toISOString();
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const total = Number((this.#db.prepare(`SELECT count(*) AS n FROM rights ${clause}`).get(params) as Row).n);
+    const order = query.expiringWithinDays !== undefined ? 'julianday(not_after), rights_id' : 'rights_id';
+    const rows = this.#db.prepare(`SELECT * FROM rights ${clause} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all({ ...params, limit, offset }) as Row[];
+    return { items: rows.map(rightsView), total, limit, offset };
+  }
+
+  isAuthorized(query: Readonly<AuthorizationQuery>): Authorization {
+    if (!ACTIONS.includes(query.action)) {
+      throw new ValidationError(`/action: expected one of ${ACTIONS.join(', ')}, got "${String(query.action)}"`, { pointer: '/action' });
+    }
+    const atIso = isoInstant(query.at, '/at');
+    const resource = this.#db.prepare(`SELECT owner FROM resources WHERE id = ?`).get(query.resourceId) as Row | undefined;
+    if (resource === undefined) {
+      throw new NotFoundError(`resource ${query.resourceId} does not exist`, { resourceId: query.resourceId });
+    }
+    const w = this.#db.prepare(`SELECT record FROM withdrawals WHERE resource_id = ? ORDER BY block_number, tx_index LIMIT 1`).get(query.resourceId) as Row | undefined;
+    const withdrawal = w === undefined ? null : (JSON.parse(String(w.record)) as Withdrawal);
+    const rights = (
+      this.#db
+        .prepare(
+          `SELECT record FROM rights WHERE (target_type = 'resource' AND target_id = ?) OR (target_type = 'collection' AND target_id = ?)
+           ORDER BY CASE target_type WHEN 'resource' THEN 0 ELSE 1 END, rights_id`,
+        )
+        .all(query.resourceId, String(resource.owner)) as Row[]
+    ).map((r) => JSON.parse(String(r.record)) as Rights);
+    return decide({ resourceId: query.resourceId, org: query.org, action: query.action, atIso, withdrawal, rights });
+  }
+
+  // ---- batches, proofs, receipts, metadata ----------------------------------------------------------
+
+  getBatch(batchId: string): BatchView | undefined {
+    const row = this.#db.prepare(`SELECT * FROM batches WHERE batch_id = ?`).get(batchId) as Row | undefined;
+    return row === undefined ? undefined : { ...placement(row), record: JSON.parse(String(row.record)) as Batch };
+  }
+
+  putBatchRecords(batchId: string, treeSize: number, records: readonly BatchRecordInput[]): void {
+    if (typeof batchId !== 'string' || batchId === '') throw new ValidationError('/batchId: expected a batch id', { pointer: '/batchId' });
+    if (!Number.isSafeInteger(treeSize) || treeSize < 1) throw new ValidationError('/treeSize: expected an integer >= 1', { pointer: '/treeSize' });
+    const insert = this.#db.prepare(
+      `INSERT INTO batch_records (record_id, batch_id, tree_size, leaf_index, leaf_hash, proof, record) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (record_id) DO UPDATE SET batch_id = excluded.batch_id, tree_size = excluded.tree_size,
+       leaf_index = excluded.leaf_index, leaf_hash = excluded.leaf_hash, proof = excluded.proof, record = excluded.record`,
+    );
+    const doc = this.#db.prepare(
+      `INSERT INTO search_docs (kind, ref, resource_id, version, owner, status, title, subjects, keywords, description)
+       VALUES ('record', @ref, @resourceId, @version, @owner, NULL, @title, @subjects, @keywords, @description)
+       ON CONFLICT (kind, ref) DO UPDATE SET resource_id = excluded.resource_id, version = excluded.version, owner = excluded.owner,
+       title = excluded.title, subjects = excluded.subjects, keywords = excluded.keywords, description = excluded.description`,
+    );
+    const batch = this.#db.prepare(`SELECT owner, parent_resource_id, parent_version FROM batches WHERE batch_id = ?`).get(batchId) as Row | undefined;
+    this.#db.transaction(() => {
+      records.forEach((r, i) => {
+        const at = `/records/${i}`;
+        if (typeof r.recordId !== 'string' || r.recordId === '') throw new ValidationError(`${at}/recordId: expected a record id`, { pointer: `${at}/recordId` });
+        if (!Number.isSafeInteger(r.leafIndex) || r.leafIndex < 0 || r.leafIndex >= treeSize) {
+          throw new ValidationError(`${at}/leafIndex: expected an integer from 0 to ${treeSize - 1}`, { pointer: `${at}/leafIndex` });
+        }
+        if (!HEX64.test(r.leafHash)) throw new ValidationError(`${at}/leafHash: expected 64 lowercase hex digits`, { pointer: `${at}/leafHash` });
+        r.proof.forEach((h, j) => {
+          if (!HEX64.test(h)) throw new ValidationError(`${at}/proof/${j}: expected 64 lowercase hex digits`, { pointer: `${at}/proof/${j}` });
+        });
+        insert.run(r.recordId, batchId, treeSize, r.leafIndex, r.leafHash, JSON.stringify(r.proof), r.record === undefined ? null : JSON.stringify(r.record));
+        if (r.record !== undefined) {
+          const text = searchText(r.record);
+          const parent = recordParent(r.record);
+          doc.run({
+            ref: r.recordId,
+            resourceId: parent?.resourceId ?? (batch?.parent_resource_id as string | null | undefined) ?? null,
+            version: parent?.version ?? (batch?.parent_version as number | null | undefined) ?? null,
+            owner: (batch?.owner as string | undefined) ?? null,
+            title: text.title,
+            subjects: text.subjects.join('\n'),
+            keywords: text.keywords.join('\n'),
+            description: text.description,
+          });
+        }
+      });
+    })();
+  }
+
+  getBatchRecord(recordId: string): BatchRecord | undefined {
+    const row = this.#db.prepare(`SELECT * FROM batch_records WHERE record_id = ?`).get(recordId) as Row | undefined;
+    if (row === undefined) return undefined;
+    const batchId = String(row.batch_id);
+    return {
+      recordId,
+      batchId,
+      treeSize: Number(row.tree_size),
+      leafIndex: Number(row.leaf_index),
+      leafHash: String(row.leaf_hash),
+      proof: JSON.parse(String(row.proof)) as string[],
+      ...(row.record === null ? {} : { record: JSON.parse(String(row.record)) as unknown }),
+      batch: this.getBatch(batchId) ?? null,
+    };
+  }
+
+  receipts(resourceId: string): readonly ReceiptView[] {
+    const rows = this.#db.prepare(`SELECT * FROM receipts WHERE resource_id = ? ORDER BY block_number, tx_index`).all(resourceId) as Row[];
+    return rows.map((r) => ({ ...placement(r), record: JSON.parse(String(r.record)) as Receipt }));
+  }
+
+  putMetadata(metadataHash: string, metadata: unknown): void {
+    if (!HEX64.test(metadataHash)) throw new ValidationError('/metadataHash: expected 64 lowercase hex digits', { pointer: '/metadataHash' });
+    const json = canonicalize(metadata);
+    const actual = sha256Hex(json);
+    if (actual !== metadataHash) {
+      throw new ValidationError(`/metadataHash: the canonical metadata hashes to ${actual}, not ${metadataHash}`, { pointer: '/metadataHash' });
+    }
+    const resources = this.#db.transaction(() => {
+      const { changes } = this.#db.prepare(`INSERT OR IGNORE INTO metadata (hash, json) VALUES (?, ?)`).run(metadataHash, json);
+      if (changes === 0) return;
+      const heads = this.#db
+        .prepare(`SELECT r.id FROM resources r JOIN versions v ON v.resource_id = r.id AND v.version = r.head_version WHERE v.metadata_hash = ?`)
+        .all(metadataHash) as Row[];
+      for (const h of heads) this.#projector.refreshResourceDoc(String(h.id));
+    });
+    resources();
+  }
+
+  getMetadata(metadataHash: string): unknown {
+    const row = this.#db.prepare(`SELECT json FROM metadata WHERE hash = ?`).get(metadataHash) as Row | undefined;
+    return row === undefined ? undefined : (JSON.parse(String(row.json)) as unknown);
+  }
+
+  search(query: string, options: Readonly<SearchOptions> = {}): Paged<SearchHit> {
+    return search(this.#db, query, options);
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------
+
+  #resourceView(row: Row): ResourceView {
+    const id = String(row.id);
+    const versions = (this.#db.prepare(`SELECT * FROM versions WHERE resource_id = ? ORDER BY version`).all(id) as Row[]).map((v) => ({
+      ...placement(v),
+      record: JSON.parse(String(v.record)) as ResourceVersion,
+    }));
+    const w = this.#db.prepare(`SELECT * FROM withdrawals WHERE resource_id = ? ORDER BY block_number, tx_index LIMIT 1`).get(id) as Row | undefined;
+    const head = versions.find((v) => v.record.version === Number(row.head_version));
+    return {
+      id,
+      owner: String(row.owner),
+      status: row.status === 'withdrawn' ? 'withdrawn' : 'active',
+      headVersion: Number(row.head_version),
+      created: String(row.created),
+      updated: String(row.updated),
+      changed: placement(row),
+      versions,
+      withdrawal: w === undefined ? null : { ...placement(w), record: JSON.parse(String(w.record)) as Withdrawal },
+      metadata: head === undefined ? undefined : this.getMetadata(head.record.metadataHash),
+    };
+  }
+
+  async #fetchMetadata(event: LedgerEvent, content: ContentStore, signal: AbortSignal | undefined): Promise<void> {
+    if (event.eventName !== EVENTS.resourceRegistered) return;
+    let versions: unknown;
+    try {
+      versions = JSON.parse(Buffer.from(event.payload).toString('utf8'));
+    } catch {
+      return; // the projector reports the bad payload with its placement
+    }
+    if (!Array.isArray(versions)) return;
+    for (const v of versions as ResourceVersion[]) {
+      if (typeof v?.metadataCid !== 'string' || typeof v.metadataHash !== 'string') continue;
+      if (this.getMetadata(v.metadataHash) !== undefined) continue;
+      if (!(await content.has(v.metadataCid))) continue;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of content.get(v.metadataCid, signal ? { signal } : {})) {
+        size += chunk.length;
+        // Metadata documents are small; a huge one is not metadata and is not worth holding in memory.
+        if (size > 16 * 1024 * 1024) break;
+        chunks.push(Buffer.from(chunk));
+      }
+      if (size > 16 * 1024 * 1024) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        continue;
+      }
+      try {
+        this.putMetadata(v.metadataHash, parsed);
+      } catch (err) {
+        // Stored bytes that do not hash to the recorded metadataHash are not this version's metadata.
+        if (!(err instanceof ValidationError)) throw err;
+      }
+    }
+  }
+}
+
+function placement(row: Row): ChainPlacement {
+  return { txId: String(row.tx_id), blockNumber: Number(row.block_number), txIndex: Number(row.tx_index), committed: String(row.committed) };
+}
+
+function rightsView(row: Row): RightsView {
+  return { ...placement(row), grantedBlockNumber: Number(row.granted_block), record: JSON.parse(String(row.record)) as Rights };
+}
+
+function recordParent(record: unknown): { resourceId: string; version: number | null } | undefined {
+  if (record === null || typeof record !== 'object') return undefined;
+  const o = record as Record<string, unknown>;
+  const p = (o.parent ?? o.parentResource) as unknown;
+  if (p !== null && typeof p === 'object') {
+    const q = p as Record<string, unknown>;
+    if (typeof q.resourceId === 'string') return { resourceId: q.resourceId, version: typeof q.version === 'number' ? q.version : null };
+  }
+  if (typeof o.resourceId === 'string') return { resourceId: o.resourceId, version: typeof o.version === 'number' ? o.version : null };
+  return undefined;
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined) return 100;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError('/limit: expected an integer >= 1', { pointer: '/limit' });
+  return Math.min(limit, MAX_PAGE);
+}
+
+function page(options: Readonly<{ limit?: number; offset?: number }>): { limit: number; offset: number } {
+  const offset = options.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('/offset: expected an integer >= 0', { pointer: '/offset' });
+  return { limit: clampLimit(options.limit), offset };
+}
+
+function isoInstant(value: string | undefined, pointer: string): string {
+  if (value === undefined || value === '') return new Date().toISOString();
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
+    throw new ValidationError(`${pointer}: expected an ISO-8601 date-time such as 2026-01-31T00:00:00Z, got "${value}"`, { pointer });
+  }
+  return value;
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || (err instanceof ShulianError && err.code === 'ABORTED'));
+}
+
+export { PUBLIC };

@@ -1,0 +1,78 @@
+/**
+ * What search sees of a metadata document or an indexing record. Dublin Core elements may be a string,
+ * an array, or language-tagged values ({ value, lang } / { "@value" } / { zh, en }), so every field is
+ * flattened to its strings. Text is stored NFC so that a query typed in any normalisation form matches.
+ */
+export interface SearchText {
+  readonly title: string;
+  readonly subjects: readonly string[];
+  readonly keywords: readonly string[];
+  readonly description: string;
+}
+
+const TITLE_FIELDS = ['title', 'alternative', 'unitTitle', 'heading', 'label'];
+const SUBJECT_FIELDS = ['subject', 'subjects', 'subjectTerms', 'theme', 'coverage'];
+const KEYWORD_FIELDS = ['keywords', 'keyword'];
+const DESCRIPTION_FIELDS = ['description', 'abstract', 'summary', 'text', 'excerpt', 'creator', 'contributor', 'publisher'];
+
+export function searchText(doc: unknown): SearchText {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    return { title: '', subjects: [], keywords: [], description: '' };
+  }
+  const o = doc as Record<string, unknown>;
+  const titles = pick(o, TITLE_FIELDS);
+  const toc = Array.isArray(o.toc) ? o.toc.flatMap((entry) => strings(entry)) : [];
+  return {
+    title: titles[0] ?? '',
+    subjects: unique(pick(o, SUBJECT_FIELDS)),
+    keywords: unique(pick(o, KEYWORD_FIELDS)),
+    description: [...titles.slice(1), ...pick(o, DESCRIPTION_FIELDS), ...toc].join('\n'),
+  };
+}
+
+function pick(o: Record<string, unknown>, fields: readonly string[]): string[] {
+  return fields.flatMap((f) => strings(o[f]));
+}
+
+/** Every string inside a value, in document order; numbers (page offsets and the like) are not text. */
+export function strings(value: unknown): string[] {
+  if (typeof value === 'string') {
+    const s = value.normalize('NFC').trim();
+    return s === '' ? [] : [s];
+  }
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    for (const key of ['value', '@value', 'label', 'title', 'name', 'term']) {
+      if (typeof o[key] === 'string') return strings(o[key]);
+    }
+    return Object.values(o).flatMap(strings);
+  }
+  return [];
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** A short excerpt around the first occurrence of any of the terms (case-insensitive for Latin text). */
+export function snippet(text: string, terms: readonly string[], width = 24): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const lower = flat.toLowerCase();
+  let at = -1;
+  let len = 0;
+  for (const term of terms) {
+    const i = lower.indexOf(term.toLowerCase());
+    if (i >= 0 && (at < 0 || i < at)) {
+      at = i;
+      len = term.length;
+    }
+  }
+  const chars = [...flat];
+  if (at < 0) return chars.slice(0, width * 2).join('') + (chars.length > width * 2 ? '…' : '');
+  // `at` counts UTF-16 units; slice by code points so that a surrogate pair is never split.
+  const cpAt = [...flat.slice(0, at)].length;
+  const start = Math.max(0, cpAt - width);
+  const end = Math.min(chars.length, cpAt + [...flat.slice(at, at + len)].length + width);
+  return (start > 0 ? '…' : '') + chars.slice(start, end).join('') + (end < chars.length ? '…' : '');
+}

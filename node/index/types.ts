@@ -1,0 +1,224 @@
+import type { Action, Authorization, Batch, Receipt, ResourceVersion, Rights, Withdrawal } from './records.js';
+import type { ContentStore } from '../content/types.js';
+import type { Ledger, LedgerEvent } from '../ledger/types.js';
+
+/** A position in the chain's event stream: one event per transaction, so (block, txIndex) is unique. */
+export interface Position {
+  readonly blockNumber: number;
+  readonly txIndex: number;
+}
+
+/** Where every row came from on chain: what the changes feed, OAI-PMH and manifests quote. */
+export interface ChainPlacement {
+  readonly txId: string;
+  readonly blockNumber: number;
+  readonly txIndex: number;
+  /** Commit time of the block (ISO-8601). */
+  readonly committed: string;
+}
+
+export interface VersionView extends ChainPlacement {
+  readonly record: ResourceVersion;
+}
+
+export interface WithdrawalView extends ChainPlacement {
+  readonly record: Withdrawal;
+}
+
+export interface ResourceView {
+  readonly id: string;
+  readonly owner: string;
+  readonly status: 'active' | 'withdrawn';
+  readonly headVersion: number;
+  /** Transaction timestamps of the first and the latest change. */
+  readonly created: string;
+  readonly updated: string;
+  /** Chain position of the latest change (version or withdrawal). */
+  readonly changed: ChainPlacement;
+  readonly versions: readonly VersionView[];
+  readonly withdrawal: WithdrawalView | null;
+  /** The head version's metadata JSON, when the ingest pipeline (or follow with a content store) stored it. */
+  readonly metadata: unknown;
+}
+
+export interface RightsView extends ChainPlacement {
+  readonly record: Rights;
+  /** The grant's own placement (the revocation, if any, is `txId`/`blockNumber` of the view). */
+  readonly grantedBlockNumber: number;
+}
+
+export interface BatchView extends ChainPlacement {
+  readonly record: Batch;
+}
+
+export interface ReceiptView extends ChainPlacement {
+  readonly record: Receipt;
+}
+
+/** One entry of the changes feed: a resource whose state changed in this transaction. */
+export interface Change extends ChainPlacement {
+  /** Position of this resource among those the transaction changed (RegisterVersions writes many). */
+  readonly item: number;
+  readonly resourceId: string;
+  readonly kind: 'version' | 'withdrawal';
+  readonly version: number;
+  readonly owner: string;
+}
+
+/** Where a changes feed reader stands; `item` omitted = after the whole transaction. */
+export interface ChangeCursor extends Position {
+  readonly item?: number;
+}
+
+export interface ChangesOptions {
+  readonly limit?: number;
+  readonly owner?: string;
+  /** Only changes committed at or after / at or before (ISO-8601 block commit time, for OAI-PMH). */
+  readonly from?: string;
+  readonly until?: string;
+}
+
+export interface ChangesPage {
+  readonly changes: readonly Change[];
+  /** Pass back as `after` for the next page; equals `after` when nothing new. */
+  readonly next: Required<ChangeCursor>;
+}
+
+export type RightsStatusFilter = 'granted' | 'revoked' | 'in-force' | 'expired';
+
+export interface RightsQuery {
+  readonly resourceId?: string;
+  readonly assignee?: string;
+  readonly assigner?: string;
+  readonly status?: RightsStatusFilter;
+  /** Grants in force whose notAfter falls within this many days from `at`. */
+  readonly expiringWithinDays?: number;
+  /** Reference time for in-force / expired / expiring (ISO-8601); default now. */
+  readonly at?: string;
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface Paged<T> {
+  readonly items: readonly T[];
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export type SearchKind = 'resource' | 'record';
+
+export interface SearchOptions {
+  readonly limit?: number;
+  readonly offset?: number;
+  readonly kind?: SearchKind;
+  /** Only resources of this owner (records: of their batch's owner, when anchored). */
+  readonly owner?: string;
+  /** Include withdrawn resources (default false). */
+  readonly includeWithdrawn?: boolean;
+}
+
+export interface SearchHit {
+  readonly kind: SearchKind;
+  /** Resource id, or indexing-record id. */
+  readonly id: string;
+  /** For records: the parent resource (and version), when known. */
+  readonly resourceId: string | null;
+  readonly version: number | null;
+  readonly title: string;
+  readonly subjects: readonly string[];
+  readonly keywords: readonly string[];
+  /** A short excerpt around the first match. */
+  readonly snippet: string;
+  readonly status: 'active' | 'withdrawn' | null;
+}
+
+/** An indexing record's place in its anchored Merkle batch, stored by the ingest pipeline. */
+export interface BatchRecordInput {
+  readonly recordId: string;
+  readonly leafIndex: number;
+  /** RFC 9162 leaf hash, hex. */
+  readonly leafHash: string;
+  /** Audit path, hex hashes from the leaf upwards. */
+  readonly proof: readonly string[];
+  /** The record itself (indexing-record JSON), searchable when it carries title/subjects/keywords. */
+  readonly record?: unknown;
+}
+
+export interface BatchRecord extends BatchRecordInput {
+  readonly batchId: string;
+  readonly treeSize: number;
+  /** The anchored batch, once its BatchAnchored event has been projected. */
+  readonly batch: BatchView | null;
+}
+
+export interface IndexStatus {
+  readonly path: string;
+  /** Last applied event, or null when nothing has been applied. */
+  readonly position: (Position & { readonly txId: string }) | null;
+  readonly eventsApplied: number;
+  readonly counts: Readonly<Record<'resources' | 'versions' | 'withdrawals' | 'rights' | 'batches' | 'batchRecords' | 'receipts' | 'metadata', number>>;
+}
+
+export interface ApplyResult {
+  readonly applied: number;
+  readonly skipped: number;
+}
+
+export interface FollowOptions {
+  readonly signal?: AbortSignal;
+  /** Return once caught up with the ledger's height instead of waiting for new blocks. */
+  readonly untilCaughtUp?: boolean;
+  /** Fetches missing metadata JSON by the version's metadataCid, verified against metadataHash. */
+  readonly content?: ContentStore;
+  /** Called after each event is applied (or skipped as already applied). */
+  readonly onEvent?: (event: LedgerEvent, applied: boolean) => void;
+}
+
+export interface AuthorizationQuery {
+  readonly resourceId: string;
+  readonly org: string;
+  readonly action: Action;
+  /** ISO-8601; default now. */
+  readonly at?: string;
+}
+
+/**
+ * The node's local query index: a projection of the chain's events into SQLite, with its checkpoint in
+ * the same transaction as the rows it covers, plus off-chain data the ingest pipeline keeps beside it
+ * (metadata JSON by hash, inclusion proofs by record id). `rebuild` reproduces the projection from the
+ * ledger alone; the off-chain tables survive it.
+ */
+export interface LocalIndex {
+  readonly path: string;
+
+  /** Applies events in order; events at or before the checkpoint are skipped (exactly-once). */
+  apply(events: readonly LedgerEvent[]): ApplyResult;
+  follow(ledger: Ledger, options?: Readonly<FollowOptions>): Promise<void>;
+  rebuild(ledger: Ledger, options?: Readonly<Omit<FollowOptions, 'untilCaughtUp'>>): Promise<IndexStatus>;
+  status(): IndexStatus;
+
+  getResource(resourceId: string): ResourceView | undefined;
+  getVersion(resourceId: string, version: number): VersionView | undefined;
+  /** Resource changes strictly after `after` (start: blockNumber -1), in chain order. */
+  changesSince(after: Readonly<ChangeCursor>, options?: Readonly<ChangesOptions>): ChangesPage;
+  listResources(options?: Readonly<{ owner?: string; status?: 'active' | 'withdrawn'; limit?: number; offset?: number }>): Paged<ResourceView>;
+
+  getRights(rightsId: string): RightsView | undefined;
+  listRights(query?: Readonly<RightsQuery>): Paged<RightsView>;
+  /** Same rules as the chaincode's IsAuthorized, answered locally. */
+  isAuthorized(query: Readonly<AuthorizationQuery>): Authorization;
+
+  getBatch(batchId: string): BatchView | undefined;
+  putBatchRecords(batchId: string, treeSize: number, records: readonly BatchRecordInput[]): void;
+  getBatchRecord(recordId: string): BatchRecord | undefined;
+
+  receipts(resourceId: string): readonly ReceiptView[];
+
+  putMetadata(metadataHash: string, metadata: unknown): void;
+  getMetadata(metadataHash: string): unknown;
+
+  search(query: string, options?: Readonly<SearchOptions>): Paged<SearchHit>;
+
+  close(): void;
+}
