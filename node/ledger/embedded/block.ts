@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { canonicalBytes } from '../../core/canonical.js';
+
+/**
+ * The embedded ledger's block format ("shulian-embedded-v1"). Everything that is hashed or signed is
+ * RFC 8785 canonical JSON (node/core canonicalBytes), so any JCS implementation can re-check it:
+ *
+ *   proposal      = {channel, chaincode, fn, args, transient: {name: sha256hex(value)}, creator: {mspId, certPem},
+ *                    nonce (base64, 24 bytes), timestamp: {seconds, nanos}}
+ *   txId          = hex SHA-256(nonce || canonicalBytes(creator))            (Fabric: nonce || serialized creator)
+ *   signature     = the creator's ECDSA signature over SHA-256(canonicalBytes(proposal))  (as fabric-gateway signs)
+ *   envelope      = {txId, proposal, signature (base64), response: {status, payloadSha256}, rwset, event,
+ *                    validationCode}; one leaf of the block
+ *   dataHash      = RFC 9162 Merkle root over canonicalBytes(envelope) of every tx in block order
+ *   header        = {channel, number, previousHash, dataHash, timestamp, txCount, signer: {mspId, certSha256}}
+ *   block hash    = hex SHA-256(canonicalBytes(header)); the next header's previousHash (64 zeros for block 0)
+ *   block signature = the peer's ECDSA signature over SHA-256(canonicalBytes(header))
+ *
+ * Values in write sets are base64; keys are the chaincode's strings (composite keys keep their U+0000s).
+ * Transient values never enter the block, only their digests; private data writes appear as hashes only.
+ */
+export const BLOCK_FORMAT = 'shulian-embedded-v1';
+export const CHAINCODE_NAME = 'shulian';
+export const GENESIS_PREVIOUS_HASH = '0'.repeat(64);
+
+export interface TxTimestamp {
+  readonly seconds: number;
+  readonly nanos: number;
+}
+
+export interface Creator {
+  readonly mspId: string;
+  readonly certPem: string;
+}
+
+export interface ProposalBody {
+  readonly channel: string;
+  readonly chaincode: string;
+  readonly fn: string;
+  readonly args: readonly string[];
+  readonly transient: Readonly<Record<string, string>>;
+  readonly creator: Creator;
+  readonly nonce: string;
+  readonly timestamp: TxTimestamp;
+}
+
+/** A version is the height of the transaction that wrote the value: [block number, tx index]. */
+export type Version = readonly [number, number];
+
+export interface KeyRead {
+  readonly key: string;
+  readonly version: Version | null;
+}
+
+/** A range read, re-executed at commit for phantom protection. `reads` are the results the chaincode consumed. */
+export interface RangeRead {
+  readonly start: string;
+  /** '' = unbounded. */
+  readonly end: string;
+  readonly exhausted: boolean;
+  readonly reads: readonly KeyRead[];
+}
+
+export interface KeyWrite {
+  readonly key: string;
+  readonly isDelete: boolean;
+  /** base64; absent for deletes. */
+  readonly value?: string;
+}
+
+export interface PrivateRead {
+  readonly collection: string;
+  readonly keyHash: string;
+  readonly version: Version | null;
+}
+
+export interface PrivateWrite {
+  readonly collection: string;
+  readonly keyHash: string;
+  readonly isDelete: boolean;
+  readonly valueHash?: string;
+}
+
+export interface RwSet {
+  readonly reads: readonly KeyRead[];
+  readonly ranges: readonly RangeRead[];
+  readonly writes: readonly KeyWrite[];
+  readonly privateReads: readonly PrivateRead[];
+  readonly privateWrites: readonly PrivateWrite[];
+}
+
+export interface ChaincodeEvent {
+  readonly name: string;
+  /** base64 */
+  readonly payload: string;
+}
+
+export type ValidationCode = 'VALID' | 'MVCC_READ_CONFLICT' | 'PHANTOM_READ_CONFLICT' | 'DUPLICATE_TXID';
+
+export interface TxEnvelope {
+  readonly txId: string;
+  readonly proposal: ProposalBody;
+  readonly signature: string;
+  readonly response: { readonly status: number; readonly payloadSha256: string };
+  readonly rwset: RwSet;
+  readonly event: ChaincodeEvent | null;
+  readonly validationCode: ValidationCode;
+}
+
+export interface BlockHeader {
+  readonly channel: string;
+  readonly number: number;
+  readonly previousHash: string;
+  readonly dataHash: string;
+  /** Commit time, ISO-8601. */
+  readonly timestamp: string;
+  readonly txCount: number;
+  readonly signer: { readonly mspId: string; readonly certSha256: string };
+}
+
+export function sha256(...parts: (Uint8Array | string)[]): Buffer {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+}
+
+export function sha256Hex(...parts: (Uint8Array | string)[]): string {
+  return sha256(...parts).toString('hex');
+}
+
+export function computeTxId(nonce: Uint8Array, creator: Creator): string {
+  return sha256Hex(nonce, canonicalBytes({ mspId: creator.mspId, certPem: creator.certPem }));
+}
+
+export function proposalDigest(proposal: ProposalBody): Buffer {
+  return sha256(canonicalBytes(proposal));
+}
+
+export function headerBytes(header: BlockHeader): Uint8Array {
+  return canonicalBytes(header);
+}
+
+export function envelopeBytes(envelope: TxEnvelope): Uint8Array {
+  return canonicalBytes(envelope);
+}
+
+/** ISO-8601 with nanosecond precision when there is any (Fabric's timestamps carry nanos). */
+export function timestampToIso(ts: TxTimestamp): string {
+  const iso = new Date(ts.seconds * 1000).toISOString();
+  const frac = String(ts.nanos).padStart(9, '0').replace(/0+$/, '').padEnd(3, '0');
+  return `${iso.slice(0, 19)}.${frac}Z`;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** False when the string holds a lone surrogate (it would not survive UTF-8). */
+export function isWellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}

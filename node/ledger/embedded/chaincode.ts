@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../core/errors.js';
+import type { LongLike } from './stub.js';
+
+/**
+ * Loads a compiled contract package and fabric-shim's own contract dispatch (the code a chaincode server
+ * runs), so a transaction is routed, its arguments marshalled and its errors formatted exactly as on a
+ * peer. Deep imports into fabric-shim 2.5.8 (pinned by chaincode/package.json).
+ */
+export interface ChaincodeResponse {
+  readonly status: number;
+  readonly message?: string;
+  readonly payload?: Uint8Array;
+}
+
+export interface LoadedChaincode {
+  readonly dir: string;
+  invoke(stub: unknown): Promise<ChaincodeResponse>;
+  makeLong(n: number): LongLike;
+}
+
+interface ChaincodeFromContractCtor {
+  new (contracts: unknown[], serializers: unknown, metadata: unknown, title: string, version: string): { Invoke(stub: unknown): Promise<ChaincodeResponse> };
+}
+
+/** The repository's chaincode/ folder, found by walking up from this file (works from sources and from dist). */
+export function defaultChaincodeDir(): string {
+  const fromEnv = process.env.SHULIAN_CHAINCODE_DIR;
+  if (fromEnv) return resolve(fromEnv);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'chaincode');
+    if (existsSync(join(candidate, 'package.json')) && existsSync(join(candidate, 'node_modules', 'fabric-shim'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new ConfigError('cannot find the chaincode/ folder; set SHULIAN_CHAINCODE_DIR');
+    dir = parent;
+  }
+}
+
+const cache = new Map<string, LoadedChaincode>();
+
+/**
+ * `dir` holds a package whose main module exports `contracts` (chaincode/: dist/index.js). fabric-shim and
+ * fabric-contract-api are resolved from `dir`, falling back to the repository's chaincode/ (so a test
+ * fixture can live elsewhere and still share the one fabric-contract-api instance).
+ */
+export function loadChaincode(dir: string): LoadedChaincode {
+  const key = resolve(dir);
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const req = createRequire(join(key, 'package.json'));
+  const paths = [key];
+  try {
+    paths.push(defaultChaincodeDir());
+  } catch {
+    // only `dir` then
+  }
+  const resolveFrom = (id: string): string => {
+    try {
+      return req.resolve(id, { paths });
+    } catch (cause) {
+      throw new ConfigError(`chaincode dir ${key}: cannot resolve ${id} (install the chaincode's dependencies: npm ci --prefix chaincode)`, { cause });
+    }
+  };
+  quietChaincodeLogs(req, resolveFrom);
+  let main: { contracts?: unknown };
+  try {
+    main = req(key) as { contracts?: unknown };
+  } catch (cause) {
+    throw new ConfigError(`chaincode dir ${key}: cannot load the contract package (build it: npm run build:chaincode)`, { cause });
+  }
+  if (!Array.isArray(main.contracts) || main.contracts.length === 0) {
+    throw new ConfigError(`chaincode dir ${key}: the package does not export a non-empty \`contracts\` array`);
+  }
+  const ChaincodeFromContract = req(resolveFrom('fabric-shim/lib/contract-spi/chaincodefromcontract.js')) as ChaincodeFromContractCtor;
+  const JSONSerializer = req(resolveFrom('fabric-contract-api/lib/jsontransactionserializer.js')) as unknown;
+  const Long = req(resolveFrom('long')) as { fromNumber(n: number, unsigned?: boolean): LongLike };
+  // the constructor appends the system contract to the array it is given: hand it a copy
+  const cc = new ChaincodeFromContract(
+    [...(main.contracts as unknown[])],
+    { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } },
+    {},
+    'shulian',
+    '0.1.0',
+  );
+  const loaded: LoadedChaincode = {
+    dir: key,
+    invoke: (stub) => cc.Invoke(stub),
+    makeLong: (n) => Long.fromNumber(n, true),
+  };
+  cache.set(key, loaded);
+  return loaded;
+}
+
+/**
+ * fabric-shim and fabric-contract-api log through winston to stdout: every decorator at info on load and
+ * every failed transaction at error. Those failures reach the caller as errors anyway, so the console
+ * transports are silenced unless SHULIAN_CHAINCODE_LOG is set (to a Fabric level: DEBUG, INFO, ERROR...).
+ */
+function quietChaincodeLogs(req: NodeJS.Require, resolveFrom: (id: string) => string): void {
+  const level = process.env.SHULIAN_CHAINCODE_LOG;
+  if (level) process.env.CORE_CHAINCODE_LOGGING_LEVEL = level;
+  for (const id of ['fabric-shim/lib/logger.js', 'fabric-contract-api/lib/logger.js']) {
+    const logger = req(resolveFrom(id)) as { getLogger(name: string): { transports: { silent?: boolean }[] } };
+    for (const transport of logger.getLogger('shulian-embedded').transports) transport.silent = !level;
+  }
+}

@@ -1,0 +1,394 @@
+import { EventEmitter } from 'node:events';
+import { createPublicKey, randomBytes, verify as verifySignature, type KeyObject, X509Certificate } from 'node:crypto';
+import { AccessDeniedError, ConflictError, LedgerError, ValidationError } from '../../core/errors.js';
+import { canonicalBytes } from '../../core/canonical.js';
+import { MerkleTree } from '../../core/merkle.js';
+import { verifyCertChain } from '../../identity/index.js';
+import type { SigningIdentity } from '../../identity/types.js';
+import type { Ledger } from '../types.js';
+import {
+  CHAINCODE_NAME,
+  computeTxId,
+  envelopeBytes,
+  headerBytes,
+  sha256,
+  sha256Hex,
+  type BlockHeader,
+  type ProposalBody,
+  type TxEnvelope,
+  type ValidationCode,
+  type Version,
+} from './block.js';
+import { defaultChaincodeDir, loadChaincode, type ChaincodeResponse, type LoadedChaincode } from './chaincode.js';
+import { chaincodeError } from './errors.js';
+import { SimulationGate } from './gate.js';
+import { EmbeddedLedger } from './ledger.js';
+import { LedgerStore, type NewTx } from './store.js';
+import { EmbeddedStub, type SimulationResult } from './stub.js';
+import { validateRwSet, type Overlay } from './validate.js';
+import { verifyLedger, type LedgerVerifyOptions, type LedgerVerifyReport } from './verify.js';
+
+export interface EmbeddedRuntimeOptions {
+  /** Ledger directory (created if missing). */
+  readonly dir: string;
+  /** Signs blocks: the organisation's peer identity. */
+  readonly peer: SigningIdentity;
+  /** Default `smartlibrary`. */
+  readonly channel?: string;
+  /** A package exporting `contracts` (default: the repository's chaincode/, or SHULIAN_CHAINCODE_DIR). */
+  readonly chaincodeDir?: string;
+  /** Cut a block at this many transactions (default 500, Fabric's MaxMessageCount). */
+  readonly blockMaxTransactions?: number;
+  /** Cut a block when its first transaction has waited this long (default 2 ms). */
+  readonly blockTimeoutMs?: number;
+  /**
+   * When given, a creator's certificate must chain to one of these CAs (as a peer's channel MSPs check);
+   * when absent, any certificate whose key made the proposal signature is accepted.
+   */
+  readonly trustedCaCertsPem?: readonly string[];
+  /** How often an event stream looks for blocks committed by another process (default 250 ms). */
+  readonly pollIntervalMs?: number;
+}
+
+export interface EmbeddedRuntime {
+  readonly channel: string;
+  readonly dir: string;
+  /** A Ledger bound to `identity` (like fabric-gateway's connect + getContract). */
+  connect(identity: SigningIdentity): Ledger;
+  verify(options?: Readonly<LedgerVerifyOptions>): Promise<LedgerVerifyReport>;
+  height(): number;
+  /** Waits for queued transactions to commit, then closes the store. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly txId: string;
+  readonly proposal: ProposalBody;
+  readonly signature: Uint8Array;
+  readonly sim: SimulationResult;
+  readonly response: ChaincodeResponse;
+  readonly enqueued: number;
+  readonly resolve: (outcome: { blockNumber: number; code: ValidationCode }) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export interface SimulationOutput {
+  readonly txId: string;
+  readonly proposal: ProposalBody;
+  readonly signature: Uint8Array;
+  readonly response: ChaincodeResponse;
+  readonly sim: SimulationResult;
+}
+
+const DEFAULT_CHANNEL = 'smartlibrary';
+
+export async function openEmbeddedRuntime(options: Readonly<EmbeddedRuntimeOptions>): Promise<EmbeddedRuntime> {
+  if (!options || typeof options.dir !== 'string' || options.dir.length === 0) {
+    throw new ValidationError('embedded ledger: dir must be a directory path', { pointer: '/dir' });
+  }
+  if (!options.peer?.identity || typeof options.peer.signer !== 'function') {
+    throw new ValidationError('embedded ledger: peer must be a signing identity', { pointer: '/peer' });
+  }
+  const channel = options.channel ?? DEFAULT_CHANNEL;
+  if (!/^[a-z][a-z0-9.-]{0,248}$/.test(channel)) {
+    throw new ValidationError(`embedded ledger: channel must be a Fabric channel name (got ${JSON.stringify(channel)})`, { pointer: '/channel' });
+  }
+  const max = options.blockMaxTransactions ?? 500;
+  if (!Number.isSafeInteger(max) || max < 1) throw new ValidationError('blockMaxTransactions must be a positive integer', { pointer: '/blockMaxTransactions' });
+  const timeout = options.blockTimeoutMs ?? 2;
+  if (!Number.isFinite(timeout) || timeout < 0) throw new ValidationError('blockTimeoutMs must be a number >= 0', { pointer: '/blockTimeoutMs' });
+  const chaincode = loadChaincode(options.chaincodeDir ?? defaultChaincodeDir());
+  const store = LedgerStore.open(options.dir, channel);
+  return new Runtime(options, channel, max, timeout, chaincode, store);
+}
+
+export class Runtime implements EmbeddedRuntime {
+  readonly channel: string;
+  readonly dir: string;
+  readonly store: LedgerStore;
+  readonly blocks = new EventEmitter();
+  readonly pollIntervalMs: number;
+  readonly #chaincode: LoadedChaincode;
+  readonly #peer: SigningIdentity;
+  readonly #peerCertPem: string;
+  readonly #peerCertSha256: string;
+  readonly #max: number;
+  readonly #timeout: number;
+  readonly #trusted: readonly string[] | undefined;
+  readonly #gate = new SimulationGate();
+  readonly #queue: Pending[] = [];
+  readonly #keys = new Map<string, KeyObject>();
+  readonly #trustedCerts = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+  #committing: Promise<void> | undefined;
+  #inFlight = 0;
+  #closed = false;
+  #idle: (() => void) | undefined;
+
+  constructor(options: Readonly<EmbeddedRuntimeOptions>, channel: string, max: number, timeout: number, chaincode: LoadedChaincode, store: LedgerStore) {
+    this.channel = channel;
+    this.dir = options.dir;
+    this.store = store;
+    this.#chaincode = chaincode;
+    this.#peer = options.peer;
+    this.#peerCertPem = Buffer.from(options.peer.identity.credentials).toString('utf8');
+    this.#peerCertSha256 = sha256Hex(this.#peerCertPem);
+    this.#max = max;
+    this.#timeout = timeout;
+    this.#trusted = options.trustedCaCertsPem;
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.blocks.setMaxListeners(0);
+  }
+
+  connect(identity: SigningIdentity): Ledger {
+    if (!identity?.identity || typeof identity.signer !== 'function') {
+      throw new ValidationError('connect: identity must be a signing identity', { pointer: '/identity' });
+    }
+    return new EmbeddedLedger(this, identity);
+  }
+
+  height(): number {
+    return this.store.height();
+  }
+
+  verify(options: Readonly<LedgerVerifyOptions> = {}): Promise<LedgerVerifyReport> {
+    this.#checkOpen();
+    return verifyLedger(this.store, this.channel, options);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#inFlight > 0 || this.#queue.length > 0 || this.#committing) {
+      await new Promise<void>((r) => (this.#idle = r));
+    }
+    this.blocks.emit('close');
+    this.store.close();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new LedgerError('LEDGER_CLOSED', 'the embedded ledger is closed');
+  }
+
+  /** Builds and signs a proposal, then executes it against committed state (endorsement). */
+  async simulate(identity: SigningIdentity, fn: string, args: readonly string[], transient: ReadonlyMap<string, Uint8Array>): Promise<SimulationOutput> {
+    this.#checkOpen();
+    this.#inFlight++;
+    try {
+      const certPem = Buffer.from(identity.identity.credentials).toString('utf8');
+      const creator = { mspId: identity.identity.mspId, certPem };
+      const nonce = randomBytes(24);
+      const proposal: ProposalBody = {
+        channel: this.channel,
+        chaincode: CHAINCODE_NAME,
+        fn,
+        args: [...args],
+        transient: Object.fromEntries([...transient].map(([k, v]) => [k, sha256Hex(v)])),
+        creator,
+        nonce: nonce.toString('base64'),
+        timestamp: now(),
+      };
+      const txId = computeTxId(nonce, creator);
+      const bytes = canonicalBytes(proposal);
+      const signature = await identity.signer(sha256(bytes));
+      this.#checkCreator(creator.certPem, bytes, signature, txId);
+      await this.#gate.enter();
+      let response: ChaincodeResponse;
+      let sim: SimulationResult;
+      try {
+        const stub = new EmbeddedStub({
+          txId,
+          channel: this.channel,
+          peerMspId: this.#peer.identity.mspId,
+          proposal,
+          signature,
+          args: [fn, ...args],
+          transient,
+          view: this.store.view,
+          history: (key) => this.store.history(key),
+          makeLong: this.#chaincode.makeLong,
+        });
+        try {
+          response = await this.#chaincode.invoke(stub);
+        } finally {
+          sim = stub.finish();
+        }
+      } finally {
+        this.#gate.exit();
+      }
+      if (response.status !== 200) throw chaincodeError(response.message ?? '', txId);
+      return { txId, proposal, signature, response, sim };
+    } finally {
+      this.#doneInFlight();
+    }
+  }
+
+  /** Orders a simulated transaction and resolves when its block is durably committed. */
+  order(out: SimulationOutput): Promise<{ blockNumber: number; code: ValidationCode }> {
+    this.#checkOpen();
+    this.#inFlight++;
+    return new Promise<{ blockNumber: number; code: ValidationCode }>((resolve, reject) => {
+      this.#queue.push({ ...out, enqueued: Date.now(), resolve, reject });
+      this.#schedule();
+    }).finally(() => this.#doneInFlight());
+  }
+
+  #doneInFlight(): void {
+    this.#inFlight--;
+    if (this.#inFlight === 0 && this.#queue.length === 0 && !this.#committing && this.#idle) this.#idle();
+  }
+
+  #checkCreator(certPem: string, proposalBytes: Uint8Array, signature: Uint8Array, txId: string): void {
+    let key = this.#keys.get(certPem);
+    if (!key) {
+      try {
+        key = createPublicKey(new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'pem' }));
+      } catch (cause) {
+        throw new ValidationError('the submitting identity is not a valid X.509 certificate', { pointer: '/identity/credentials', txId, cause });
+      }
+      if (this.#keys.size > 1000) this.#keys.clear();
+      this.#keys.set(certPem, key);
+    }
+    // the Signer signed SHA-256(proposal) as a pre-hashed digest, i.e. ECDSA-with-SHA-256 over the bytes
+    if (!verifySignature('sha256', proposalBytes, key, signature)) {
+      throw new AccessDeniedError("the proposal signature does not verify with the creator's certificate", { txId });
+    }
+    if (this.#trusted && !this.#trustedCerts.has(certPem)) {
+      const chain = verifyCertChain(certPem, this.#trusted);
+      if (!chain.ok) throw new AccessDeniedError(`the creator is not a member of the consortium: ${chain.reason ?? 'untrusted'}`, { txId });
+      this.#trustedCerts.add(certPem);
+    }
+  }
+
+  #schedule(): void {
+    if (this.#committing || this.#queue.length === 0) return;
+    if (this.#queue.length >= this.#max) {
+      this.#startCut();
+      return;
+    }
+    if (this.#timer) return;
+    const oldest = (this.#queue[0] as Pending).enqueued;
+    const wait = Math.max(0, oldest + this.#timeout - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#startCut();
+    }, wait);
+  }
+
+  #startCut(): void {
+    if (this.#committing || this.#queue.length === 0) return;
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const batch = this.#queue.splice(0, this.#max);
+    this.#committing = this.#commit(batch)
+      .then(
+        (outcome) => batch.forEach((p, i) => p.resolve({ blockNumber: outcome.number, code: outcome.codes[i] as ValidationCode })),
+        (err: unknown) => {
+          const cause = err instanceof Error ? err : new Error(String(err));
+          for (const p of batch) p.reject(new LedgerError('COMMIT_FAILED', `the block could not be committed: ${cause.message}`, { txId: p.txId, cause }));
+        },
+      )
+      .finally(() => {
+        this.#committing = undefined;
+        if (this.#inFlight === 0 && this.#queue.length === 0 && this.#idle) this.#idle();
+        this.#schedule();
+      });
+  }
+
+  /** Validates, builds, signs and durably commits one block (one SQLite transaction). */
+  async #commit(batch: readonly Pending[]): Promise<{ number: number; codes: ValidationCode[] }> {
+    const store = this.store;
+    const { number, previousHash } = store.beginBlock();
+    try {
+      const overlay: Overlay = new Map();
+      const privateOverlay = new Map<string, Version | null>();
+      const seen = new Set<string>();
+      const codes: ValidationCode[] = [];
+      const envelopes: Uint8Array[] = [];
+      const rows: NewTx[] = [];
+      batch.forEach((p, idx) => {
+        let code: ValidationCode;
+        if (seen.has(p.txId) || store.txIdExists(p.txId)) code = 'DUPLICATE_TXID';
+        else code = validateRwSet(store.writeView, overlay, p.sim.rwset, p.sim.privateReadKeys, privateOverlay);
+        seen.add(p.txId);
+        const version: Version = [number, idx];
+        if (code === 'VALID') {
+          for (const w of p.sim.rwset.writes) {
+            const key = Buffer.from(w.key, 'utf8');
+            overlay.set(key.toString('hex'), { key, version, value: w.isDelete ? null : Buffer.from(w.value ?? '', 'base64') });
+          }
+          for (const w of p.sim.privateValues) privateOverlay.set(`${w.collection}\u0000${w.key.toString('hex')}`, w.value === null ? null : version);
+        }
+        codes.push(code);
+        const envelope: TxEnvelope = {
+          txId: p.txId,
+          proposal: p.proposal,
+          signature: Buffer.from(p.signature).toString('base64'),
+          response: { status: p.response.status, payloadSha256: sha256Hex(p.response.payload ?? new Uint8Array()) },
+          rwset: p.sim.rwset,
+          event: p.sim.event,
+          validationCode: code,
+        };
+        const bytes = envelopeBytes(envelope);
+        envelopes.push(bytes);
+        rows.push({ idx, txId: p.txId, envelope: bytes, valid: code === 'VALID', eventName: code === 'VALID' && p.sim.event ? p.sim.event.name : null });
+      });
+      const header: BlockHeader = {
+        channel: this.channel,
+        number,
+        previousHash,
+        dataHash: Buffer.from(MerkleTree.fromLeaves(envelopes).root).toString('hex'),
+        timestamp: new Date().toISOString(),
+        txCount: batch.length,
+        signer: { mspId: this.#peer.identity.mspId, certSha256: this.#peerCertSha256 },
+      };
+      const hb = headerBytes(header);
+      const hash = sha256(hb);
+      const signature = await this.#peer.signer(hash);
+      batch.forEach((p, idx) => {
+        if (codes[idx] !== 'VALID') return;
+        for (const w of p.sim.rwset.writes) {
+          const key = Buffer.from(w.key, 'utf8');
+          const value = w.isDelete ? Buffer.alloc(0) : Buffer.from(w.value ?? '', 'base64');
+          if (w.isDelete) store.deleteState(key);
+          else store.putState(key, value, number, idx);
+          store.addHistory(key, number, idx, p.txId, p.proposal.timestamp, w.isDelete, value);
+        }
+        for (const w of p.sim.privateValues) {
+          if (w.value === null) store.deletePrivate(w.collection, w.key);
+          else store.putPrivate(w.collection, w.key, w.value, sha256(w.value), number, idx);
+        }
+      });
+      store.insertBlock({ number, header: hb, hash, signature, signerCert: this.#peerCertPem }, rows);
+      await this.#gate.exclusive(() => store.commitBlock());
+      this.blocks.emit('block', number);
+      return { number, codes };
+    } catch (err) {
+      store.abortBlock();
+      throw err;
+    }
+  }
+
+  conflict(txId: string, code: ValidationCode, blockNumber: number): ConflictError {
+    const what =
+      code === 'DUPLICATE_TXID'
+        ? 'a transaction with this id was already committed'
+        : code === 'PHANTOM_READ_CONFLICT'
+          ? 'a range it read changed before it committed (phantom read)'
+          : 'a key it read changed before it committed (MVCC read conflict)';
+    return new ConflictError(`transaction ${txId} was invalidated in block ${blockNumber}: ${what}`, { txId, blockNumber, details: { validationCode: code } });
+  }
+}
+
+function now(): { seconds: number; nanos: number } {
+  const ms = performance.timeOrigin + performance.now();
+  const seconds = Math.floor(ms / 1000);
+  const nanos = Math.min(999_999_999, Math.floor((ms - seconds * 1000) * 1e6));
+  return { seconds, nanos };
+}

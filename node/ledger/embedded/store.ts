@@ -1,0 +1,333 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { LedgerError } from '../../core/errors.js';
+import { GENESIS_PREVIOUS_HASH } from './block.js';
+
+type Db = Database.Database;
+type Statement = Database.Statement;
+
+/**
+ * The embedded ledger's durable store: one SQLite file (WAL, synchronous=FULL) holding the block log and
+ * everything derived from it (world state with versions, key history, private data, the tx index).
+ * One SQLite transaction per block, so a block and its effects are applied entirely or not at all.
+ *
+ * Two connections: `reader` for simulations, queries and events (sees committed blocks only), and
+ * `writer`, used only inside a commit (BEGIN IMMEDIATE ... COMMIT), which may span an await (the peer's
+ * signature) without the reader ever seeing the half-built block. BEGIN IMMEDIATE also serialises
+ * commits from several processes that opened the same directory.
+ */
+export const DB_FILE = 'ledger.sqlite';
+const SCHEMA_VERSION = '1';
+
+export interface StateRow {
+  readonly key: Buffer;
+  readonly value: Buffer;
+  readonly block: number;
+  readonly tx: number;
+}
+
+export interface HistoryRow {
+  readonly txId: string;
+  readonly seconds: number;
+  readonly nanos: number;
+  readonly isDelete: boolean;
+  readonly value: Buffer;
+}
+
+export interface PrivateRow {
+  readonly value: Buffer;
+  readonly hash: Buffer;
+  readonly block: number;
+  readonly tx: number;
+}
+
+export interface BlockRow {
+  readonly number: number;
+  readonly header: Buffer;
+  readonly hash: Buffer;
+  readonly signature: Buffer;
+  readonly signerCert: string;
+}
+
+export interface TxRow {
+  readonly block: number;
+  readonly idx: number;
+  readonly txId: string;
+  readonly envelope: Buffer;
+  readonly valid: boolean;
+}
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blocks (
+  number INTEGER PRIMARY KEY, header BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL, signer_cert TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS txs (
+  block INTEGER NOT NULL, idx INTEGER NOT NULL, tx_id TEXT NOT NULL, envelope BLOB NOT NULL, valid INTEGER NOT NULL,
+  event_name TEXT, PRIMARY KEY (block, idx)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS txs_by_id ON txs (tx_id);
+CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL, block INTEGER NOT NULL, tx INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history (
+  key BLOB NOT NULL, block INTEGER NOT NULL, tx INTEGER NOT NULL, tx_id TEXT NOT NULL, seconds INTEGER NOT NULL,
+  nanos INTEGER NOT NULL, is_delete INTEGER NOT NULL, value BLOB NOT NULL, PRIMARY KEY (key, block, tx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS private (
+  collection TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, hash BLOB NOT NULL, block INTEGER NOT NULL,
+  tx INTEGER NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID;
+`;
+
+function openDb(path: string): Db {
+  const db = new Database(path, { timeout: 30_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = OFF');
+  db.defaultSafeIntegers(false);
+  return db;
+}
+
+/** State queries bound to one connection: the reader's (committed state) or the writer's (inside a commit). */
+export class StateView {
+  readonly #get: Statement;
+  readonly #range: Statement;
+  readonly #rangeOpen: Statement;
+  readonly #getPrivate: Statement;
+
+  constructor(db: Db) {
+    this.#get = db.prepare('SELECT key, value, block, tx FROM state WHERE key = ?');
+    this.#range = db.prepare('SELECT key, value, block, tx FROM state WHERE key >= ? AND key < ? ORDER BY key LIMIT ?');
+    this.#rangeOpen = db.prepare('SELECT key, value, block, tx FROM state WHERE key >= ? ORDER BY key LIMIT ?');
+    this.#getPrivate = db.prepare('SELECT value, hash, block, tx FROM private WHERE collection = ? AND key = ?');
+  }
+
+  get(key: Buffer): StateRow | undefined {
+    return this.#get.get(key) as StateRow | undefined;
+  }
+
+  /** Up to `limit` rows with from <= key < end (end null: unbounded), in key (UTF-8 byte) order. */
+  range(from: Buffer, end: Buffer | null, limit: number): StateRow[] {
+    return (end === null ? this.#rangeOpen.all(from, limit) : this.#range.all(from, end, limit)) as StateRow[];
+  }
+
+  getPrivate(collection: string, key: Buffer): PrivateRow | undefined {
+    return this.#getPrivate.get(collection, key) as PrivateRow | undefined;
+  }
+}
+
+export interface NewBlock {
+  readonly number: number;
+  readonly header: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly signerCert: string;
+}
+
+export interface NewTx {
+  readonly idx: number;
+  readonly txId: string;
+  readonly envelope: Uint8Array;
+  readonly valid: boolean;
+  readonly eventName: string | null;
+}
+
+export class LedgerStore {
+  readonly path: string;
+  readonly #reader: Db;
+  readonly #writer: Db;
+  readonly view: StateView;
+  readonly writeView: StateView;
+  #inCommit = false;
+  readonly #stmts: ReturnType<typeof prepareReads>;
+  readonly #w: ReturnType<typeof prepareWrites>;
+
+  private constructor(path: string, reader: Db, writer: Db) {
+    this.path = path;
+    this.#reader = reader;
+    this.#writer = writer;
+    this.view = new StateView(reader);
+    this.writeView = new StateView(writer);
+    this.#stmts = prepareReads(reader);
+    this.#w = prepareWrites(writer);
+  }
+
+  static open(dir: string, channel: string): LedgerStore {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, DB_FILE);
+    const writer = openDb(path);
+    writer.exec('BEGIN IMMEDIATE');
+    try {
+      writer.exec(DDL);
+      const meta = new Map((writer.prepare('SELECT name, value FROM meta').all() as { name: string; value: string }[]).map((r) => [r.name, r.value]));
+      if (meta.size === 0) {
+        const put = writer.prepare('INSERT INTO meta (name, value) VALUES (?, ?)');
+        put.run('schemaVersion', SCHEMA_VERSION);
+        put.run('channel', channel);
+      } else {
+        if (meta.get('schemaVersion') !== SCHEMA_VERSION) {
+          throw new LedgerError('LEDGER_FORMAT', `ledger ${path} has schema version ${String(meta.get('schemaVersion'))}, expected ${SCHEMA_VERSION}`);
+        }
+        if (meta.get('channel') !== channel) {
+          throw new LedgerError('LEDGER_CHANNEL', `ledger ${path} belongs to channel "${String(meta.get('channel'))}", not "${channel}"`);
+        }
+      }
+      writer.exec('COMMIT');
+    } catch (err) {
+      if (writer.inTransaction) writer.exec('ROLLBACK');
+      writer.close();
+      throw err;
+    }
+    const reader = openDb(path);
+    return new LedgerStore(path, reader, writer);
+  }
+
+  /** The number of the next block. */
+  height(): number {
+    const row = this.#stmts.tip.get() as { number: number } | undefined;
+    return row === undefined ? 0 : row.number + 1;
+  }
+
+  history(key: Buffer): HistoryRow[] {
+    return (this.#stmts.history.all(key) as { tx_id: string; seconds: number; nanos: number; is_delete: number; value: Buffer }[]).map((r) => ({
+      txId: r.tx_id,
+      seconds: r.seconds,
+      nanos: r.nanos,
+      isDelete: r.is_delete === 1,
+      value: r.value,
+    }));
+  }
+
+  block(number: number): BlockRow | undefined {
+    const r = this.#stmts.block.get(number) as { number: number; header: Buffer; hash: Buffer; signature: Buffer; signer_cert: string } | undefined;
+    return r && { number: r.number, header: r.header, hash: r.hash, signature: r.signature, signerCert: r.signer_cert };
+  }
+
+  blockTxs(number: number): TxRow[] {
+    return (this.#stmts.blockTxs.all(number) as RawTx[]).map(toTxRow);
+  }
+
+  /** Valid transactions that emitted an event, from block `from` on, in order; at most `limit` rows. */
+  eventTxs(fromBlock: number, fromIdx: number, limit: number): TxRow[] {
+    return (this.#stmts.eventTxs.all(fromBlock, fromIdx, limit) as RawTx[]).map(toTxRow);
+  }
+
+  /** The first (valid if any) occurrence of a txId. */
+  findTx(txId: string): TxRow | undefined {
+    const r = this.#stmts.findTx.get(txId) as RawTx | undefined;
+    return r && toTxRow(r);
+  }
+
+  /** Every state row in key order (for verify). */
+  *iterateState(): Generator<StateRow> {
+    yield* this.#stmts.allState.iterate() as IterableIterator<StateRow>;
+  }
+
+  *iterateHistory(): Generator<{ key: Buffer; block: number; tx: number; txId: string; seconds: number; nanos: number; isDelete: boolean; value: Buffer }> {
+    for (const r of this.#stmts.allHistory.iterate() as IterableIterator<{ key: Buffer; block: number; tx: number; tx_id: string; seconds: number; nanos: number; is_delete: number; value: Buffer }>) {
+      yield { key: r.key, block: r.block, tx: r.tx, txId: r.tx_id, seconds: r.seconds, nanos: r.nanos, isDelete: r.is_delete === 1, value: r.value };
+    }
+  }
+
+  *iteratePrivate(): Generator<{ collection: string; key: Buffer; value: Buffer; hash: Buffer; block: number; tx: number }> {
+    yield* this.#stmts.allPrivate.iterate() as IterableIterator<{ collection: string; key: Buffer; value: Buffer; hash: Buffer; block: number; tx: number }>;
+  }
+
+  /** Opens the write transaction of one block and returns the tip as seen inside it. */
+  beginBlock(): { number: number; previousHash: string } {
+    if (this.#inCommit) throw new LedgerError('LEDGER_BUSY', 'a block commit is already in progress');
+    this.#writer.exec('BEGIN IMMEDIATE');
+    this.#inCommit = true;
+    const tip = this.#w.tip.get() as { number: number; hash: Buffer } | undefined;
+    return tip === undefined ? { number: 0, previousHash: GENESIS_PREVIOUS_HASH } : { number: tip.number + 1, previousHash: tip.hash.toString('hex') };
+  }
+
+  txIdExists(txId: string): boolean {
+    return this.#w.txExists.get(txId) !== undefined;
+  }
+
+  putState(key: Buffer, value: Buffer, block: number, tx: number): void {
+    this.#w.putState.run(key, value, block, tx);
+  }
+
+  deleteState(key: Buffer): void {
+    this.#w.deleteState.run(key);
+  }
+
+  addHistory(key: Buffer, block: number, tx: number, txId: string, ts: { seconds: number; nanos: number }, isDelete: boolean, value: Buffer): void {
+    this.#w.addHistory.run(key, block, tx, txId, ts.seconds, ts.nanos, isDelete ? 1 : 0, value);
+  }
+
+  putPrivate(collection: string, key: Buffer, value: Buffer, hash: Buffer, block: number, tx: number): void {
+    this.#w.putPrivate.run(collection, key, value, hash, block, tx);
+  }
+
+  deletePrivate(collection: string, key: Buffer): void {
+    this.#w.deletePrivate.run(collection, key);
+  }
+
+  insertBlock(block: NewBlock, txs: readonly NewTx[]): void {
+    this.#w.insertBlock.run(block.number, block.header, block.hash, block.signature, block.signerCert);
+    for (const tx of txs) this.#w.insertTx.run(block.number, tx.idx, tx.txId, tx.envelope, tx.valid ? 1 : 0, tx.eventName);
+  }
+
+  commitBlock(): void {
+    this.#writer.exec('COMMIT');
+    this.#inCommit = false;
+  }
+
+  abortBlock(): void {
+    if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK');
+    this.#inCommit = false;
+  }
+
+  /** Raw access for tests and tools that must reach under the API (tamper tests). */
+  get rawWriter(): Db {
+    return this.#writer;
+  }
+
+  close(): void {
+    this.abortBlock();
+    this.#reader.close();
+    this.#writer.close();
+  }
+}
+
+interface RawTx {
+  block: number;
+  idx: number;
+  tx_id: string;
+  envelope: Buffer;
+  valid: number;
+}
+
+function toTxRow(r: RawTx): TxRow {
+  return { block: r.block, idx: r.idx, txId: r.tx_id, envelope: r.envelope, valid: r.valid === 1 };
+}
+
+function prepareReads(db: Db) {
+  return {
+    tip: db.prepare('SELECT number FROM blocks ORDER BY number DESC LIMIT 1'),
+    // Fabric 2.x returns history newest first
+    history: db.prepare('SELECT tx_id, seconds, nanos, is_delete, value FROM history WHERE key = ? ORDER BY block DESC, tx DESC'),
+    block: db.prepare('SELECT number, header, hash, signature, signer_cert FROM blocks WHERE number = ?'),
+    blockTxs: db.prepare('SELECT block, idx, tx_id, envelope, valid FROM txs WHERE block = ? ORDER BY idx'),
+    eventTxs: db.prepare(
+      'SELECT block, idx, tx_id, envelope, valid FROM txs WHERE (block, idx) >= (?, ?) AND valid = 1 AND event_name IS NOT NULL ORDER BY block, idx LIMIT ?',
+    ),
+    findTx: db.prepare('SELECT block, idx, tx_id, envelope, valid FROM txs WHERE tx_id = ? ORDER BY valid DESC, block, idx LIMIT 1'),
+    allState: db.prepare('SELECT key, value, block, tx FROM state ORDER BY key'),
+    allHistory: db.prepare('SELECT key, block, tx, tx_id, seconds, nanos, is_delete, value FROM history ORDER BY key, block, tx'),
+    allPrivate: db.prepare('SELECT collection, key, value, hash, block, tx FROM private ORDER BY collection, key'),
+  };
+}
+
+function prepareWrites(db: Db) {
+  return {
+    tip: db.prepare('SELECT number, hash FROM blocks ORDER BY number DESC LIMIT 1'),
+    txExists: db.prepare('SELECT 1 FROM txs WHERE tx_id = ? LIMIT 1'),
+    putState: db.prepare('INSERT OR REPLACE INTO state (key, value, block, tx) VALUES (?, ?, ?, ?)'),
+    deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
+    addHistory: db.prepare('INSERT INTO history (key, block, tx, tx_id, seconds, nanos, is_delete, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    putPrivate: db.prepare('INSERT OR REPLACE INTO private (collection, key, value, hash, block, tx) VALUES (?, ?, ?, ?, ?, ?)'),
+    deletePrivate: db.prepare('DELETE FROM private WHERE collection = ? AND key = ?'),
+    insertBlock: db.prepare('INSERT INTO blocks (number, header, hash, signature, signer_cert) VALUES (?, ?, ?, ?, ?)'),
+    insertTx: db.prepare('INSERT INTO txs (block, idx, tx_id, envelope, valid, event_name) VALUES (?, ?, ?, ?, ?, ?)'),
+  };
+}

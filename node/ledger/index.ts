@@ -1,0 +1,13 @@
+export type {
+  Checkpoint,
+  Checkpointer,
+  EventsOptions,
+  Ledger,
+  LedgerEvent,
+  ProofBundle,
+  Proposal,
+  SubmitResult,
+} from './types.js';
+export { fileCheckpointer, memoryCheckpointer, checkpointAfter } from './checkpointer.js';
+export * from './embedded/index.js';
+export * from './proof/index.js';

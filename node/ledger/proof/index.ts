@@ -1,0 +1,2 @@
+export { verifyProofBundle } from './verify.js';
+export type { EmbeddedProofBundle, ProofCheck, ProofRecord, ProofVerification } from './types.js';
