@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { pino, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { createCursorCodec } from './cursor.js';
+import { DEFAULT_LIMITS, type GatewayDeps, type IntegrityAlert } from './deps.js';
+import { expressPath, type OperationHandler, type RouteContext } from './context.js';
+import { identityMiddleware } from './identity-middleware.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
+import { fromHttpLibraryError, HttpProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
+import { createOperationValidators } from './request-validation.js';
+import { registerContentRoutes } from './routes-content.js';
+import { registerHarvestRoutes } from './routes-harvest.js';
+import { registerOperationRoutes } from './routes-operations.js';
+import { registerOperatorRoutes } from './routes-operator.js';
+
+export interface GatewayApp {
+  /** The request handler, for node:https createServer. */
+  readonly handler: express.Express;
+  readonly metrics: GatewayMetrics;
+  /** Every (METHOD, OpenAPI path) the app serves. */
+  readonly routes: readonly { readonly method: string; readonly path: string }[];
+  readonly alerts: ReadonlyMap<string, IntegrityAlert>;
+  readonly log: Logger;
+  /** New requests get 503 `shutting-down` (streams in flight continue). */
+  beginShutdown(): void;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Builds the gateway's express app from the node's parts. It does not listen: startGateway puts it behind
+ * an mTLS server. Routes are documented in the OpenAPI document and validated against it.
+ */
+export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
+  const log = deps.logger ?? pino({ level: 'info' });
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const metrics = createGatewayMetrics();
+  const validators = createOperationValidators();
+  const alerts = new Map<string, IntegrityAlert>();
+  const routes: { method: string; path: string }[] = [];
+  let shuttingDown = false;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    metrics.inFlight.value++;
+    res.once('close', () => {
+      metrics.inFlight.value--;
+      const route = (res.locals.route as string | undefined) ?? 'unmatched';
+      const status = res.writableFinished ? res.statusCode : 0; // 0: connection cut before the end
+      metrics.requests.inc({ method: req.method, route, status });
+      metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9, { route });
+    });
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customProps: (_req, res) => {
+        const identity = (res as Response).locals?.identity as { org?: string; commonName?: string } | undefined;
+        return identity ? { org: identity.org, subject: identity.commonName } : {};
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      quietReqLogger: true,
+    }),
+  );
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (req.originalUrl.length > limits.maxUrlLength) return next(new HttpProblem('URI_TOO_LONG', `the request target is longer than ${limits.maxUrlLength} characters`));
+    if (shuttingDown) return next(new HttpProblem('SHUTTING_DOWN', 'the gateway is shutting down; retry against another instance or later'));
+    next();
+  });
+  app.use(
+    identityMiddleware(deps.revocation, (reason, identity) => {
+      metrics.tlsRefusals.inc({ reason: 'revoked' });
+      log.warn({ event: 'certificate-revoked', reason, org: identity?.org, subject: identity?.commonName, serial: identity?.serialNumber }, 'revoked client certificate refused');
+    }),
+  );
+
+  const jsonBody = express.json({ limit: limits.maxJsonBytes, strict: true, type: ['application/json', 'application/*+json'] });
+  const requireJson = (req: Request, _res: Response, next: NextFunction) =>
+    req.is(['application/json', 'application/*+json']) ? next() : next(new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json'));
+
+  const ctx: RouteContext = {
+    deps,
+    limits,
+    metrics,
+    log,
+    cursors: createCursorCodec(deps.cursorKey),
+    validators,
+    alerts,
+    now: deps.now ?? (() => new Date()),
+    isShuttingDown: () => shuttingDown,
+    route(method, path, handler: OperationHandler, ...before) {
+      const validator = validators.get(`${method.toUpperCase()} ${path}`);
+      if (!validator) throw new Error(`route ${method.toUpperCase()} ${path} is not in the OpenAPI document`);
+      const hasBody = method === 'post' && path !== '/v1/resources/{id}/versions';
+      const pre = hasBody ? [requireJson, jsonBody, ...before] : before;
+      routes.push({ method: method.toUpperCase(), path });
+      app[method](expressPath(path), (_req: Request, res: Response, next: NextFunction) => {
+        res.locals.route = path;
+        next();
+      }, ...pre, async (req: Request, res: Response) => {
+        const params = validator.params({ ...req.params }, { ...(req.query as Record<string, unknown>) });
+        if (hasBody) validator.body(req.body);
+        await handler(req, res, { path: params.path as Record<string, string>, query: params.query });
+      });
+    },
+  };
+
+  registerOperationRoutes(ctx);
+  registerHarvestRoutes(ctx);
+  registerContentRoutes(ctx);
+  registerOperatorRoutes(ctx);
+
+  // a known path with another method: 405 with Allow, else 404
+  const byPath = new Map<string, string[]>();
+  for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r.method]);
+  for (const [path, methods] of byPath) {
+    app.all(expressPath(path), (req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = path;
+      res.setHeader('Allow', [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', '));
+      next(new HttpProblem('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; allowed: ${methods.join(', ')}`));
+    });
+  }
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new HttpProblem('ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}`)));
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const mapped = fromHttpLibraryError(err) ?? err;
+    const problem = toProblem(mapped, req.originalUrl.slice(0, 512), String(req.id ?? ''));
+    const level = problem.status >= 500 ? 'error' : 'warn';
+    req.log?.[level]({ err: mapped, problem: { type: problem.type, status: problem.status, code: problem.code } }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // the failed request's body may still be arriving (oversized upload): do not read it, close after
+    if (!req.complete) res.setHeader('Connection', 'close');
+    for (const h of ['ETag', 'Repr-Digest', 'Content-Disposition', 'Accept-Ranges', 'Content-Length', 'X-Shulian-Transaction']) res.removeHeader(h);
+    if (problem.status === 416 && isSized(mapped)) res.setHeader('Content-Range', `bytes */${mapped.details.size}`);
+    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  });
+
+  return {
+    handler: app,
+    metrics,
+    routes,
+    alerts,
+    log,
+    beginShutdown() {
+      shuttingDown = true;
+    },
+  };
+}
+
+function isSized(err: unknown): err is { details: { size: number } } {
+  const d = (err as { details?: { size?: unknown } } | null)?.details;
+  return typeof d?.size === 'number';
+}

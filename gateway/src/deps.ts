@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import type { GatewayContent, GatewayIndex, GatewayLedger } from './ports.js';
+import type { RevocationList } from './revocation.js';
+
+export interface GatewayLimits {
+  /** Largest JSON body (operator endpoints), bytes. */
+  readonly maxJsonBytes: number;
+  /** Largest upload (POST .../versions), bytes. */
+  readonly maxUploadBytes: number;
+  /** Longest request target (path + query), characters; longer → 414. */
+  readonly maxUrlLength: number;
+  /** Largest `Shulian-Metadata` header, characters (base64url). */
+  readonly maxMetadataHeader: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = Object.freeze({
+  maxJsonBytes: 64 * 1024,
+  maxUploadBytes: 8 * 1024 ** 3,
+  maxUrlLength: 2048,
+  maxMetadataHeader: 8192,
+});
+
+/** What createGatewayApp needs: the node's parts and the gateway's own settings. */
+export interface GatewayDeps {
+  /** The node's own org (MSP id): operator endpoints are for its operators only. */
+  readonly mspId: string;
+  readonly ledger: GatewayLedger;
+  readonly content: GatewayContent;
+  readonly index: GatewayIndex;
+  /** HMAC key of the changes cursor (>= 16 bytes). Keep it stable: cursors never expire. */
+  readonly cursorKey: Uint8Array;
+  readonly logger?: Logger;
+  /** Folder of the metadata JSON Schemas (node/schemas by default). */
+  readonly schemasDir?: string;
+  readonly revocation?: RevocationList;
+  readonly limits?: Partial<GatewayLimits>;
+  /** Checks upload metadata (ingest's resource schema); throws a ValidationError naming the field. */
+  readonly validateMetadata?: (metadata: unknown) => void;
+  /** Called when stored bytes failed verification while streaming (after logging and counting). */
+  readonly onIntegrityFailure?: (alert: IntegrityAlert) => void;
+  readonly now?: () => Date;
+}
+
+export interface IntegrityAlert {
+  readonly resourceId: string;
+  readonly version: number;
+  readonly cid: string;
+  readonly kind: 'content' | 'range' | 'car' | 'bag';
+  readonly detail: string;
+  readonly at: string;
+}
