@@ -472,6 +472,8 @@ function recordParent(record: unknown): { resourceId: string; version: number | 
     const q = p as Record<string, unknown>;
     if (typeof q.resourceId === 'string') return { resourceId: q.resourceId, version: typeof q.version === 'number' ? q.version : null };
   }
+  // The indexing-record schema (node/schemas/indexing-record.schema.json) names the parent `resource`.
+  if (typeof o.resource === 'string') return { resourceId: o.resource, version: typeof o.version === 'number' ? o.version : null };
   if (typeof o.resourceId === 'string') return { resourceId: o.resourceId, version: typeof o.version === 'number' ? o.version : null };
   return undefined;
 }

@@ -21,7 +21,8 @@ export function searchText(doc: unknown): SearchText {
   }
   const o = doc as Record<string, unknown>;
   const titles = pick(o, TITLE_FIELDS);
-  const toc = Array.isArray(o.toc) ? o.toc.flatMap((entry) => strings(entry)) : [];
+  // Table-of-contents entries and an indexing record's unit path carry chapter titles worth finding.
+  const toc = [o.toc, o.path].flatMap((list) => (Array.isArray(list) ? list.flatMap((entry) => strings(entry)) : []));
   return {
     title: titles[0] ?? '',
     subjects: unique(pick(o, SUBJECT_FIELDS)),
