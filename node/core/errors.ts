@@ -36,7 +36,13 @@ export class ShulianError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, ...this.ids, ...(this.details ? { details: this.details } : {}) };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      ...this.ids,
+      ...(this.details ? { details: this.details } : {}),
+    };
   }
 }
 

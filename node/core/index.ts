@@ -1,1 +1,6 @@
 export * from './errors.js';
+export * from './canonical.js';
+export * from './digest.js';
+export * from './hex.js';
+export * from './merkle.js';
+export * from './config.js';
