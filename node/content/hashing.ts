@@ -1,0 +1,236 @@
+import { Worker } from 'node:worker_threads';
+import { MultiHasher } from '../core/digest.js';
+
+/**
+ * SHA-256 and SM3 of a payload, fed chunk by chunk in the same pass that builds its DAG.
+ *
+ * SM3 is the slowest of the digests (a third of SHA-256 here), so for anything larger than a small
+ * file it runs on a second core: one long-lived worker thread, fed with copies of the chunks
+ * (transferred, not cloned), while the main thread does the CID hashing, SHA-256 and the writes. Small
+ * payloads are hashed inline because a round trip to the worker costs more than hashing them.
+ */
+export interface PayloadDigests {
+  readonly sha256: string;
+  readonly sm3: string;
+  readonly size: number;
+}
+
+export type Sm3Mode = 'auto' | 'inline' | 'worker' | 'off';
+
+export interface PayloadHasher {
+  /** Resolves when the chunk has been taken (it may wait when the SM3 worker is behind). */
+  update(chunk: Uint8Array): Promise<void> | void;
+  digest(): Promise<PayloadDigests>;
+  /** Drops the worker job, if any; safe to call more than once and after digest(). */
+  dispose(): void;
+}
+
+/** Below this many bytes the payload is hashed inline: a worker round trip costs more than SM3 itself. */
+const WORKER_THRESHOLD = 1 << 20;
+/** Bytes handed to the worker and not yet hashed before update() waits: bounds memory. */
+const MAX_IN_FLIGHT = 16 << 20;
+
+export function createPayloadHasher(mode: Sm3Mode = 'auto'): PayloadHasher {
+  const sha = new MultiHasher(['sha256']);
+  if (mode === 'off') return inlineHasher(sha, undefined);
+  if (mode === 'inline') return inlineHasher(sha, new MultiHasher(['sm3']));
+  return new OffloadingHasher(sha, mode === 'worker' ? 0 : WORKER_THRESHOLD);
+}
+
+function inlineHasher(sha: MultiHasher<'sha256'>, sm3: MultiHasher<'sm3'> | undefined): PayloadHasher {
+  return {
+    update(chunk) {
+      sha.update(chunk);
+      sm3?.update(chunk);
+    },
+    async digest() {
+      const { sha256, size } = sha.digest();
+      return { sha256, sm3: sm3 ? sm3.digest().sm3 : '', size };
+    },
+    dispose() {},
+  };
+}
+
+class OffloadingHasher implements PayloadHasher {
+  readonly #sha: MultiHasher<'sha256'>;
+  readonly #threshold: number;
+  /** Chunks held back until the payload proves large enough for the worker. */
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  #job: Sm3Job | undefined;
+
+  constructor(sha: MultiHasher<'sha256'>, threshold: number) {
+    this.#sha = sha;
+    this.#threshold = threshold;
+  }
+
+  update(chunk: Uint8Array): Promise<void> | void {
+    this.#sha.update(chunk);
+    if (this.#job) return this.#job.update(chunk);
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.byteLength;
+    if (this.#heldBytes >= this.#threshold && this.#heldBytes > 0) {
+      this.#job = sm3Pool().start();
+      const held = this.#held;
+      this.#held = [];
+      let wait: Promise<void> | void = undefined;
+      for (const c of held) wait = this.#job.update(c);
+      return wait;
+    }
+  }
+
+  async digest(): Promise<PayloadDigests> {
+    const { sha256, size } = this.#sha.digest();
+    let sm3: string;
+    if (this.#job) {
+      sm3 = await this.#job.digest();
+    } else {
+      const h = new MultiHasher(['sm3']);
+      for (const c of this.#held) h.update(c);
+      sm3 = h.digest().sm3;
+    }
+    this.#held = [];
+    return { sha256, sm3, size };
+  }
+
+  dispose(): void {
+    this.#held = [];
+    this.#job?.dispose();
+  }
+}
+
+// The worker is plain JavaScript evaluated from a string so that it runs the same under tsx (tests,
+// benchmarks) and from dist/, without a separate build step for a worker entry file.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const jobs = new Map();
+parentPort.on('message', (m) => {
+  if (m.op === 'update') {
+    let h = jobs.get(m.id);
+    if (!h) { h = createHash('sm3'); jobs.set(m.id, h); }
+    h.update(new Uint8Array(m.buf));
+    parentPort.postMessage({ id: m.id, ack: m.buf.byteLength });
+  } else if (m.op === 'digest') {
+    const h = jobs.get(m.id) || createHash('sm3');
+    jobs.delete(m.id);
+    parentPort.postMessage({ id: m.id, digest: h.digest('hex') });
+  } else if (m.op === 'drop') {
+    jobs.delete(m.id);
+  }
+});
+`;
+
+interface Sm3Job {
+  update(chunk: Uint8Array): Promise<void> | void;
+  digest(): Promise<string>;
+  dispose(): void;
+}
+
+interface JobState {
+  inFlight: number;
+  onDrain: (() => void) | undefined;
+  onDigest: ((hex: string) => void) | undefined;
+  onError: ((err: Error) => void) | undefined;
+}
+
+class Sm3Pool {
+  #worker: Worker | undefined;
+  #nextId = 1;
+  readonly #jobs = new Map<number, JobState>();
+
+  start(): Sm3Job {
+    const worker = this.#ensureWorker();
+    const id = this.#nextId++;
+    const state: JobState = { inFlight: 0, onDrain: undefined, onDigest: undefined, onError: undefined };
+    this.#jobs.set(id, state);
+    // Keep the process alive while a job is open (an unref'd worker would let the loop exit mid-hash).
+    if (this.#jobs.size === 1) worker.ref();
+    let failed: Error | undefined;
+    state.onError = (err) => {
+      failed = err;
+      state.onDrain?.();
+    };
+    const close = (): void => {
+      if (this.#jobs.delete(id) && this.#jobs.size === 0) this.#worker?.unref();
+    };
+    return {
+      update: (chunk) => {
+        if (failed) throw failed;
+        // A copy that owns its whole buffer: transferring detaches it, and a view's parent buffer may
+        // be shared with the caller (pooled Buffers, the importer's chunk lists).
+        const copy = new Uint8Array(chunk.byteLength);
+        copy.set(chunk);
+        state.inFlight += copy.byteLength;
+        worker.postMessage({ op: 'update', id, buf: copy.buffer }, [copy.buffer]);
+        if (state.inFlight > MAX_IN_FLIGHT) {
+          return new Promise<void>((resolve) => {
+            state.onDrain = () => {
+              state.onDrain = undefined;
+              resolve();
+            };
+          }).then(() => {
+            if (failed) throw failed;
+          });
+        }
+      },
+      digest: () => {
+        if (failed) {
+          close();
+          return Promise.reject(failed);
+        }
+        return new Promise<string>((resolve, reject) => {
+          state.onDigest = (hex) => {
+            close();
+            resolve(hex);
+          };
+          state.onError = (err) => {
+            close();
+            reject(err);
+          };
+          worker.postMessage({ op: 'digest', id });
+        });
+      },
+      dispose: () => {
+        if (this.#jobs.has(id)) {
+          worker.postMessage({ op: 'drop', id });
+          close();
+        }
+      },
+    };
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.unref();
+    worker.on('message', (m: { id: number; ack?: number; digest?: string }) => {
+      const state = this.#jobs.get(m.id);
+      if (!state) return;
+      if (m.ack !== undefined) {
+        state.inFlight -= m.ack;
+        if (state.inFlight <= MAX_IN_FLIGHT / 2) state.onDrain?.();
+      } else if (m.digest !== undefined) {
+        state.onDigest?.(m.digest);
+      }
+    });
+    const fail = (err: Error): void => {
+      this.#worker = undefined;
+      const jobs = [...this.#jobs.values()];
+      this.#jobs.clear();
+      for (const state of jobs) state.onError?.(new Error(`SM3 worker failed: ${err.message}`, { cause: err }));
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (this.#worker === worker) fail(new Error(`exited with code ${code}`));
+    });
+    this.#worker = worker;
+    return worker;
+  }
+}
+
+let pool: Sm3Pool | undefined;
+function sm3Pool(): Sm3Pool {
+  pool ??= new Sm3Pool();
+  return pool;
+}
