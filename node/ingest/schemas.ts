@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ValidationError } from '../core/errors.js';
 import { isValidIsbn } from './isbn.js';
@@ -49,7 +50,8 @@ let compiled: { resource: ValidateFunction; indexingRecord: ValidateFunction } |
 
 function validators(): { resource: ValidateFunction; indexingRecord: ValidateFunction } {
   if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    // ajv is CommonJS: under NodeNext the default import is module.exports, whose `default` is the class
+    const ajv = new Ajv2020.default({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
     addFormats.default(ajv, ['uri', 'date', 'date-time']);
     ajv.addFormat('isbn', { type: 'string', validate: isValidIsbn });
     // an annotation our schemas use to say, in words, what a value must look like

@@ -1,0 +1,204 @@
+import { canonicalize } from '../core/canonical.js';
+import { sha256 } from '../core/digest.js';
+import { isShulianError } from '../core/errors.js';
+import { toHex } from '../core/hex.js';
+import { MerkleTree, leafHash } from '../core/merkle.js';
+import type { AnchorBatchInput, VersionRef } from './chain.js';
+import type { JobContext } from './context.js';
+import { crashPoint } from './crash.js';
+import { toFailure } from './sources/documents.js';
+import { readRecords } from './sources/records.js';
+import type { IndexingRecord } from './sources/types.js';
+import type { RecordsSummary } from './types.js';
+
+export const BATCH_KIND = 'indexing-records';
+/** Leaves per batch: proofs stay short (17 hashes) and one batch's rows fit one index transaction. */
+const MAX_LEAVES = 65_536;
+/** Batches per AnchorBatches transaction. */
+const BATCHES_PER_TX = 200;
+
+interface Leaf {
+  readonly id: string;
+  readonly record: IndexingRecord;
+  /** SHA-256 of the record's RFC 8785 canonical JSON: the Merkle leaf's data. */
+  readonly digest: Uint8Array;
+  readonly leafHex: string;
+}
+
+interface Group {
+  readonly parent: VersionRef;
+  readonly leaves: Leaf[];
+  readonly files: Set<string>;
+}
+
+interface PlannedBatch {
+  readonly input: AnchorBatchInput;
+  readonly leaves: readonly Leaf[];
+  readonly tree: MerkleTree;
+  readonly files: readonly string[];
+}
+
+/** The leaf of an indexing record: its canonical JSON's SHA-256, as the Merkle data (hashed again as 0x00||data). */
+export function recordDigest(record: unknown): Uint8Array {
+  return sha256(Buffer.from(canonicalize(record), 'utf8'));
+}
+
+/** Deterministic: the same records for the same parent always make the same batch id, so a re-run is a no-op. */
+export function batchIdFor(root: string): string {
+  return `ix-${root.slice(0, 48)}`;
+}
+
+/**
+ * Indexing records -> Merkle batches per parent resource version -> AnchorBatches -> every record's
+ * inclusion proof into the local index. A record without `version` is bound to its parent's head
+ * version. Records whose leaf is already in the index (same id, same leaf hash) are unchanged.
+ */
+export async function anchorRecords(ctx: JobContext, files: readonly { path: string; name: string }[]): Promise<RecordsSummary> {
+  let anchored = 0;
+  let unchanged = 0;
+  let failed = 0;
+  let total = 0;
+  const seen = new Map<string, string>();
+  const groups = new Map<string, Group>();
+  const heads = new Map<string, Promise<number | undefined>>();
+  const headOf = (id: string): Promise<number | undefined> => {
+    let found = heads.get(id);
+    if (!found) {
+      found = ctx.chain.getResource(id).then((r) => (r && r.status === 'active' ? r.headVersion : undefined));
+      heads.set(id, found);
+    }
+    return found;
+  };
+  const progress = (): void => ctx.emit({ type: 'records', anchored, unchanged, failed, total });
+
+  for (const file of files) {
+    for await (const line of readRecords(file.path, file.name)) {
+      total++;
+      if (total % 5000 === 0) progress();
+      if (!line.ok) {
+        failed++;
+        ctx.fail(line.failure);
+        continue;
+      }
+      const { record } = line;
+      const where = `${line.file}:${line.line}`;
+      const other = seen.get(record.id);
+      if (other !== undefined) {
+        failed++;
+        ctx.fail({ file: line.file, line: line.line, pointer: '/id', code: 'VALIDATION', reason: `${where}: /id: expected a unique record id, ${record.id} is also at ${other}` });
+        continue;
+      }
+      seen.set(record.id, where);
+      const version = record.version ?? (await headOf(record.resource));
+      if (version === undefined) {
+        failed++;
+        ctx.fail({ file: line.file, line: line.line, pointer: '/resource', code: 'NOT_FOUND', reason: `${where}: /resource: expected an active resource on the chain, ${record.resource} is not` });
+        continue;
+      }
+      const full = (record.version === undefined ? { ...record, version } : record) as IndexingRecord;
+      const digest = recordDigest(full);
+      const leafHex = toHex(leafHash(digest));
+      const known = ctx.index?.getBatchRecord(record.id);
+      if (known && known.leafHash === leafHex) {
+        if (ctx.resume.anchorSubmitted.has(known.batchId)) anchored++;
+        else unchanged++;
+        continue;
+      }
+      const key = `${record.resource}@${version}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = { parent: { resourceId: record.resource, version }, leaves: [], files: new Set() };
+        groups.set(key, group);
+      }
+      group.leaves.push({ id: record.id, record: full, digest, leafHex });
+      group.files.add(line.file);
+    }
+  }
+
+  // The tree's leaf order is the record ids' order, so the same records always give the same root.
+  const planned: PlannedBatch[] = [];
+  for (const group of [...groups.values()].sort((a, b) => compare(`${a.parent.resourceId}@${a.parent.version}`, `${b.parent.resourceId}@${b.parent.version}`))) {
+    if (versionMissing(await ctx.chain.getVersion(group.parent.resourceId, group.parent.version))) {
+      failed += group.leaves.length;
+      ctx.fail({
+        file: [...group.files].join(', '),
+        resourceId: group.parent.resourceId,
+        code: 'NOT_FOUND',
+        reason: `${group.leaves.length} indexing records name ${group.parent.resourceId} version ${group.parent.version}, which is not on the chain`,
+      });
+      continue;
+    }
+    group.leaves.sort((a, b) => compare(a.id, b.id));
+    for (let start = 0; start < group.leaves.length; start += MAX_LEAVES) {
+      const leaves = group.leaves.slice(start, start + MAX_LEAVES);
+      const tree = MerkleTree.fromLeaves(leaves.map((leaf) => leaf.digest));
+      const root = toHex(tree.root);
+      planned.push({
+        input: { batchId: batchIdFor(root), root, count: leaves.length, parent: group.parent, kind: BATCH_KIND },
+        leaves,
+        tree,
+        files: [...group.files],
+      });
+    }
+  }
+
+  if (ctx.dryRun) {
+    anchored += planned.reduce((n, b) => n + b.leaves.length, 0);
+    progress();
+    return { anchored, unchanged, failed, batches: planned.length };
+  }
+
+  let batches = 0;
+  const submit = async (chunk: readonly PlannedBatch[]): Promise<void> => {
+    const journal = ctx.journal;
+    if (!journal) throw new Error('anchor in a dry run');
+    journal.append({ t: 'anchor', batches: chunk.map((b) => ({ batchId: b.input.batchId, root: b.input.root, count: b.input.count, parent: b.input.parent })) });
+    await journal.flush();
+    crashPoint('anchor');
+    let result;
+    try {
+      result = await ctx.chain.anchorBatches(chunk.map((b) => b.input));
+    } catch (err) {
+      if (chunk.length > 1 && isShulianError(err)) {
+        for (const b of chunk) await submit([b]);
+        return;
+      }
+      for (const b of chunk) {
+        failed += b.leaves.length;
+        const failure = toFailure(err, { file: b.files.join(', '), resourceId: b.input.parent?.resourceId ?? '' });
+        ctx.fail({ ...failure, reason: `${b.leaves.length} indexing records of ${b.input.parent?.resourceId}@${b.input.parent?.version}: ${failure.reason}` });
+      }
+      return;
+    }
+    crashPoint('anchored');
+    for (const b of chunk) {
+      ctx.index?.putBatchRecords(
+        b.input.batchId,
+        b.input.count,
+        b.leaves.map((leaf, i) => ({
+          recordId: leaf.id,
+          leafIndex: i,
+          leafHash: leaf.leafHex,
+          proof: b.tree.inclusionProof(i).map(toHex),
+          record: leaf.record,
+        })),
+      );
+      anchored += b.leaves.length;
+      batches++;
+    }
+    crashPoint('proofs');
+    journal.append({ t: 'anchored', txId: result.tx.txId, batchIds: chunk.map((b) => b.input.batchId) });
+    progress();
+  };
+  for (let i = 0; i < planned.length; i += BATCHES_PER_TX) await submit(planned.slice(i, i + BATCHES_PER_TX));
+  progress();
+  return { anchored, unchanged, failed, batches };
+}
+
+function versionMissing(version: unknown): boolean {
+  return version === undefined;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

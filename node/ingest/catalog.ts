@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/**
+ * Which resources a source has held: resource id -> relative path, kept per source in
+ * `<home>/ingest/sources/<key>.json`. `sync --withdraw-missing` withdraws only what this source once
+ * brought in and no longer holds, never another source's resources of the same organisation.
+ */
+export interface Catalog {
+  readonly source: string;
+  readonly resources: Readonly<Record<string, string>>;
+}
+
+export function catalogPath(home: string, source: string): string {
+  const key = createHash('sha256').update(source.normalize('NFC')).digest('hex').slice(0, 16);
+  return join(home, 'ingest', 'sources', `${key}.json`);
+}
+
+export async function loadCatalog(home: string, source: string): Promise<Catalog> {
+  try {
+    const value = JSON.parse(await readFile(catalogPath(home, source), 'utf8')) as Catalog;
+    return { source, resources: value.resources ?? {} };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { source, resources: {} };
+    throw err;
+  }
+}
+
+/** Written to a temp file, fsynced, renamed: a crash leaves the old catalog or the new one. */
+export async function saveCatalog(home: string, catalog: Catalog): Promise<void> {
+  const path = catalogPath(home, catalog.source);
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  const handle = await open(temp, 'w');
+  try {
+    const sorted = Object.fromEntries(Object.entries(catalog.resources).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    await handle.write(`${JSON.stringify({ source: catalog.source, resources: sorted }, null, 1)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+}
