@@ -1,0 +1,252 @@
+import * as dagPb from '@ipld/dag-pb';
+import { UnixFS } from 'ipfs-unixfs';
+import { base32upper } from 'multiformats/bases/base32';
+import { CID } from 'multiformats/cid';
+import * as raw from 'multiformats/codecs/raw';
+import { sha256 } from 'multiformats/hashes/sha2';
+import { ContentError, IntegrityError, NotFoundError, ValidationError } from '../core/errors.js';
+
+/**
+ * Reading UnixFS file DAGs block by block. Used instead of ipfs-unixfs-exporter for content because the
+ * exporter pushes blocks into an unbounded queue (a slow reader would buffer the whole file); this walker
+ * pulls, reads a few blocks ahead, and checks each block against its CID when asked to.
+ */
+export type BlockLoader = (cid: CID) => Promise<Uint8Array | undefined>;
+
+const SHA2_256 = 0x12;
+const READ_AHEAD = 4;
+
+export function parseCid(value: unknown, pointer = '/cid'): CID {
+  if (value instanceof CID) return value;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ValidationError(`${pointer}: expected a CID string`, { pointer });
+  }
+  let cid: CID;
+  try {
+    cid = CID.parse(value.trim());
+  } catch (err) {
+    throw new ValidationError(`${pointer}: ${JSON.stringify(value)} is not a CID (${(err as Error).message})`, { pointer, cause: err });
+  }
+  if (cid.code !== dagPb.code && cid.code !== raw.code) {
+    throw new ValidationError(`${pointer}: CID ${value} is neither dag-pb nor raw, so it is not a UnixFS file`, { pointer, cid: value });
+  }
+  return cid;
+}
+
+/** True when `bytes` hash to `cid`'s multihash (sha2-256 only: the only hash our profiles use). */
+export async function blockMatches(cid: CID, bytes: Uint8Array): Promise<boolean> {
+  if (cid.multihash.code !== SHA2_256) return false;
+  const digest = await sha256.digest(bytes);
+  return equalBytes(digest.digest, cid.multihash.digest);
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+}
+
+/** CIDs linked from a block (none for raw blocks). Throws when a dag-pb block does not decode. */
+export function blockLinks(cid: CID, bytes: Uint8Array): CID[] {
+  if (cid.code === raw.code) return [];
+  if (cid.code !== dagPb.code) throw new ContentError('UNSUPPORTED_CODEC', `block ${cid} has codec 0x${cid.code.toString(16)}: expected dag-pb or raw`, { cid: cid.toString() });
+  return dagPb.decode(bytes).Links.map((l) => l.Hash);
+}
+
+/** The size of the file a root block describes. */
+export function fileSizeOf(cid: CID, bytes: Uint8Array): number {
+  if (cid.code === raw.code) return bytes.byteLength;
+  const { unixfs } = decodeFileNode(cid, bytes);
+  return Number(unixfs.fileSize());
+}
+
+interface FileNode {
+  readonly node: dagPb.PBNode;
+  readonly unixfs: UnixFS;
+}
+
+export function decodeFileNode(cid: CID, bytes: Uint8Array): FileNode {
+  let node: dagPb.PBNode;
+  let unixfs: UnixFS;
+  try {
+    node = dagPb.decode(bytes);
+    if (!node.Data) throw new Error('no UnixFS data');
+    unixfs = UnixFS.unmarshal(node.Data);
+  } catch (err) {
+    throw new ContentError('NOT_UNIXFS', `block ${cid} is not a UnixFS node: ${(err as Error).message}`, { cid: cid.toString(), cause: err });
+  }
+  if (unixfs.type !== 'file' && unixfs.type !== 'raw') {
+    throw new ContentError('NOT_A_FILE', `${cid} is a UnixFS ${unixfs.type}, not a file`, { cid: cid.toString() });
+  }
+  if (node.Links.length !== unixfs.blockSizes.length) {
+    throw new IntegrityError(`block ${cid}: ${node.Links.length} links but ${unixfs.blockSizes.length} block sizes`, { cid: cid.toString() });
+  }
+  return { node, unixfs };
+}
+
+export interface ReadRange {
+  readonly offset?: number | undefined;
+  readonly length?: number | undefined;
+}
+
+export interface ReadOptions {
+  readonly verify: boolean;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Validates offset/length (field names as in GetOptions) and returns the [start, end) byte range. */
+export function resolveRange(size: number, range: ReadRange): { start: number; end: number } {
+  const { offset, length } = range;
+  if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 0)) {
+    throw new ValidationError('/offset: expected a non-negative integer', { pointer: '/offset' });
+  }
+  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
+    throw new ValidationError('/length: expected a non-negative integer', { pointer: '/length' });
+  }
+  const start = Math.min(offset ?? 0, size);
+  const end = length === undefined ? size : Math.min(size, start + length);
+  return { start, end };
+}
+
+/** Streams bytes [range) of the UnixFS file at `root`, pulling blocks as the consumer reads. */
+export async function* readFile(
+  load: BlockLoader,
+  root: CID,
+  range: ReadRange,
+  options: Readonly<ReadOptions>,
+): AsyncGenerator<Uint8Array> {
+  const rootBytes = await loadBlock(load, root, options.verify);
+  const size = fileSizeOf(root, rootBytes);
+  const { start, end } = resolveRange(size, range);
+  if (end <= start) return;
+  let emitted = 0;
+  for await (const chunk of walk(load, root, rootBytes, 0, start, end, options)) {
+    emitted += chunk.byteLength;
+    yield chunk;
+  }
+  if (emitted !== end - start) {
+    throw new IntegrityError(`DAG ${root} holds ${emitted} bytes in [${start}, ${end}), expected ${end - start}`, { cid: root.toString() });
+  }
+}
+
+async function* walk(
+  load: BlockLoader,
+  cid: CID,
+  bytes: Uint8Array,
+  position: number,
+  start: number,
+  end: number,
+  options: Readonly<ReadOptions>,
+): AsyncGenerator<Uint8Array> {
+  options.signal?.throwIfAborted();
+  if (cid.code === raw.code) {
+    yield* slice(bytes, position, start, end);
+    return;
+  }
+  const { node, unixfs } = decodeFileNode(cid, bytes);
+  let pos = position;
+  if (unixfs.data && unixfs.data.byteLength > 0) {
+    yield* slice(unixfs.data, pos, start, end);
+    pos += unixfs.data.byteLength;
+  }
+  const wanted: { cid: CID; pos: number }[] = [];
+  for (let i = 0; i < node.Links.length; i++) {
+    const childSize = Number(unixfs.blockSizes[i]);
+    if (pos + childSize > start && pos < end) wanted.push({ cid: node.Links[i]!.Hash, pos });
+    pos += childSize;
+    if (pos >= end) break;
+  }
+  // Ordered read-ahead: up to READ_AHEAD child blocks are being read while the consumer takes the current one.
+  const pending: Promise<Uint8Array>[] = [];
+  let next = 0;
+  const fill = (): void => {
+    while (next < wanted.length && pending.length < READ_AHEAD) {
+      const p = loadBlock(load, wanted[next++]!.cid, options.verify);
+      p.catch(() => undefined); // surfaced when awaited below
+      pending.push(p);
+    }
+  };
+  for (const child of wanted) {
+    fill();
+    const childBytes = await pending.shift()!;
+    fill();
+    yield* walk(load, child.cid, childBytes, child.pos, start, end, options);
+  }
+}
+
+function* slice(data: Uint8Array, position: number, start: number, end: number): Generator<Uint8Array> {
+  const from = Math.max(0, start - position);
+  const to = Math.min(data.byteLength, end - position);
+  if (to > from) yield from === 0 && to === data.byteLength ? data : data.subarray(from, to);
+}
+
+export async function loadBlock(load: BlockLoader, cid: CID, verify: boolean): Promise<Uint8Array> {
+  const bytes = await load(cid);
+  if (!bytes) throw new NotFoundError(`block ${cid} is missing`, { cid: cid.toString() });
+  if (verify && !(await blockMatches(cid, bytes))) {
+    throw new IntegrityError(`block ${cid} is corrupt: its bytes do not hash to its CID`, { cid: cid.toString() });
+  }
+  return bytes;
+}
+
+export interface DagCheck {
+  readonly blocks: number;
+  readonly missing: string[];
+  readonly corrupt: string[];
+}
+
+/** Visits every block of the DAG once (depth first), re-hashing each; reports missing and corrupt blocks. */
+export async function checkDag(load: BlockLoader, root: CID, signal?: AbortSignal): Promise<DagCheck> {
+  const seen = new Set<string>();
+  const missing: string[] = [];
+  const corrupt: string[] = [];
+  const stack: CID[] = [root];
+  while (stack.length > 0) {
+    signal?.throwIfAborted();
+    const cid = stack.pop()!;
+    const key = blockKey(cid);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const bytes = await load(cid);
+    if (!bytes) {
+      missing.push(cid.toString());
+      continue;
+    }
+    if (!(await blockMatches(cid, bytes))) {
+      corrupt.push(cid.toString());
+      continue;
+    }
+    let links: CID[];
+    try {
+      links = blockLinks(cid, bytes);
+    } catch {
+      corrupt.push(cid.toString());
+      continue;
+    }
+    for (let i = links.length - 1; i >= 0; i--) stack.push(links[i]!);
+  }
+  return { blocks: seen.size, missing, corrupt };
+}
+
+/** Every block of the DAG once, depth first in link order (the order `ipfs dag export` writes). */
+export async function* dagBlocks(load: BlockLoader, root: CID, signal?: AbortSignal): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
+  const seen = new Set<string>();
+  const stack: CID[] = [root];
+  while (stack.length > 0) {
+    signal?.throwIfAborted();
+    const cid = stack.pop()!;
+    const key = blockKey(cid);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const bytes = await loadBlock(load, cid, true);
+    yield { cid, bytes };
+    const links = blockLinks(cid, bytes);
+    for (let i = links.length - 1; i >= 0; i--) stack.push(links[i]!);
+  }
+}
+
+/**
+ * A block's identity in the store: its multihash in unpadded upper-case base32, as Kubo's flatfs names
+ * block files (a CIDv0 and a CIDv1 of the same bytes share it).
+ */
+export function blockKey(cid: CID): string {
+  return base32upper.baseEncode(cid.multihash.bytes);
+}

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CID } from 'multiformats/cid';
+import { blockKey } from '../dag.js';
+
+/**
+ * Blocks on disk, one file per block, named and sharded like Kubo's flatfs (`next-to-last/2`):
+ * `blocks/<2 chars>/<BASE32 MULTIHASH>.data`. A block is written to a temp file, fsynced, then renamed
+ * into place, so a block file is either absent or complete. Directory entries are made durable by
+ * `syncDirs`, which a put calls once, before it commits its root.
+ */
+export class FsBlockstore {
+  readonly blocksDir: string;
+  readonly tmpDir: string;
+  readonly #knownShards = new Set<string>();
+
+  constructor(root: string) {
+    this.blocksDir = join(root, 'blocks');
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.blocksDir, { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true });
+  }
+
+  shardOf(key: string): string {
+    return key.slice(-3, -1);
+  }
+
+  pathOf(key: string): string {
+    return join(this.blocksDir, this.shardOf(key), `${key}.data`);
+  }
+
+  /**
+   * Writes a block unless present. Returns the directories whose entries changed (or may not be durable
+   * yet) so that the caller can fsync them once for many blocks.
+   */
+  async write(key: string, bytes: Uint8Array, dirty: Set<string>): Promise<void> {
+    const shard = this.shardOf(key);
+    const shardDir = join(this.blocksDir, shard);
+    const target = join(shardDir, `${key}.data`);
+    // Another put may have renamed this block in without having fsynced the directory yet: ours does it.
+    dirty.add(shardDir);
+    if (await exists(target)) return;
+    if (!this.#knownShards.has(shard)) {
+      const created = await mkdir(shardDir, { recursive: true });
+      if (created !== undefined) dirty.add(this.blocksDir);
+      this.#knownShards.add(shard);
+    }
+    const tmp = join(this.tmpDir, `${key}.${randomBytes(6).toString('hex')}.tmp`);
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    try {
+      await fh.writeFile(bytes);
+      await fh.datasync();
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    await fh.close();
+    await rename(tmp, target);
+  }
+
+  async read(cid: CID): Promise<Uint8Array | undefined> {
+    return this.readKey(blockKey(cid));
+  }
+
+  async readKey(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return await readFile(this.pathOf(key));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async hasKey(key: string): Promise<boolean> {
+    return exists(this.pathOf(key));
+  }
+
+  /** Deletes a block file; returns its size, or 0 when it was already gone. */
+  async deleteKey(key: string, dirty: Set<string>): Promise<number> {
+    const path = this.pathOf(key);
+    try {
+      const { size } = await stat(path);
+      await unlink(path);
+      dirty.add(join(this.blocksDir, this.shardOf(key)));
+      return size;
+    } catch (err) {
+      if (isNotFound(err)) return 0;
+      throw err;
+    }
+  }
+
+  /** Every block key on disk. */
+  async *keys(): AsyncGenerator<string> {
+    let shards: string[];
+    try {
+      shards = await readdir(this.blocksDir);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    for (const shard of shards.sort()) {
+      let names: string[];
+      try {
+        names = await readdir(join(this.blocksDir, shard));
+      } catch (err) {
+        if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+        throw err;
+      }
+      for (const name of names) if (name.endsWith('.data')) yield name.slice(0, -'.data'.length);
+    }
+  }
+
+  /** Removes temp files left by interrupted writes (only safe while no put runs). */
+  async clearTemp(): Promise<number> {
+    let names: string[] = [];
+    try {
+      names = await readdir(this.tmpDir);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    for (const name of names) await rm(join(this.tmpDir, name), { force: true });
+    return names.length;
+  }
+}
+
+export async function syncDirs(dirs: Iterable<string>): Promise<void> {
+  const list = [...dirs];
+  // A handful at a time: each is a threadpool job.
+  for (let i = 0; i < list.length; i += 8) {
+    await Promise.all(list.slice(i, i + 8).map(syncDir));
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}

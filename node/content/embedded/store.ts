@@ -1,0 +1,227 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { CID } from 'multiformats/cid';
+import { ContentError, NotFoundError } from '../../core/errors.js';
+import { exportCarFrom, verifyCar } from '../car.js';
+import { blockKey, checkDag, parseCid, readFile as readDagFile, type BlockLoader } from '../dag.js';
+import type { Sm3Mode } from '../hashing.js';
+import { asContentError, importPayload, toPutResult } from '../importing.js';
+import { cidProfile } from '../profiles.js';
+import type { ContentStat, ContentStore, GetOptions, PutOptions, PutResult, VerifyReport } from '../types.js';
+import { FsBlockstore, syncDirs } from './blockstore.js';
+import { StoreLocks } from './locks.js';
+import { RootIndex, type RootRecord } from './roots.js';
+
+export interface EmbeddedContentStoreOptions {
+  /** The store's directory, e.g. `<SHULIAN_HOME>/content`. Created when missing. */
+  readonly dir: string;
+  /** Re-hash every block read by `get` against its CID (default true). `verify` always re-hashes. */
+  readonly verifyReads?: boolean;
+  /** Where SM3 runs (default 'auto': a worker thread for payloads over 1 MiB). For benchmarks. */
+  readonly sm3?: Sm3Mode;
+}
+
+export interface GcReport {
+  readonly removedBlocks: number;
+  readonly removedBytes: number;
+  readonly keptBlocks: number;
+  readonly removedTempFiles: number;
+}
+
+/** The embedded store also garbage-collects (`shulian content gc`). */
+export interface EmbeddedContentStore extends ContentStore {
+  readonly dir: string;
+  /** Deletes every block no committed root uses (leftovers of interrupted puts, removed DAGs). */
+  gc(): Promise<GcReport>;
+}
+
+/** An on-disk content store with Kubo-identical CIDs: durable, crash-safe, streaming. */
+export async function embeddedContentStore(options: Readonly<EmbeddedContentStoreOptions>): Promise<EmbeddedContentStore> {
+  if (typeof options?.dir !== 'string' || options.dir === '') {
+    throw new ContentError('CONFIG', 'embeddedContentStore: /dir: expected a directory path', { pointer: '/dir' });
+  }
+  const dir = resolve(options.dir);
+  await mkdir(dir, { recursive: true });
+  const store = new Embedded(dir, options.verifyReads ?? true, options.sm3 ?? 'auto');
+  await store.init();
+  return store;
+}
+
+class Embedded implements EmbeddedContentStore {
+  readonly dir: string;
+  readonly #blocks: FsBlockstore;
+  readonly #roots: RootIndex;
+  readonly #locks: StoreLocks;
+  readonly #verifyReads: boolean;
+  readonly #sm3: Sm3Mode;
+  readonly #load: BlockLoader;
+  #closed = false;
+
+  constructor(dir: string, verifyReads: boolean, sm3: Sm3Mode) {
+    this.dir = dir;
+    this.#blocks = new FsBlockstore(dir);
+    this.#roots = new RootIndex(dir);
+    this.#locks = new StoreLocks(dir);
+    this.#verifyReads = verifyReads;
+    this.#sm3 = sm3;
+    this.#load = (cid) => this.#blocks.read(cid);
+  }
+
+  async init(): Promise<void> {
+    await this.#blocks.init();
+    await this.#roots.init();
+    await this.#locks.init();
+  }
+
+  async put(source: AsyncIterable<Uint8Array> | Readable, options: Readonly<PutOptions> = {}): Promise<PutResult> {
+    this.#open();
+    const profile = cidProfile(options.profile);
+    const release = await this.#locks.enterPut(options.signal);
+    try {
+      const keys = new Set<string>();
+      const dirty = new Set<string>();
+      const sink = {
+        put: async (cid: CID, bytes: Uint8Array): Promise<CID> => {
+          const key = blockKey(cid);
+          keys.add(key);
+          await this.#blocks.write(key, bytes, dirty);
+          return cid;
+        },
+      };
+      const imported = await importPayload(source as AsyncIterable<Uint8Array>, profile, sink, {
+        signal: options.signal,
+        sm3: this.#sm3,
+      });
+      await this.#commit(imported.root, dirty, {
+        v: 1,
+        cid: imported.root.toString(),
+        profile: profile.name,
+        size: imported.size,
+        sha256: imported.sha256,
+        sm3: imported.sm3,
+        blocks: [...keys],
+      });
+      return toPutResult(imported, profile);
+    } catch (err) {
+      throw asContentError(err, options.signal);
+    } finally {
+      await release();
+    }
+  }
+
+  async #commit(root: CID, dirty: Set<string>, record: RootRecord): Promise<void> {
+    await syncDirs(dirty);
+    const existing = await this.#roots.read(root);
+    // Same root, same blocks: only rewrite when the new record knows more (digests after a CAR import).
+    if (existing && (existing.sha256 !== undefined || record.sha256 === undefined)) return;
+    await this.#roots.commit(root, record);
+  }
+
+  async *get(cid: string, options: Readonly<GetOptions> = {}): AsyncIterable<Uint8Array> {
+    this.#open();
+    const root = parseCid(cid);
+    await this.#record(root);
+    yield* readDagFile(this.#load, root, options, { verify: this.#verifyReads, signal: options.signal });
+  }
+
+  async has(cid: string): Promise<boolean> {
+    this.#open();
+    return this.#roots.has(parseCid(cid));
+  }
+
+  async stat(cid: string): Promise<ContentStat> {
+    this.#open();
+    const record = await this.#record(parseCid(cid));
+    return { cid: cid.trim(), size: record.size, blocks: record.blocks.length };
+  }
+
+  async verify(cid: string): Promise<VerifyReport> {
+    this.#open();
+    const root = parseCid(cid);
+    await this.#record(root);
+    const check = await checkDag(this.#load, root);
+    return { cid: cid.trim(), ok: check.missing.length === 0 && check.corrupt.length === 0, ...check };
+  }
+
+  async remove(cid: string): Promise<void> {
+    this.#open();
+    const root = parseCid(cid);
+    await this.#locks.exclusive(async () => {
+      const record = await this.#roots.read(root);
+      if (!record) return; // already gone: takedown is idempotent
+      await this.#roots.delete(root);
+      const candidates = new Set(record.blocks);
+      for await (const other of this.#roots.all()) {
+        for (const key of other.blocks) candidates.delete(key);
+        if (candidates.size === 0) break;
+      }
+      const dirty = new Set<string>();
+      for (const key of candidates) await this.#blocks.deleteKey(key, dirty);
+      await syncDirs(dirty);
+    });
+  }
+
+  async gc(): Promise<GcReport> {
+    this.#open();
+    return this.#locks.exclusive(async () => {
+      const live = new Set<string>();
+      for await (const record of this.#roots.all()) for (const key of record.blocks) live.add(key);
+      const dirty = new Set<string>();
+      let removedBlocks = 0;
+      let removedBytes = 0;
+      let keptBlocks = 0;
+      for await (const key of this.#blocks.keys()) {
+        if (live.has(key)) {
+          keptBlocks++;
+          continue;
+        }
+        removedBytes += await this.#blocks.deleteKey(key, dirty);
+        removedBlocks++;
+      }
+      await syncDirs(dirty);
+      const removedTempFiles = await this.#blocks.clearTemp();
+      return { removedBlocks, removedBytes, keptBlocks, removedTempFiles };
+    });
+  }
+
+  async *exportCar(cid: string): AsyncIterable<Uint8Array> {
+    this.#open();
+    const root = parseCid(cid);
+    await this.#record(root);
+    yield* exportCarFrom(this.#load, root);
+  }
+
+  async importCar(source: AsyncIterable<Uint8Array>): Promise<{ readonly root: string; readonly blocks: number }> {
+    this.#open();
+    const release = await this.#locks.enterPut();
+    try {
+      const dirty = new Set<string>();
+      const car = await verifyCar(source, async ({ bytes, key }) => this.#blocks.write(key, bytes, dirty));
+      await this.#commit(car.root, dirty, {
+        v: 1,
+        cid: car.root.toString(),
+        profile: null,
+        size: car.size,
+        blocks: [...car.keys],
+      });
+      return { root: car.root.toString(), blocks: car.blocks };
+    } finally {
+      await release();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  async #record(root: CID): Promise<RootRecord> {
+    const record = await this.#roots.read(root);
+    if (!record) throw new NotFoundError(`no content with CID ${root} in this store`, { cid: root.toString() });
+    return record;
+  }
+
+  #open(): void {
+    if (this.#closed) throw new ContentError('CLOSED', 'the content store is closed');
+  }
+}

@@ -1,0 +1,17 @@
+export type {
+  CidProfileName,
+  ContentStat,
+  ContentStore,
+  GetOptions,
+  PutOptions,
+  PutResult,
+  VerifyReport,
+} from './types.js';
+export { CID_PROFILE_NAMES, DEFAULT_CID_PROFILE, cidProfile, isCidProfileName, type CidProfile } from './profiles.js';
+export { computeCid } from './compute.js';
+export {
+  embeddedContentStore,
+  type EmbeddedContentStore,
+  type EmbeddedContentStoreOptions,
+  type GcReport,
+} from './embedded/store.js';
