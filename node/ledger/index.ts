@@ -11,3 +11,5 @@ export type {
 export { fileCheckpointer, memoryCheckpointer, checkpointAfter } from './checkpointer.js';
 export * from './embedded/index.js';
 export * from './proof/index.js';
+export { openHomeLedger, ledgerDir, splitPemBundle } from './home.js';
+export type { HomeLedger, HomeConfig } from './home.js';

@@ -1,5 +1,5 @@
 export { openEmbeddedRuntime } from './runtime.js';
-export type { EmbeddedRuntime, EmbeddedRuntimeOptions } from './runtime.js';
+export type { EmbeddedRuntime, EmbeddedRuntimeOptions, LedgerInfo } from './runtime.js';
 export type { LedgerVerifyOptions, LedgerVerifyReport, LedgerProblem } from './verify.js';
 export { BLOCK_FORMAT, CHAINCODE_NAME } from './block.js';
 export type { BlockHeader, TxEnvelope, ProposalBody, RwSet, ValidationCode } from './block.js';

@@ -57,8 +57,19 @@ export interface EmbeddedRuntime {
   connect(identity: SigningIdentity): Ledger;
   verify(options?: Readonly<LedgerVerifyOptions>): Promise<LedgerVerifyReport>;
   height(): number;
+  info(): LedgerInfo;
   /** Waits for queued transactions to commit, then closes the store. */
   close(): Promise<void>;
+}
+
+export interface LedgerInfo {
+  readonly channel: string;
+  readonly path: string;
+  readonly height: number;
+  readonly tip?: { readonly number: number; readonly hash: string; readonly timestamp: string; readonly txCount: number };
+  readonly transactions: number;
+  readonly validTransactions: number;
+  readonly stateKeys: number;
 }
 
 interface Pending {
@@ -149,6 +160,23 @@ export class Runtime implements EmbeddedRuntime {
 
   height(): number {
     return this.store.height();
+  }
+
+  info(): LedgerInfo {
+    this.#checkOpen();
+    const height = this.store.height();
+    const counts = this.store.counts();
+    const tipRow = height > 0 ? this.store.block(height - 1) : undefined;
+    const tipHeader = tipRow ? (JSON.parse(tipRow.header.toString('utf8')) as BlockHeader) : undefined;
+    return {
+      channel: this.channel,
+      path: this.store.path,
+      height,
+      ...(tipRow && tipHeader ? { tip: { number: tipRow.number, hash: tipRow.hash.toString('hex'), timestamp: tipHeader.timestamp, txCount: tipHeader.txCount } } : {}),
+      transactions: counts.transactions,
+      validTransactions: counts.valid,
+      stateKeys: counts.stateKeys,
+    };
   }
 
   verify(options: Readonly<LedgerVerifyOptions> = {}): Promise<LedgerVerifyReport> {

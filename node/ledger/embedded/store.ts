@@ -184,6 +184,12 @@ export class LedgerStore {
     return row === undefined ? 0 : row.number + 1;
   }
 
+  counts(): { transactions: number; valid: number; stateKeys: number } {
+    const t = this.#stmts.txCounts.get() as { n: number; v: number | null };
+    const k = this.#stmts.stateCount.get() as { n: number };
+    return { transactions: t.n, valid: t.v ?? 0, stateKeys: k.n };
+  }
+
   history(key: Buffer): HistoryRow[] {
     return (this.#stmts.history.all(key) as { tx_id: string; seconds: number; nanos: number; is_delete: number; value: Buffer }[]).map((r) => ({
       txId: r.tx_id,
@@ -304,6 +310,8 @@ function toTxRow(r: RawTx): TxRow {
 function prepareReads(db: Db) {
   return {
     tip: db.prepare('SELECT number FROM blocks ORDER BY number DESC LIMIT 1'),
+    txCounts: db.prepare('SELECT count(*) AS n, sum(valid) AS v FROM txs'),
+    stateCount: db.prepare('SELECT count(*) AS n FROM state'),
     // Fabric 2.x returns history newest first
     history: db.prepare('SELECT tx_id, seconds, nanos, is_delete, value FROM history WHERE key = ? ORDER BY block DESC, tx DESC'),
     block: db.prepare('SELECT number, header, hash, signature, signer_cert FROM blocks WHERE number = ?'),
