@@ -20,9 +20,9 @@ import type {
   BatchView,
   ChainPlacement,
   Change,
-  ChangeCursor,
   ChangesOptions,
   ChangesPage,
+  Position,
   FollowOptions,
   IndexStatus,
   LocalIndex,
@@ -98,11 +98,10 @@ class SqliteIndex implements LocalIndex {
   }
 
   async follow(ledger: Ledger, options: Readonly<FollowOptions> = {}): Promise<void> {
-    const at = this.#projector.position();
-    // Replaying from the start of the checkpoint's block and skipping what was applied is exactly-once
-    // whatever the ledger does with partially delivered blocks.
+    // The ledger resumes after the index's own checkpoint; `apply` skips anything at or before it anyway,
+    // so a ledger that replays more than asked cannot make an event count twice.
     const events = ledger.events({
-      startBlock: at === null ? 0 : at.blockNumber,
+      checkpointer: this.checkpointer(),
       ...(options.untilCaughtUp === undefined ? {} : { untilCaughtUp: options.untilCaughtUp }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
@@ -187,16 +186,29 @@ class SqliteIndex implements LocalIndex {
     return { items: rows.map((r) => this.#resourceView(r)), total, limit, offset };
   }
 
-  changesSince(after: Readonly<ChangeCursor>, options: Readonly<ChangesOptions> = {}): ChangesPage {
-    const n = clampLimit(options.limit);
-    const item = after.item ?? Number.MAX_SAFE_INTEGER;
-    const where = ['(block_number > @b OR (block_number = @b AND (tx_index > @t OR (tx_index = @t AND item > @i))))'];
-    if (options.owner !== undefined) where.push('owner = @owner');
-    if (options.from !== undefined) where.push('committed >= @from');
-    if (options.until !== undefined) where.push('committed <= @until');
+  changesSince(after: Readonly<Position>, options: number | Readonly<ChangesOptions> = {}): ChangesPage {
+    const o: Readonly<ChangesOptions> = typeof options === 'number' ? { limit: options } : options;
+    const n = clampLimit(o.limit);
+    if (!Number.isSafeInteger(after.blockNumber) || !Number.isSafeInteger(after.txIndex)) {
+      throw new ValidationError('/after: expected {blockNumber, txIndex} integers', { pointer: '/after' });
+    }
+    const filters: string[] = [];
+    if (o.owner !== undefined) filters.push('owner = @owner');
+    if (o.from !== undefined) filters.push('committed >= @from');
+    if (o.until !== undefined) filters.push('committed <= @until');
+    const extra = filters.map((f) => ` AND ${f}`).join('');
+    const params = { b: after.blockNumber, t: after.txIndex, n, owner: o.owner, from: o.from, until: o.until };
     const rows = this.#db
-      .prepare(`SELECT * FROM changes WHERE ${where.join(' AND ')} ORDER BY block_number, tx_index, item LIMIT @n`)
-      .all({ b: after.blockNumber, t: after.txIndex, i: item, n, owner: options.owner, from: options.from, until: options.until }) as Row[];
+      .prepare(`SELECT * FROM changes WHERE (block_number > @b OR (block_number = @b AND tx_index > @t))${extra} ORDER BY block_number, tx_index, item LIMIT @n`)
+      .all(params) as Row[];
+    const last = rows[rows.length - 1];
+    if (last !== undefined && rows.length === n) {
+      // finish the transaction the page ends in, so that a cursor of (block, txIndex) loses nothing
+      const rest = this.#db
+        .prepare(`SELECT * FROM changes WHERE block_number = @b AND tx_index = @t AND item > @i${extra} ORDER BY item`)
+        .all({ ...params, b: last.block_number, t: last.tx_index, i: last.item }) as Row[];
+      rows.push(...rest);
+    }
     const changes: Change[] = rows.map((r) => ({
       ...placement(r),
       item: Number(r.item),
@@ -205,9 +217,8 @@ class SqliteIndex implements LocalIndex {
       version: Number(r.version),
       owner: String(r.owner),
     }));
-    const last = changes[changes.length - 1];
-    const next = last === undefined ? { blockNumber: after.blockNumber, txIndex: after.txIndex, item } : { blockNumber: last.blockNumber, txIndex: last.txIndex, item: last.item };
-    return { changes, next };
+    const end = changes[changes.length - 1];
+    return { changes, next: end === undefined ? { blockNumber: after.blockNumber, txIndex: after.txIndex } : { blockNumber: end.blockNumber, txIndex: end.txIndex } };
   }
 
   // ---- rights ---------------------------------------------------------------------------------------
@@ -339,7 +350,7 @@ class SqliteIndex implements LocalIndex {
           });
         }
       });
-    })();
+    }).immediate();
   }
 
   getBatchRecord(recordId: string): BatchRecord | undefined {
@@ -378,7 +389,7 @@ class SqliteIndex implements LocalIndex {
         .all(metadataHash) as Row[];
       for (const h of heads) this.#projector.refreshResourceDoc(String(h.id));
     });
-    resources();
+    resources.immediate();
   }
 
   getMetadata(metadataHash: string): unknown {
@@ -490,13 +501,21 @@ function page(options: Readonly<{ limit?: number; offset?: number }>): { limit: 
   return { limit: clampLimit(options.limit), offset };
 }
 
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** As the chaincode reads `at` (RFC 3339, normalised to UTC with milliseconds), so both answers read alike. */
 function isoInstant(value: string | undefined, pointer: string): string {
   if (value === undefined || value === '') return new Date().toISOString();
+  const m = ISO_DATE_TIME.exec(value);
   const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
-    throw new ValidationError(`${pointer}: expected an ISO-8601 date-time such as 2026-01-31T00:00:00Z, got "${value}"`, { pointer });
+  if (m !== null && Number.isFinite(ms)) {
+    const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    if (month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59) {
+      return new Date(ms).toISOString();
+    }
   }
-  return value;
+  throw new ValidationError(`${pointer}: expected an RFC 3339 date-time such as 2026-01-01T00:00:00Z, got "${value}"`, { pointer });
 }
 
 function isAbort(err: unknown): boolean {

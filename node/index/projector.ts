@@ -107,7 +107,9 @@ export class Projector {
     const run = this.#db.transaction((list: readonly LedgerEvent[]) => {
       for (const event of list) if (this.#applyOne(event)) applied += 1;
     });
-    run(events);
+    // IMMEDIATE: take the write lock before reading the checkpoint, so that two processes following the
+    // same index (`npm start` and a CLI command) serialise instead of both applying the same event.
+    run.immediate(events);
     return { applied, skipped: events.length - applied };
   }
 

@@ -1,6 +1,6 @@
 import type { Action, Authorization, Batch, Receipt, ResourceVersion, Rights, Withdrawal } from './records.js';
 import type { ContentStore } from '../content/types.js';
-import type { Ledger, LedgerEvent } from '../ledger/types.js';
+import type { Checkpointer, Ledger, LedgerEvent } from '../ledger/types.js';
 
 /** A position in the chain's event stream: one event per transaction, so (block, txIndex) is unique. */
 export interface Position {
@@ -65,11 +65,6 @@ export interface Change extends ChainPlacement {
   readonly owner: string;
 }
 
-/** Where a changes feed reader stands; `item` omitted = after the whole transaction. */
-export interface ChangeCursor extends Position {
-  readonly item?: number;
-}
-
 export interface ChangesOptions {
   readonly limit?: number;
   readonly owner?: string;
@@ -79,9 +74,10 @@ export interface ChangesOptions {
 }
 
 export interface ChangesPage {
+  /** Whole transactions only: a page may exceed `limit` to finish the transaction it ends in. */
   readonly changes: readonly Change[];
-  /** Pass back as `after` for the next page; equals `after` when nothing new. */
-  readonly next: Required<ChangeCursor>;
+  /** The last transaction delivered: pass back as `after` for the next page; equals `after` when nothing new. */
+  readonly next: Position;
 }
 
 export type RightsStatusFilter = 'granted' | 'revoked' | 'in-force' | 'expired';
@@ -194,14 +190,21 @@ export interface LocalIndex {
 
   /** Applies events in order; events at or before the checkpoint are skipped (exactly-once). */
   apply(events: readonly LedgerEvent[]): ApplyResult;
+  /** Follows the ledger from the index's checkpoint until `signal` aborts (or caught up, if asked). */
   follow(ledger: Ledger, options?: Readonly<FollowOptions>): Promise<void>;
+  /** Drops the projection and replays the ledger from block 0, in one transaction. */
   rebuild(ledger: Ledger, options?: Readonly<Omit<FollowOptions, 'untilCaughtUp'>>): Promise<IndexStatus>;
   status(): IndexStatus;
+  /** The index's checkpoint as a ledger Checkpointer (save is a no-op: `apply` stores it with the rows). */
+  checkpointer(): Checkpointer;
 
   getResource(resourceId: string): ResourceView | undefined;
   getVersion(resourceId: string, version: number): VersionView | undefined;
-  /** Resource changes strictly after `after` (start: blockNumber -1), in chain order. */
-  changesSince(after: Readonly<ChangeCursor>, options?: Readonly<ChangesOptions>): ChangesPage;
+  /**
+   * Resource changes in transactions strictly after `after` (from the start: `{ blockNumber: -1, txIndex: 0 }`),
+   * in chain order. The second argument is the page size or the options.
+   */
+  changesSince(after: Readonly<Position>, options?: number | Readonly<ChangesOptions>): ChangesPage;
   listResources(options?: Readonly<{ owner?: string; status?: 'active' | 'withdrawn'; limit?: number; offset?: number }>): Paged<ResourceView>;
 
   getRights(rightsId: string): RightsView | undefined;

@@ -40,7 +40,7 @@ describe('index: isAuthorized answers as the chaincode does', () => {
     ['lunyu', 'GuangdongLibraryMSP', 'display', '2030-06-01T00:00:00Z', true, 'pub', /permit display/],
     ['lunyu', 'GuangdongLibraryMSP', 'reproduce', '2026-06-01T00:00:00Z', false, null, /pub .* do not permit reproduce/],
     ['lunyu', 'GuangdongLibraryMSP', 'display', '2026-01-15T00:00:00Z', false, null, /not in force before 2026-02-01/],
-    ['other', 'NLCMSP', 'display', '2026-06-01T00:00:00Z', false, null, /^no rights record grants display on other to NLCMSP at 2026-06-01T00:00:00Z$/],
+    ['other', 'NLCMSP', 'display', '2026-06-01T00:00:00Z', false, null, /^no rights record grants display on other to NLCMSP at 2026-06-01T00:00:00.000Z$/],
   ];
   for (const [resourceId, org, action, at, authorized, rightsId, reason] of cases) {
     it(`${org} ${action} ${resourceId} at ${at}: ${authorized ? `yes, by ${rightsId}` : 'no'}`, () => {

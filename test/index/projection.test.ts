@@ -53,14 +53,18 @@ describe('index: projection of chain events', () => {
     chain.withdraw('b', 1);
     index.apply(chain.events);
     const seen: string[] = [];
-    let after = { blockNumber: -1, txIndex: 0 } as { blockNumber: number; txIndex: number; item?: number };
+    const pages: number[] = [];
+    let after = { blockNumber: -1, txIndex: 0 };
     for (;;) {
-      const page = index.changesSince(after, { limit: 2 });
+      const page = index.changesSince(after, 2);
       if (page.changes.length === 0) break;
+      pages.push(page.changes.length);
       seen.push(...page.changes.map((c) => `${c.kind}:${c.resourceId}@${c.version}`));
       after = page.next;
     }
     expect(seen).to.deep.equal(['version:a@1', 'version:b@1', 'version:c@1', 'version:a@2', 'withdrawal:b@1']);
+    // a page never splits a transaction: the first one (3 registrations) is finished past the limit of 2
+    expect(pages).to.deep.equal([3, 2]);
     expect(index.changesSince({ blockNumber: 1, txIndex: 0 }).changes.map((c) => c.resourceId)).to.deep.equal(['a', 'b']);
     const mid = chain.events[1]?.timestamp ?? '';
     expect(index.changesSince({ blockNumber: -1, txIndex: 0 }, { from: mid }).changes.map((c) => c.resourceId)).to.deep.equal(['a', 'b']);
