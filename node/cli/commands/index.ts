@@ -2,11 +2,20 @@ import type { Command } from 'commander';
 import { register as config } from './config.js';
 import { register as init } from './init.js';
 import { register as ledger } from './ledger.js';
+import { register as ingest } from './ingest.js';
+import { register as withdraw } from './withdraw.js';
+import { register as rights } from './rights.js';
+import { register as verify } from './verify.js';
+import { register as proof } from './proof.js';
+import { register as show } from './show.js';
+import { register as history } from './history.js';
+import { register as search } from './search.js';
+import { register as localIndex } from './local-index.js';
 
 /** Each command module exports `register(program)`; add one line here per module. */
 type Register = (program: Command) => void;
 
-const modules: Register[] = [config, init, ledger];
+const modules: Register[] = [config, init, ledger, ingest, withdraw, rights, verify, proof, show, history, search, localIndex];
 
 export function registerAll(program: Command): void {
   for (const register of modules) register(program);
