@@ -13,20 +13,27 @@ export interface Caller {
   /** ClientIdentity.getID(): `x509::<subject DN>::<issuer DN>`. */
   readonly id: string;
   readonly role: Role | null;
+  /** The attribute as the certificate carries it (null when absent), for error messages. */
+  readonly roleAttribute: string | null;
 }
 
 export function caller(ctx: ShulianContext): Caller {
   const identity = ctx.clientIdentity;
   const attribute = identity.getAttributeValue(ROLE_ATTRIBUTE);
   const role = attribute !== null && (ROLES as readonly string[]).includes(attribute) ? (attribute as Role) : null;
-  return { mspId: identity.getMSPID(), id: identity.getID(), role };
+  return { mspId: identity.getMSPID(), id: identity.getID(), role, roleAttribute: attribute };
 }
 
 /** The caller, provided they hold one of `roles`. */
 export function requireRole(ctx: ShulianContext, fn: string, roles: readonly Role[]): Caller {
   const who = caller(ctx);
   if (who.role === null || !roles.includes(who.role)) {
-    const held = who.role === null ? `no ${ROLE_ATTRIBUTE} role` : `role ${who.role}`;
+    const held =
+      who.role !== null
+        ? `role ${who.role}`
+        : who.roleAttribute === null
+          ? `no ${ROLE_ATTRIBUTE} attribute`
+          : `${ROLE_ATTRIBUTE}=${JSON.stringify(who.roleAttribute)}, which is not a Shulian role`;
     throw denied(`${fn} requires role ${roles.join(' or ')}; the caller (${who.mspId}) has ${held}`);
   }
   return who;
