@@ -10,6 +10,7 @@ import { decide, PUBLIC } from './authorize.js';
 import { Projector } from './projector.js';
 import { EVENTS, type Action, type Authorization, type Batch, type Receipt, type ResourceVersion, type Rights, type Withdrawal } from './records.js';
 import { clearProjection, migrate } from './schema.js';
+import { resourceHistory } from './history.js';
 import { search } from './search.js';
 import { searchText } from './text.js';
 import type {
@@ -24,6 +25,7 @@ import type {
   ChangesPage,
   Position,
   FollowOptions,
+  HistoryItem,
   IndexStatus,
   LocalIndex,
   Paged,
@@ -166,6 +168,10 @@ class SqliteIndex implements LocalIndex {
   getVersion(resourceId: string, version: number): VersionView | undefined {
     const row = this.#db.prepare(`SELECT * FROM versions WHERE resource_id = ? AND version = ?`).get(resourceId, version) as Row | undefined;
     return row === undefined ? undefined : { ...placement(row), record: JSON.parse(String(row.record)) as ResourceVersion };
+  }
+
+  history(resourceId: string): readonly HistoryItem[] {
+    return resourceHistory(this.#db, resourceId);
   }
 
   listResources(options: Readonly<{ owner?: string; status?: 'active' | 'withdrawn'; limit?: number; offset?: number }> = {}): Paged<ResourceView> {

@@ -65,6 +65,10 @@ export class Projector {
          block_number = excluded.block_number, tx_index = excluded.tx_index, committed = excluded.committed,
          record = excluded.record`,
       ),
+      insertRightsEvent: p(
+        `INSERT INTO rights_events (rights_id, kind, tx_id, block_number, tx_index, committed)
+         VALUES (@rightsId, @kind, @txId, @blockNumber, @txIndex, @committed)`,
+      ),
       insertBatch: p(
         `INSERT INTO batches (batch_id, owner, root, count, kind, parent_resource_id, parent_version, tx_id,
          block_number, tx_index, committed, record)
@@ -139,8 +143,10 @@ export class Projector {
         for (const r of records) this.#batch(r as Batch, placement);
         break;
       case EVENTS.rightsGranted:
+        for (const r of records) this.#rights(r as Rights, placement, 'granted');
+        break;
       case EVENTS.rightsRevoked:
-        for (const r of records) this.#rights(r as Rights, placement);
+        for (const r of records) this.#rights(r as Rights, placement, 'revoked');
         break;
       case EVENTS.receiptRecorded:
         for (const r of records) this.#receipt(r as Receipt, placement);
@@ -210,7 +216,8 @@ export class Projector {
     this.#s.ownBatchRecords.run(b.owner, b.batchId);
   }
 
-  #rights(r: Rights, placement: Placement): void {
+  #rights(r: Rights, placement: Placement, kind: 'granted' | 'revoked'): void {
+    this.#s.insertRightsEvent.run({ rightsId: r.rightsId, kind, ...placement });
     const prior = this.#db.prepare(`SELECT granted_block FROM rights WHERE rights_id = ?`).get(r.rightsId) as Row | undefined;
     this.#s.upsertRights.run({
       rightsId: r.rightsId,

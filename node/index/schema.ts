@@ -9,7 +9,7 @@ import { ShulianError } from '../core/errors.js';
  */
 export const SCHEMA_VERSION = 1;
 
-export const CHAIN_TABLES = ['resources', 'versions', 'withdrawals', 'changes', 'rights', 'batches', 'receipts'] as const;
+export const CHAIN_TABLES = ['resources', 'versions', 'withdrawals', 'changes', 'rights', 'rights_events', 'batches', 'receipts'] as const;
 export const OFF_CHAIN_TABLES = ['metadata', 'batch_records'] as const;
 
 const PLACEMENT = `tx_id TEXT NOT NULL, block_number INTEGER NOT NULL, tx_index INTEGER NOT NULL, committed TEXT NOT NULL`;
@@ -59,6 +59,11 @@ CREATE TABLE IF NOT EXISTS rights (
 CREATE INDEX IF NOT EXISTS rights_target ON rights (target_type, target_id);
 CREATE INDEX IF NOT EXISTS rights_assignee ON rights (assignee, status);
 CREATE INDEX IF NOT EXISTS rights_not_after ON rights (status, not_after);
+
+-- Every grant and revocation with its placement: the audit trail of a rights record.
+CREATE TABLE IF NOT EXISTS rights_events (
+  rights_id TEXT NOT NULL, kind TEXT NOT NULL, ${PLACEMENT}, PRIMARY KEY (rights_id, block_number, tx_index)
+) STRICT;
 
 CREATE TABLE IF NOT EXISTS batches (
   batch_id TEXT PRIMARY KEY, owner TEXT NOT NULL, root TEXT NOT NULL, count INTEGER NOT NULL, kind TEXT NOT NULL,

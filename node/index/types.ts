@@ -41,6 +41,13 @@ export interface ResourceView {
   readonly metadata: unknown;
 }
 
+/** One step of a resource's life on chain (`record`: the record as it stands now for rights). */
+export interface HistoryItem extends ChainPlacement {
+  readonly kind: 'version' | 'withdrawal' | 'batch' | 'receipt' | 'rights-granted' | 'rights-revoked';
+  readonly summary: string;
+  readonly record: Readonly<Record<string, unknown>>;
+}
+
 export interface RightsView extends ChainPlacement {
   readonly record: Rights;
   /** The grant's own placement (the revocation, if any, is `txId`/`blockNumber` of the view). */
@@ -200,6 +207,8 @@ export interface LocalIndex {
 
   getResource(resourceId: string): ResourceView | undefined;
   getVersion(resourceId: string, version: number): VersionView | undefined;
+  /** Everything that happened to the resource on chain, in commit order. */
+  history(resourceId: string): readonly HistoryItem[];
   /**
    * Resource changes in transactions strictly after `after` (from the start: `{ blockNumber: -1, txIndex: 0 }`),
    * in chain order. The second argument is the page size or the options.

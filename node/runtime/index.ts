@@ -8,3 +8,5 @@
  */
 export { openNode } from './node.js';
 export type { ShulianNode, OpenNodeOptions, NodeIdentities, NodePaths, IndexFollower } from './node.js';
+export { withNode } from './with-node.js';
+export type { WithNodeOptions } from './with-node.js';

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../core/config.js';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.js';
@@ -7,7 +6,7 @@ import type { ContentStore } from '../content/types.js';
 import { findIdentity, initConsortium, loadMspFolder, USER_ROLES, type ConsortiumLayout, type LoadedMsp } from '../identity/index.js';
 import type { SigningIdentity } from '../identity/types.js';
 import { openIndex, type LocalIndex } from '../index/index.js';
-import { openEmbeddedRuntime, type EmbeddedRuntime } from '../ledger/index.js';
+import { openHomeLedger, type EmbeddedRuntime } from '../ledger/index.js';
 import type { Ledger, LedgerEvent } from '../ledger/types.js';
 
 export interface OpenNodeOptions {
@@ -88,7 +87,7 @@ export async function openNode(options: Readonly<OpenNodeOptions> = {}): Promise
   try {
     const content = await openContent(config, paths);
     closers.push(() => content.close());
-    const runtime = await openLedgerRuntime(config, paths, layout, identities);
+    const runtime = await openLedgerRuntime(config);
     closers.push(() => runtime.close());
     const index = openIndex({ path: paths.index });
     closers.push(() => index.close());
@@ -160,41 +159,26 @@ function assertAdapters(config: Readonly<Config>): void {
     case 'fabric':
       throw new ConfigError('SHULIAN_LEDGER=fabric requires the Fabric adapter (issue 5)', { details: { variable: 'SHULIAN_LEDGER' } });
   }
-  switch (config.content) {
-    case 'embedded':
-      break;
-    case 'kubo':
-      throw new ConfigError('SHULIAN_CONTENT=kubo requires the Kubo adapter (node/content/kubo), which this build does not have yet', {
-        details: { variable: 'SHULIAN_CONTENT' },
-      });
-  }
 }
 
 async function openContent(config: Readonly<Config>, paths: NodePaths): Promise<ContentStore> {
   switch (config.content) {
     case 'embedded':
       return embeddedContentStore({ dir: paths.content });
+    case 'kubo':
+      throw new ConfigError('SHULIAN_CONTENT=kubo requires the Kubo adapter (node/content/kubo), which this build does not have yet', {
+        details: { variable: 'SHULIAN_CONTENT' },
+      });
     default:
       throw new ConfigError(`SHULIAN_CONTENT=${config.content} is not supported`);
   }
 }
 
-async function openLedgerRuntime(config: Readonly<Config>, paths: NodePaths, layout: ConsortiumLayout, identities: NodeIdentities): Promise<EmbeddedRuntime> {
+async function openLedgerRuntime(config: Readonly<Config>): Promise<EmbeddedRuntime> {
   switch (config.ledger) {
-    case 'embedded': {
-      const peer = await identities.load(`${layout.province.mspId}/${layout.province.peer.name}`);
-      const caCerts = await Promise.all(layout.orgs.map((o) => readFile(o.caCert, 'utf8')));
-      return openEmbeddedRuntime({
-        dir: paths.ledger,
-        peer,
-        channel: config.channelName,
-        ...(config.chaincodeDir ? { chaincodeDir: config.chaincodeDir } : {}),
-        blockMaxTransactions: config.blockMaxTx,
-        blockTimeoutMs: config.blockTimeoutMs,
-        // as a peer's channel MSPs do: only certificates of the consortium's CAs may transact
-        trustedCaCertsPem: caCerts,
-      });
-    }
+    case 'embedded':
+      // the same opening as `shulian ledger verify|info`: peer0 signs blocks, only the consortium's CAs transact
+      return (await openHomeLedger(config)).runtime;
     default:
       throw new ConfigError(`SHULIAN_LEDGER=${config.ledger} is not supported`);
   }
