@@ -38,13 +38,13 @@ export interface VerifiedCar {
  * At the end it checks that the blocks form exactly the DAG of the root: none missing, none extra.
  */
 export async function verifyCar(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   accept: (block: { cid: CID; bytes: Uint8Array; key: string }) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<VerifiedCar> {
   let reader: CarBlockIterator;
   try {
-    reader = await CarBlockIterator.fromIterable(source);
+    reader = await CarBlockIterator.fromIterable(toAsync(source));
   } catch (err) {
     throw carError(err);
   }
@@ -117,6 +117,10 @@ export async function verifyCar(
     });
   }
   return { root, blocks: reachable.size, keys: reachable, size };
+}
+
+async function* toAsync<T>(source: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  yield* source;
 }
 
 function list(cids: readonly string[]): string {

@@ -15,3 +15,5 @@ export {
   type EmbeddedContentStoreOptions,
   type GcReport,
 } from './embedded/store.js';
+export { kuboContentStore, type KuboContentStoreOptions } from './kubo/store.js';
+export type { ClusterOptions } from './kubo/cluster.js';
