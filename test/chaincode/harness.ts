@@ -1,17 +1,21 @@
 /**
  * Drives the compiled chaincode as the consortium's members would: each actor signs with its own
  * X.509 identity (dev CA, Fabric CA attribute extension carrying `shulian.role`), so fabric-shim's
- * ClientIdentity sees exactly what a peer would show it.
+ * ClientIdentity sees exactly what a peer would show it. Backed by the embedded ledger (node/ledger/embedded):
+ * signed proposals, MVCC, blocks, events, history and private data, one fresh ledger per harness.
  *
  *   const h = await harness();
  *   await h.as('jilin.operator').submit('RegisterVersion', input);
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createDevCa, type DevCa } from '../../node/identity/index.js';
-import { MemoryLedger } from './stub-double.js';
+import { createDevCa, signingIdentity, type DevCa } from '../../node/identity/index.js';
+import { openEmbeddedRuntime } from '../../node/ledger/embedded/index.js';
+import type { Ledger } from '../../node/ledger/types.js';
 
 export const CHAINCODE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../chaincode');
 
@@ -57,7 +61,7 @@ export interface Harness {
 
 let built: Promise<void> | undefined;
 
-/** Compiles the chaincode once per test run (the tests load the compiled package, as a peer would). */
+/** Compiles the chaincode once per test run (the ledger loads the compiled package, as a peer would). */
 export function buildChaincode(): Promise<void> {
   built ??= promisify(execFile)(process.execPath, [join(CHAINCODE_DIR, 'node_modules/typescript/bin/tsc'), '-p', CHAINCODE_DIR]).then(
     () => undefined,
@@ -71,24 +75,39 @@ interface Credentials {
   readonly keyPem: string;
 }
 
-let credentials: Promise<Map<ActorName, Credentials>> | undefined;
+interface Consortium {
+  readonly actors: Map<ActorName, Credentials>;
+  readonly peer: Credentials;
+  readonly caCertsPem: string[];
+}
 
-function issueCredentials(): Promise<Map<ActorName, Credentials>> {
-  credentials ??= (async () => {
+let consortium: Promise<Consortium> | undefined;
+
+/** One dev CA per organisation, the actors' identities and Jilin's peer (which signs blocks); once per run. */
+function issueCredentials(): Promise<Consortium> {
+  consortium ??= (async () => {
     const cas = new Map<string, DevCa>();
-    const out = new Map<ActorName, Credentials>();
-    for (const [name, { mspId, role }] of Object.entries(ACTORS) as [ActorName, (typeof ACTORS)[ActorName]][]) {
-      let ca = cas.get(mspId);
-      if (!ca) {
-        ca = await createDevCa({ mspId });
-        cas.set(mspId, ca);
+    const ca = async (mspId: string): Promise<DevCa> => {
+      let found = cas.get(mspId);
+      if (!found) {
+        found = await createDevCa({ mspId });
+        cas.set(mspId, found);
       }
-      const issued = await ca.issue({ commonName: name, kind: 'client', ...(role ? { role } : {}) });
-      out.set(name, { mspId, certPem: issued.certPem, keyPem: issued.keyPem });
+      return found;
+    };
+    const actors = new Map<ActorName, Credentials>();
+    for (const [name, { mspId, role }] of Object.entries(ACTORS) as [ActorName, (typeof ACTORS)[ActorName]][]) {
+      const issued = await (await ca(mspId)).issue({ commonName: name, kind: 'client', ...(role ? { role } : {}) });
+      actors.set(name, { mspId, certPem: issued.certPem, keyPem: issued.keyPem });
     }
-    return out;
+    const peer = await (await ca('JilinLibraryMSP')).issue({ commonName: 'peer0.jilin', kind: 'peer' });
+    return {
+      actors,
+      peer: { mspId: 'JilinLibraryMSP', certPem: peer.certPem, keyPem: peer.keyPem },
+      caCertsPem: [...cas.values()].map((c) => c.certPem),
+    };
   })();
-  return credentials;
+  return consortium;
 }
 
 function encodeArg(arg: Arg): string {
@@ -100,41 +119,79 @@ function decode<T>(bytes: Uint8Array): T {
   return (text === '' ? undefined : JSON.parse(text)) as T;
 }
 
-/** A fresh, empty ledger with the compiled chaincode and every actor's identity. */
+/** Private data as the embedded runtime keeps it (what a peer of the collection holds). */
+interface PrivateView {
+  readonly store?: { readonly view?: { getPrivate(collection: string, key: Buffer): { value: Buffer } | undefined } };
+}
+
+/**
+ * A fresh, empty embedded ledger in a temp dir, running the compiled chaincode; creators' certificates
+ * must chain to the consortium's CAs, as a channel's MSPs require.
+ */
 export async function harness(): Promise<Harness> {
   await buildChaincode();
-  const creds = await issueCredentials();
-  const ledger = new MemoryLedger(CHAINCODE_DIR);
+  const { actors, peer, caCertsPem } = await issueCredentials();
+  const dir = await mkdtemp(join(tmpdir(), 'shulian-chaincode-'));
+  const runtime = await openEmbeddedRuntime({
+    dir,
+    peer: signingIdentity(peer.mspId, peer.certPem, peer.keyPem),
+    chaincodeDir: CHAINCODE_DIR,
+    trustedCaCertsPem: caCertsPem,
+  });
+  const ledgers = new Map<ActorName, Ledger>();
+  const connect = (name: ActorName): Ledger => {
+    let ledger = ledgers.get(name);
+    if (!ledger) {
+      const c = actors.get(name);
+      if (!c) throw new Error(`no actor ${name}`);
+      ledger = runtime.connect(signingIdentity(c.mspId, c.certPem, c.keyPem));
+      ledgers.set(name, ledger);
+    }
+    return ledger;
+  };
   const actor = (name: ActorName): Actor => {
-    const c = creds.get(name);
-    if (!c) throw new Error(`no actor ${name}`);
-    const creator = { mspid: c.mspId, idBytes: Buffer.from(c.certPem, 'utf8') };
-    const raw = async (fn: string, args: readonly Arg[], commit: boolean, transient?: Record<string, Uint8Array>): Promise<Uint8Array> => {
-      const { payload } = await ledger.invoke(creator, { fn, args: args.map(encodeArg), ...(transient ? { transient } : {}) }, commit);
-      return payload;
+    const ledger = connect(name);
+    const submit = async <T>(fn: string, args: readonly Arg[], transient?: Record<string, Uint8Array>): Promise<T> => {
+      const { result } = await ledger.submit({ fn, args: args.map(encodeArg), ...(transient ? { transient } : {}) });
+      return decode<T>(result);
     };
-    const run = async <T>(fn: string, args: readonly Arg[], commit: boolean, transient?: Record<string, Uint8Array>): Promise<T> =>
-      decode<T>(await raw(fn, args, commit, transient));
     return {
       name,
-      mspId: c.mspId,
-      submit: (fn, ...args) => run(fn, args, true),
-      submitTransient: (fn, args, transient) => run(fn, args, true, transient),
-      evaluate: (fn, ...args) => run(fn, args, false),
-      evaluateRaw: (fn, ...args) => raw(fn, args, false),
+      mspId: ACTORS[name].mspId,
+      submit: (fn, ...args) => submit(fn, args),
+      submitTransient: (fn, args, transient) => submit(fn, args, transient),
+      evaluate: async (fn, ...args) => decode(await ledger.evaluate({ fn, args: args.map(encodeArg) })),
+      evaluateRaw: (fn, ...args) => ledger.evaluate({ fn, args: args.map(encodeArg) }),
     };
   };
   return {
     as: actor,
-    events: async () => ledger.events.map((e) => ({ txId: e.txId, eventName: e.eventName, payload: decode(e.payload) })),
-    privateData: (collection, key) => ledger.privateData.get(collection)?.get(key),
-    close: async () => undefined,
+    events: async () => {
+      const out: ChaincodeEvent[] = [];
+      for await (const e of connect('jilin.auditor').events({ startBlock: 0, untilCaughtUp: true })) {
+        out.push({ txId: e.txId, eventName: e.eventName, payload: decode(e.payload) });
+      }
+      return out;
+    },
+    privateData: (collection, key) => (runtime as PrivateView).store?.view?.getPrivate(collection, Buffer.from(key, 'utf8'))?.value,
+    close: async () => {
+      for (const ledger of ledgers.values()) await ledger.close();
+      await runtime.close();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
-/** The bracketed code and the text of a chaincode error, however the ledger wrapped it. */
+const CODES = ['VALIDATION', 'ACCESS_DENIED', 'NOT_FOUND', 'CONFLICT'];
+
+/**
+ * The code and text of a chaincode error: the ledger maps `[CODE] text` onto a ShulianError with that
+ * code (node/ledger/embedded/errors.ts); a raw `[CODE] …` message is read too.
+ */
 export function chaincodeError(err: unknown): { code: string; message: string } {
   const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CODES.includes(code)) return { code, message };
   const m = /\[(VALIDATION|ACCESS_DENIED|NOT_FOUND|CONFLICT)\] ?(.*)$/s.exec(message);
   return m ? { code: m[1] as string, message: m[2] as string } : { code: 'UNKNOWN', message };
 }
