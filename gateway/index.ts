@@ -4,6 +4,7 @@
  */
 export { createGatewayApp, type GatewayApp } from './src/app.js';
 export { startGateway, DEFAULT_TIMEOUTS, type StartGatewayOptions, type RunningGateway, type GatewayTls, type GatewayTimeouts } from './src/server.js';
+export { startNodeGateway, gatewayFiles, loadCursorKey, type StartNodeGatewayOptions, type GatewayNode } from './src/node-gateway.js';
 export { DEFAULT_LIMITS, type GatewayDeps, type GatewayLimits, type IntegrityAlert } from './src/deps.js';
 export type { GatewayIndex, GatewayLedger, GatewayContent, Action, Position } from './src/ports.js';
 export { OPENAPI_DOCUMENT, RESOURCE_ID_PATTERN } from './src/openapi.js';

@@ -145,7 +145,7 @@ export function fromHttpLibraryError(err: unknown): HttpProblem | undefined {
     return new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'the body must be UTF-8 JSON');
   }
   if (e.type === 'request.aborted') return new HttpProblem('VALIDATION', 'the request body was aborted');
-  if (e.status === 400 && typeof e.message === 'string' && /URI/i.test(e.message)) {
+  if (err instanceof URIError || (e.status === 400 && typeof e.message === 'string' && /URI|decode/i.test(e.message))) {
     return new HttpProblem('VALIDATION', 'the request path is not a valid percent-encoded URI');
   }
   return undefined;

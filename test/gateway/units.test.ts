@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+import { expect } from 'chai';
+import { pack as createPack } from 'tar-stream';
+import {
+  createCursorCodec,
+  toProblem,
+  HttpProblem,
+  parseRange,
+  ifNoneMatchHits,
+  Counter,
+  Histogram,
+  Registry,
+  writeBag,
+  verifiedStream,
+  reprDigest,
+  identityFromCertificate,
+  parseRevocationList,
+  createRevocationList,
+  PROBLEM_TYPE_PREFIX,
+} from '../../gateway/index.js';
+import { ValidationError, NotFoundError, LedgerError, IntegrityError } from '../../node/core/index.js';
+import { createDevCa } from '../../node/identity/index.js';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkBag } from './bag-check.js';
+
+const KEY = Buffer.alloc(32, 7);
+
+async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of source) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
+
+describe('gateway units', () => {
+  describe('changes cursor', () => {
+    const codec = createCursorCodec(KEY);
+    it('round-trips positions, including large block numbers', () => {
+      for (const p of [{ blockNumber: 0, txIndex: 0 }, { blockNumber: 12345, txIndex: 7 }, { blockNumber: Number.MAX_SAFE_INTEGER, txIndex: 0xffffffff }]) {
+        expect(codec.decode(codec.encode(p))).to.deep.equal(p);
+      }
+    });
+    it('is opaque base64url', () => {
+      expect(codec.encode({ blockNumber: 3, txIndex: 1 })).to.match(/^[A-Za-z0-9_-]{39}$/);
+    });
+    it('detects tampering of any character', () => {
+      const c = codec.encode({ blockNumber: 42, txIndex: 3 });
+      for (let i = 0; i < c.length; i++) {
+        const ch = c[i] === 'A' ? 'B' : 'A';
+        const bad = c.slice(0, i) + ch + c.slice(i + 1);
+        expect(() => codec.decode(bad), `position ${i}`).to.throw(HttpProblem).with.property('code', 'INVALID_CURSOR');
+      }
+    });
+    it('refuses cursors of another key, and garbage', () => {
+      const other = createCursorCodec(Buffer.alloc(32, 8)).encode({ blockNumber: 1, txIndex: 1 });
+      expect(() => codec.decode(other)).to.throw(/another gateway|integrity/);
+      for (const bad of ['', 'x', '../../etc/passwd', 'A'.repeat(39), 'A'.repeat(400)]) expect(() => codec.decode(bad)).to.throw(HttpProblem);
+    });
+  });
+
+  describe('problem mapping', () => {
+    it('maps node/core codes to stable types and statuses with ids', () => {
+      const p = toProblem(new ValidationError('/limit: must be <= 1000', { pointer: '/query/limit' }), '/v1/changes?limit=5000', 'r1');
+      expect(p).to.include({ type: `${PROBLEM_TYPE_PREFIX}validation`, status: 400, code: 'VALIDATION', pointer: '/query/limit', requestId: 'r1' });
+      expect(toProblem(new NotFoundError('no resource x', { resourceId: 'x' }), '/').status).to.equal(404);
+      expect(toProblem(new HttpProblem('GONE', 'withdrawn', { resourceId: 'x', txId: 't' }), '/')).to.include({ status: 410, type: `${PROBLEM_TYPE_PREFIX}withdrawn`, txId: 't' });
+      expect(toProblem(new LedgerError('MVCC_READ_CONFLICT', 'conflict'), '/')).to.include({ status: 502, code: 'MVCC_READ_CONFLICT', type: `${PROBLEM_TYPE_PREFIX}ledger` });
+    });
+    it('never leaks internals of unknown or internal errors', () => {
+      const err = new Error('ENOENT /secret/path/blocks/xyz');
+      const p = toProblem(err, '/v1/x');
+      expect(p.status).to.equal(500);
+      expect(JSON.stringify(p)).not.to.match(/secret|ENOENT|at /);
+      const i = toProblem(new IntegrityError('sha256 abc != def at /data/blocks'), '/');
+      expect(i.status).to.equal(500);
+      expect(i.detail).not.to.contain('/data/blocks');
+    });
+  });
+
+  describe('Range', () => {
+    it('parses the three single-range forms and clamps the end', () => {
+      expect(parseRange('bytes=0-9', 100)).to.deep.equal({ start: 0, end: 9 });
+      expect(parseRange('bytes=90-', 100)).to.deep.equal({ start: 90, end: 99 });
+      expect(parseRange('bytes=-10', 100)).to.deep.equal({ start: 90, end: 99 });
+      expect(parseRange('bytes=-1000', 100)).to.deep.equal({ start: 0, end: 99 });
+      expect(parseRange('bytes=50-1000', 100)).to.deep.equal({ start: 50, end: 99 });
+    });
+    it('ignores what RFC 9110 says to ignore', () => {
+      for (const h of [undefined, 'items=0-1', 'bytes=0-1,5-6', 'bytes=9-3', 'bytes=abc', 'bytes=-']) expect(parseRange(h, 100), String(h)).to.equal(undefined);
+    });
+    it('refuses unsatisfiable ranges with 416', () => {
+      for (const h of ['bytes=100-', 'bytes=-0', 'bytes=1000000000000000000-']) {
+        expect(() => parseRange(h, 100)).to.throw(HttpProblem).with.property('code', 'RANGE_NOT_SATISFIABLE');
+      }
+      expect(() => parseRange('bytes=0-', 0)).to.throw(HttpProblem);
+    });
+    it('matches If-None-Match lists and *', () => {
+      expect(ifNoneMatchHits('"a", "bafy"', '"bafy"')).to.equal(true);
+      expect(ifNoneMatchHits('W/"bafy"', '"bafy"')).to.equal(true);
+      expect(ifNoneMatchHits('*', '"bafy"')).to.equal(true);
+      expect(ifNoneMatchHits('"other"', '"bafy"')).to.equal(false);
+    });
+  });
+
+  describe('metrics', () => {
+    it('renders Prometheus text with escaped labels and cumulative buckets', () => {
+      const r = new Registry();
+      const c = r.register(new Counter('x_total', 'Things.'));
+      c.inc({ route: '/v1/a"b\\c\n', status: 200 });
+      c.inc({ route: '/v1/a"b\\c\n', status: 200 }, 2);
+      const h = r.register(new Histogram('d_seconds', 'Durations.', [0.1, 1]));
+      h.observe(0.05, { route: 'r' });
+      h.observe(0.5, { route: 'r' });
+      h.observe(5, { route: 'r' });
+      expect(r.render()).to.equal(
+        [
+          '# HELP x_total Things.',
+          '# TYPE x_total counter',
+          'x_total{route="/v1/a\\"b\\\\c\\n",status="200"} 3',
+          '# HELP d_seconds Durations.',
+          '# TYPE d_seconds histogram',
+          'd_seconds_bucket{route="r",le="0.1"} 1',
+          'd_seconds_bucket{route="r",le="1"} 2',
+          'd_seconds_bucket{route="r",le="+Inf"} 3',
+          'd_seconds_sum{route="r"} 5.55',
+          'd_seconds_count{route="r"} 3',
+        ].join('\n') + '\n',
+      );
+      expect(() => c.inc({}, -1)).to.throw(RangeError);
+    });
+  });
+
+  describe('verified stream', () => {
+    const bytes = Buffer.from('the quick brown fox jumps over the lazy dog '.repeat(1000));
+    const expected = {
+      resourceId: 'r',
+      version: 1,
+      cid: 'bafy',
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sm3: createHash('sm3').update(bytes).digest('hex'),
+      size: bytes.length,
+    };
+    const chunks = (b: Buffer) => (async function* () {
+      for (let i = 0; i < b.length; i += 4096) yield b.subarray(i, i + 4096);
+    })();
+    it('passes intact bytes through', async () => {
+      expect((await collect(verifiedStream(chunks(bytes), expected))).equals(bytes)).to.equal(true);
+    });
+    it('withholds the last chunk and throws on a single flipped byte', async () => {
+      const bad = Buffer.from(bytes);
+      bad[bad.length - 1]! ^= 1;
+      const got: Buffer[] = [];
+      let error: unknown;
+      try {
+        for await (const c of verifiedStream(chunks(bad), expected)) got.push(Buffer.from(c));
+      } catch (err) {
+        error = err;
+      }
+      expect(error).to.have.property('code', 'INTEGRITY');
+      expect(Buffer.concat(got).length).to.be.lessThan(bytes.length);
+    });
+    it('throws as soon as the store yields more bytes than recorded', async () => {
+      const long = Buffer.concat([bytes, Buffer.from('x')]);
+      let error: unknown;
+      try {
+        await collect(verifiedStream(chunks(long), expected));
+      } catch (err) {
+        error = err;
+      }
+      expect(error).to.have.property('code', 'INTEGRITY');
+    });
+    it('writes RFC 9530 Repr-Digest', () => {
+      expect(reprDigest(createHash('sha256').update('hello').digest('hex'))).to.equal('sha-256=:LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=:');
+    });
+  });
+
+  describe('BagIt writer', () => {
+    it('writes a bag whose manifests and tag manifests check out (RFC 8493)', async () => {
+      const payload = Buffer.alloc(300_000);
+      for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) % 251;
+      const sha256 = createHash('sha256').update(payload).digest('hex');
+      const sm3 = createHash('sm3').update(payload).digest('hex');
+      const tar = createPack();
+      const writing = writeBag(tar, {
+        baseName: 'res-1-v1',
+        payloadName: 'res-1-v1.pdf',
+        payloadSize: payload.length,
+        payload: (async function* () {
+          for (let i = 0; i < payload.length; i += 65536) yield payload.subarray(i, i + 65536);
+        })(),
+        digests: () => ({ sha256, sm3 }),
+        info: [['Source-Organization', 'JilinLibraryMSP'], ['External-Identifier', 'res-1 version 1']],
+        baggingDate: '2026-11-21',
+        mtime: new Date('2026-11-21T00:00:00Z'),
+        tagFiles: [{ path: 'shulian/version.json', content: '{"version":1}\n' }],
+      }).then(() => tar.finalize());
+      const bytes = await collect(tar as unknown as AsyncIterable<Uint8Array>);
+      await writing;
+      const bag = await checkBag(bytes);
+      expect(bag.baseName).to.equal('res-1-v1');
+      expect(bag.files.get('data/res-1-v1.pdf')!.equals(payload)).to.equal(true);
+      expect(bag.info.get('Payload-Oxum')).to.equal(`${payload.length}.1`);
+      expect(bag.info.get('Bagging-Date')).to.equal('2026-11-21');
+      expect(bag.info.get('Source-Organization')).to.equal('JilinLibraryMSP');
+      expect(bag.files.get('shulian/version.json')!.toString()).to.equal('{"version":1}\n');
+      expect(bag.files.has('manifest-sm3.txt')).to.equal(true);
+    });
+    it('the checker catches a wrong manifest', async () => {
+      const tar = createPack();
+      const writing = writeBag(tar, {
+        baseName: 'b',
+        payloadName: 'p.bin',
+        payloadSize: 3,
+        payload: (async function* () {
+          yield Buffer.from('abc');
+        })(),
+        digests: () => ({ sha256: '0'.repeat(64), sm3: '0'.repeat(64) }),
+        info: [],
+        baggingDate: '2026-11-21',
+        mtime: new Date(0),
+        tagFiles: [],
+      }).then(() => tar.finalize());
+      const bytes = await collect(tar as unknown as AsyncIterable<Uint8Array>);
+      await writing;
+      let error: unknown;
+      try {
+        await checkBag(bytes);
+      } catch (err) {
+        error = err;
+      }
+      expect(String(error)).to.match(/manifest-sha256: data\/p.bin does not match/);
+    });
+    it('refuses unsafe paths', async () => {
+      const tar = createPack();
+      let error: unknown;
+      try {
+        await writeBag(tar, { baseName: '../x', payloadName: 'p', payloadSize: 0, payload: (async function* () {})(), digests: () => ({ sha256: '', sm3: '' }), info: [], baggingDate: '', mtime: new Date(0), tagFiles: [] });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).to.be.instanceOf(RangeError);
+    });
+  });
+
+  describe('client certificate identity', () => {
+    it('reads org, role and CN from a dev-CA TLS client certificate', async () => {
+      const ca = await createDevCa({ mspId: 'NLCMSP' });
+      const issued = await ca.issue({ commonName: 'warehouse@NLCMSP', kind: 'tls-client', role: 'warehouse' });
+      const der = new X509Certificate(issued.certPem).raw;
+      const id = identityFromCertificate(der);
+      expect(id).to.include({ org: 'NLCMSP', role: 'warehouse', commonName: 'warehouse@NLCMSP' });
+      expect(id.fingerprint256).to.match(/^[0-9a-f]{64}$/);
+      expect(id.serialNumber).to.match(/^[0-9a-f]+$/);
+    });
+    it('names the org of the issuing CA, and no role when the attribute is absent', async () => {
+      const ca = await createDevCa({ mspId: 'RogueMSP' });
+      // a CA of org RogueMSP issuing for O=NLCMSP: simulate with a CA whose organization differs from the subject
+      const other = await createDevCa({ mspId: 'NLCMSP', organization: 'RogueMSP' });
+      const issued = await other.issue({ commonName: 'x', kind: 'tls-client', role: 'warehouse' });
+      const id = identityFromCertificate(new X509Certificate(issued.certPem).raw);
+      expect(id.org).to.equal('RogueMSP'); // the subject O follows the CA: the org a cert names is its CA's
+      const own = await ca.issue({ commonName: 'y', kind: 'tls-client' });
+      expect(identityFromCertificate(new X509Certificate(own.certPem).raw).role).to.equal(undefined);
+    });
+  });
+
+  describe('revocation list', () => {
+    it('parses serials (optionally per org) and fingerprints, refusing junk', () => {
+      const parsed = parseRevocationList('# comment\nserial 00:AB:cd\nserial ff NLCMSP # narrowed\nsha256 ' + 'a'.repeat(64) + '\n\n');
+      expect([...parsed.serials.keys()]).to.deep.equal(['abcd', 'ff|NLCMSP']);
+      expect(parsed.fingerprints.has('a'.repeat(64))).to.equal(true);
+      expect(() => parseRevocationList('serial xyz')).to.throw(/line 1/);
+      expect(() => parseRevocationList('crl 00')).to.throw(/line 1/);
+    });
+    it('is re-read when the file changes, and fails closed when unreadable', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'shulian-revocation-'));
+      try {
+        const path = join(dir, 'revoked.txt');
+        const list = createRevocationList(path);
+        const who = { org: 'NLCMSP', role: 'warehouse', commonName: 'w', serialNumber: 'abcd', fingerprint256: 'f'.repeat(64), issuer: '', notAfter: '' };
+        expect(await list.check(who)).to.equal(undefined);
+        await writeFile(path, 'serial abcd\n');
+        expect(await list.check(who)).to.match(/serial/);
+        await writeFile(path, 'serial abcd OtherMSP\nsha256 ' + 'e'.repeat(64) + '\n');
+        expect(await list.check(who)).to.equal(undefined);
+        await writeFile(path, 'garbage here\n');
+        expect(await list.check(who)).to.match(/cannot be read/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
