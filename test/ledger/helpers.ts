@@ -6,23 +6,26 @@ import { createDevCa, signingIdentity, type DevCa, type SigningIdentity } from '
 
 export const KV_CONTRACT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'kv-contract');
 
+/** A signing identity that also keeps its PEMs (to hand to a child process). */
+export type TestIdentity = SigningIdentity & { readonly certPem: string; readonly keyPem: string };
+
 export interface TestConsortium {
   readonly caCertsPem: readonly string[];
   readonly org1: DevCa;
   readonly org2: DevCa;
-  readonly peer: SigningIdentity;
-  readonly operator: SigningIdentity;
-  readonly rightsAdmin: SigningIdentity;
-  readonly auditor: SigningIdentity;
-  readonly otherOperator: SigningIdentity;
-  readonly warehouse: SigningIdentity;
+  readonly peer: TestIdentity;
+  readonly operator: TestIdentity;
+  readonly rightsAdmin: TestIdentity;
+  readonly auditor: TestIdentity;
+  readonly otherOperator: TestIdentity;
+  readonly warehouse: TestIdentity;
 }
 
 let cached: Promise<TestConsortium> | undefined;
 
-async function issue(ca: DevCa, commonName: string, kind: 'client' | 'peer', role?: string): Promise<SigningIdentity> {
+async function issue(ca: DevCa, commonName: string, kind: 'client' | 'peer', role?: string): Promise<TestIdentity> {
   const cert = await ca.issue(role === undefined ? { commonName, kind } : { commonName, kind, role });
-  return signingIdentity(ca.mspId, cert.certPem, cert.keyPem);
+  return { ...signingIdentity(ca.mspId, cert.certPem, cert.keyPem), certPem: cert.certPem, keyPem: cert.keyPem };
 }
 
 /** Two orgs (the province and the national library) with the identities the tests use; made once per process. */
