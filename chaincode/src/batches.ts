@@ -14,7 +14,8 @@ export const DEFAULT_BATCH_KIND = 'indexing-records';
 export function parseBatchInput(value: v.Json | undefined, pointer: string): AnchorBatchInput {
   const o = v.object(value, pointer, ['batchId', 'root', 'count', 'parent', 'kind']);
   const kind = v.optional(o.kind, (k) => {
-    if (typeof k !== 'string' || !KIND.test(k)) throw invalid(at(pointer, 'kind'), 'a kind matching [a-z][a-z0-9-]{0,63}', k);
+    if (typeof k !== 'string' || !KIND.test(k))
+      throw invalid(at(pointer, 'kind'), 'a kind matching [a-z][a-z0-9-]{0,63}', k);
     return k;
   });
   const parent = v.optional(o.parent, (p) => parseVersionRef(p, at(pointer, 'parent')));
@@ -40,7 +41,9 @@ function sameBatch(existing: Batch, input: AnchorBatchInput, owner: string): boo
     existing.kind === (input.kind ?? DEFAULT_BATCH_KIND) &&
     (existing.parent === null
       ? parent === null
-      : parent !== null && existing.parent.resourceId === parent.resourceId && existing.parent.version === parent.version)
+      : parent !== null &&
+        existing.parent.resourceId === parent.resourceId &&
+        existing.parent.version === parent.version)
   );
 }
 
@@ -57,7 +60,9 @@ export async function anchorBatches(
     const existing = await getBatch(ctx, input.batchId);
     if (existing) {
       if (!sameBatch(existing.record, input, who.mspId)) {
-        throw conflict(`batch ${input.batchId} is already anchored (by ${existing.record.owner}) with different content`);
+        throw conflict(
+          `batch ${input.batchId} is already anchored (by ${existing.record.owner}) with different content`,
+        );
       }
       results.push(existing);
       continue;
@@ -65,7 +70,11 @@ export async function anchorBatches(
     if (input.parent) {
       const resource = await getResource(ctx, input.parent.resourceId);
       if (!resource || !(await getVersion(ctx, input.parent.resourceId, input.parent.version))) {
-        throw invalid(at(pointer, 'parent'), 'an existing resource version', `${input.parent.resourceId} v${input.parent.version}`);
+        throw invalid(
+          at(pointer, 'parent'),
+          'an existing resource version',
+          `${input.parent.resourceId} v${input.parent.version}`,
+        );
       }
       requireOrg(who, resource.record.owner, `resource ${input.parent.resourceId}`);
       if (resource.record.status === 'withdrawn') {

@@ -22,7 +22,15 @@ import {
   registerVersions,
   withdrawResource,
 } from './resources';
-import { getRights, grantRights, isAuthorized, listRightsByAssignee, listRightsByResource, parseGrantInput, revokeRights } from './rights';
+import {
+  getRights,
+  grantRights,
+  isAuthorized,
+  listRightsByAssignee,
+  listRightsByResource,
+  parseGrantInput,
+  revokeRights,
+} from './rights';
 
 function one(stored: Stored<unknown>): string {
   return Buffer.from(stored.bytes).toString('utf8');
@@ -34,7 +42,8 @@ function many(stored: readonly Stored<unknown>[]): string {
 
 @Info({
   title: 'Shulian',
-  description: 'Provenance of library resource versions, Merkle batches, copyright authorisations and warehouse receipts',
+  description:
+    'Provenance of library resource versions, Merkle batches, copyright authorisations and warehouse receipts',
   license: { name: 'Apache-2.0' },
 })
 export class ShulianContract extends Contract {
@@ -178,25 +187,46 @@ export class ShulianContract extends Contract {
 
   @Transaction(false)
   @Returns('string')
-  async ListResourcesByOwner(ctx: ShulianContext, ownerMsp: string, pageSize: string, bookmark: string): Promise<string> {
+  async ListResourcesByOwner(
+    ctx: ShulianContext,
+    ownerMsp: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
     return JSON.stringify(await listResourcesByOwner(ctx, ownerMsp, pageSize, bookmark));
   }
 
   @Transaction(false)
   @Returns('string')
-  async ListRightsByAssignee(ctx: ShulianContext, assignee: string, pageSize: string, bookmark: string): Promise<string> {
+  async ListRightsByAssignee(
+    ctx: ShulianContext,
+    assignee: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
     return JSON.stringify(await listRightsByAssignee(ctx, assignee, pageSize, bookmark));
   }
 
   @Transaction(false)
   @Returns('string')
-  async ListRightsByResource(ctx: ShulianContext, resourceId: string, pageSize: string, bookmark: string): Promise<string> {
+  async ListRightsByResource(
+    ctx: ShulianContext,
+    resourceId: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
     return JSON.stringify(await listRightsByResource(ctx, resourceId, pageSize, bookmark));
   }
 
   @Transaction(false)
   @Returns('string')
-  async IsAuthorized(ctx: ShulianContext, resourceId: string, org: string, action: string, at: string): Promise<string> {
+  async IsAuthorized(
+    ctx: ShulianContext,
+    resourceId: string,
+    org: string,
+    action: string,
+    at: string,
+  ): Promise<string> {
     return JSON.stringify(await isAuthorized(ctx, resourceId, org, action, at));
   }
 }

@@ -6,7 +6,10 @@ import { invalid } from './errors';
 export const MAX_PAGE_SIZE = 1000;
 
 /** Calls `fn` for every result of a ledger iterator and always closes it. */
-export async function drain<T>(iterator: Iterators.CommonIterator<T>, fn: (value: T) => Promise<void> | void): Promise<void> {
+export async function drain<T>(
+  iterator: Iterators.CommonIterator<T>,
+  fn: (value: T) => Promise<void> | void,
+): Promise<void> {
   try {
     for (;;) {
       const next = await iterator.next();
@@ -29,7 +32,11 @@ export async function keysUnder(ctx: ShulianContext, objectType: string, attribu
 }
 
 /** Entries (key and value) under a partial composite key, in key order. */
-export async function entriesUnder(ctx: ShulianContext, objectType: string, attributes: string[]): Promise<Iterators.KV[]> {
+export async function entriesUnder(
+  ctx: ShulianContext,
+  objectType: string,
+  attributes: string[],
+): Promise<Iterators.KV[]> {
   const entries: Iterators.KV[] = [];
   const iterator = await ctx.stub.getStateByPartialCompositeKey(objectType, attributes);
   await drain(iterator, (kv) => {

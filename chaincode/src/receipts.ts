@@ -26,11 +26,19 @@ export function parseReceiptInput(value: v.Json | undefined): RecordReceiptInput
  * when the resource is later withdrawn (custody happened). A retried receipt from the same warehouse
  * for the same version returns the stored one and writes nothing.
  */
-export async function recordReceipt(ctx: ShulianContext, who: Caller, input: RecordReceiptInput): Promise<Stored<Receipt>> {
+export async function recordReceipt(
+  ctx: ShulianContext,
+  who: Caller,
+  input: RecordReceiptInput,
+): Promise<Stored<Receipt>> {
   const version = await mustGetVersion(ctx, input.resourceId, input.version);
   for (const field of ['cid', 'sha256', 'sm3'] as const) {
     if (version.record[field] !== input[field]) {
-      throw invalid(`/${field}`, `the ${field} recorded for ${input.resourceId} v${input.version} (${version.record[field]})`, input[field]);
+      throw invalid(
+        `/${field}`,
+        `the ${field} recorded for ${input.resourceId} v${input.version} (${version.record[field]})`,
+        input[field],
+      );
     }
   }
   const key = receiptKey(ctx, input.resourceId, input.version, who.mspId);

@@ -38,7 +38,10 @@ const INPUT_FIELDS = [
 
 export function parseVersionRef(value: v.Json | undefined, pointer: string): VersionRef {
   const o = v.object(value, pointer, ['resourceId', 'version']);
-  return { resourceId: v.id(o.resourceId, at(pointer, 'resourceId')), version: v.integer(o.version, at(pointer, 'version'), 1) };
+  return {
+    resourceId: v.id(o.resourceId, at(pointer, 'resourceId')),
+    version: v.integer(o.version, at(pointer, 'version'), 1),
+  };
 }
 
 export function parseRegisterInput(value: v.Json | undefined, pointer: string): RegisterVersionInput {
@@ -80,7 +83,11 @@ export async function getVersion(
   return read<ResourceVersion>(ctx, versionKey(ctx, resourceId, version));
 }
 
-export async function mustGetVersion(ctx: ShulianContext, resourceId: string, version: number): Promise<Stored<ResourceVersion>> {
+export async function mustGetVersion(
+  ctx: ShulianContext,
+  resourceId: string,
+  version: number,
+): Promise<Stored<ResourceVersion>> {
   const found = await getVersion(ctx, resourceId, version);
   if (!found) throw notFound(`resource ${resourceId} has no version ${version}`);
   return found;
@@ -89,7 +96,10 @@ export async function mustGetVersion(ctx: ShulianContext, resourceId: string, ve
 /** Same bytes and same metadata as the head: a retried registration, not a new version. */
 function sameContent(head: ResourceVersion, input: RegisterVersionInput): boolean {
   return (
-    head.sha256 === input.sha256 && head.sm3 === input.sm3 && head.cid === input.cid && head.metadataHash === input.metadataHash
+    head.sha256 === input.sha256 &&
+    head.sm3 === input.sm3 &&
+    head.cid === input.cid &&
+    head.metadataHash === input.metadataHash
   );
 }
 
@@ -112,7 +122,11 @@ async function registerOne(
   }
   for (const [i, ref] of (input.derivedFrom ?? []).entries()) {
     if (!(await getVersion(ctx, ref.resourceId, ref.version))) {
-      throw invalid(at(at(pointer, 'derivedFrom'), i), `an existing resource version`, `${ref.resourceId} v${ref.version}`);
+      throw invalid(
+        at(at(pointer, 'derivedFrom'), i),
+        `an existing resource version`,
+        `${ref.resourceId} v${ref.version}`,
+      );
     }
   }
   const owner = resource ? resource.record.owner : who.mspId;
@@ -197,7 +211,11 @@ export async function withdrawResource(
     timestamp: time,
   };
   const stored = await write(ctx, withdrawalKey(ctx, resourceId), record);
-  await write(ctx, resourceKey(ctx, resourceId), { ...resource.record, status: 'withdrawn', updated: time } satisfies Resource);
+  await write(ctx, resourceKey(ctx, resourceId), {
+    ...resource.record,
+    status: 'withdrawn',
+    updated: time,
+  } satisfies Resource);
   emit(ctx, EVENTS.resourceWithdrawn, [stored]);
   return stored;
 }

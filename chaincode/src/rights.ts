@@ -46,9 +46,14 @@ export function parseGrantInput(value: v.Json | undefined): GrantRightsInput {
   ]);
   const t = v.object(o.target, '/target', ['type', 'id']);
   const type = v.oneOf(t.type, '/target/type', TARGET_TYPES);
-  const target: RightsTarget = { type, id: type === 'collection' ? v.mspId(t.id, '/target/id') : v.id(t.id, '/target/id') };
+  const target: RightsTarget = {
+    type,
+    id: type === 'collection' ? v.mspId(t.id, '/target/id') : v.id(t.id, '/target/id'),
+  };
 
-  const actions = v.array(o.actions, '/actions', 1, ACTIONS.length).map((a, i) => v.oneOf(a, at('/actions', i), ACTIONS));
+  const actions = v
+    .array(o.actions, '/actions', 1, ACTIONS.length)
+    .map((a, i) => v.oneOf(a, at('/actions', i), ACTIONS));
   const seen = new Set<string>();
   actions.forEach((a, i) => {
     if (seen.has(a)) throw invalid(at('/actions', i), 'each action at most once', a);
@@ -63,7 +68,8 @@ export function parseGrantInput(value: v.Json | undefined): GrantRightsInput {
     throw invalid('/constraints/notAfter', `a date-time after notBefore (${notBefore})`, notAfter);
   }
   const territory = v.optional(c.territory, (x) => {
-    if (typeof x !== 'string' || !TERRITORY.test(x)) throw invalid('/constraints/territory', 'an ISO 3166 code such as CN or CN-22', x);
+    if (typeof x !== 'string' || !TERRITORY.test(x))
+      throw invalid('/constraints/territory', 'an ISO 3166 code such as CN or CN-22', x);
     return x;
   });
   const purpose = v.optional(c.purpose, (x) => v.string(x, '/constraints/purpose', 1, 256));
@@ -91,7 +97,8 @@ async function targetOwner(ctx: ShulianContext, target: RightsTarget): Promise<s
   if (target.type === 'collection') return target.id;
   if (target.type === 'resource') {
     const resource = await mustGetResource(ctx, target.id);
-    if (resource.record.status === 'withdrawn') throw conflict(`resource ${target.id} is withdrawn and accepts no grants`);
+    if (resource.record.status === 'withdrawn')
+      throw conflict(`resource ${target.id} is withdrawn and accepts no grants`);
     return resource.record.owner;
   }
   const batch = await getBatch(ctx, target.id);
@@ -110,7 +117,8 @@ function readTerms(ctx: ShulianContext, grant: GrantRightsInput): Uint8Array | n
   const transient = ctx.stub.getTransient();
   let terms: Uint8Array | null = null;
   for (const [key, value] of transient) {
-    if (key !== TERMS_TRANSIENT_KEY) throw invalid(at('/transient', key), `no such transient field (allowed: ${TERMS_TRANSIENT_KEY})`);
+    if (key !== TERMS_TRANSIENT_KEY)
+      throw invalid(at('/transient', key), `no such transient field (allowed: ${TERMS_TRANSIENT_KEY})`);
     if (value.length === 0 || value.length > MAX_TERMS_BYTES) {
       throw invalid('/transient/terms', `1 to ${MAX_TERMS_BYTES} bytes of confidential terms`, `${value.length} bytes`);
     }
@@ -127,7 +135,8 @@ export async function grantRights(ctx: ShulianContext, who: Caller, grant: Grant
   const owner = await targetOwner(ctx, grant.target);
   requireOrg(who, owner, `${grant.target.type} ${grant.target.id}`);
   const key = rightsKey(ctx, grant.rightsId);
-  if (await read<Rights>(ctx, key)) throw conflict(`rights ${grant.rightsId} already exist; a new grant needs a new rightsId`);
+  if (await read<Rights>(ctx, key))
+    throw conflict(`rights ${grant.rightsId} already exist; a new grant needs a new rightsId`);
   let termsDigest: string | null = null;
   if (terms !== null) {
     termsDigest = sha256Hex(terms);
@@ -162,13 +171,20 @@ export async function grantRights(ctx: ShulianContext, who: Caller, grant: Grant
 }
 
 /** Revocation is final: it takes effect at its transaction's timestamp and cannot be undone. */
-export async function revokeRights(ctx: ShulianContext, who: Caller, rightsIdArg: string, reasonArg: string): Promise<Stored<Rights>> {
+export async function revokeRights(
+  ctx: ShulianContext,
+  who: Caller,
+  rightsIdArg: string,
+  reasonArg: string,
+): Promise<Stored<Rights>> {
   const rightsId = v.id(rightsIdArg, '/rightsId');
   const reason = v.string(reasonArg, '/reason', 1, 2048);
   const found = await mustGetRights(ctx, rightsId);
   requireOrg(who, found.record.assigner, `rights ${rightsId}`);
   if (found.record.status === 'revoked') {
-    throw conflict(`rights ${rightsId} were already revoked at ${found.record.revoked ?? '?'}; revocation cannot be undone or repeated`);
+    throw conflict(
+      `rights ${rightsId} were already revoked at ${found.record.revoked ?? '?'}; revocation cannot be undone or repeated`,
+    );
   }
   const record: Rights = {
     ...found.record,
@@ -193,13 +209,20 @@ async function mustGetRights(ctx: ShulianContext, rightsId: string): Promise<Sto
 }
 
 /** Why one rights record does or does not authorise `action` for `org` at `atMs`; null = not addressed to org. */
-function judge(rights: Rights, org: string, action: Action, atMs: number, atIso: string): { ok: boolean; reason: string } | null {
+function judge(
+  rights: Rights,
+  org: string,
+  action: Action,
+  atMs: number,
+  atIso: string,
+): { ok: boolean; reason: string } | null {
   if (rights.assignee !== org && rights.assignee !== PUBLIC) return null;
   const scope = `${rights.target.type}-level rights ${rights.rightsId} (assignee ${rights.assignee})`;
   if (!rights.actions.includes(action)) return { ok: false, reason: `${scope} do not permit ${action}` };
   const { notBefore, notAfter } = rights.constraints;
   if (atMs < Date.parse(notBefore)) return { ok: false, reason: `${scope} are not in force before ${notBefore}` };
-  if (notAfter !== null && atMs >= Date.parse(notAfter)) return { ok: false, reason: `${scope} expired at ${notAfter}` };
+  if (notAfter !== null && atMs >= Date.parse(notAfter))
+    return { ok: false, reason: `${scope} expired at ${notAfter}` };
   if (rights.revoked !== null && atMs >= Date.parse(rights.revoked)) {
     return { ok: false, reason: `${scope} were revoked at ${rights.revoked}` };
   }
@@ -253,7 +276,13 @@ export async function isAuthorized(
   return { authorized: false, rightsId: null, reason: misses.length === 0 ? none : `${none}: ${misses.join('; ')}` };
 }
 
-async function rightsPage(ctx: ShulianContext, objectType: string, attributes: string[], pageSize: string, bookmark: string): Promise<Page<Rights>> {
+async function rightsPage(
+  ctx: ShulianContext,
+  objectType: string,
+  attributes: string[],
+  pageSize: string,
+  bookmark: string,
+): Promise<Page<Rights>> {
   const page = await keyPage(ctx, objectType, attributes, pageArgs(pageSize, bookmark));
   const records: Rights[] = [];
   for (const key of page.keys) {
@@ -265,10 +294,20 @@ async function rightsPage(ctx: ShulianContext, objectType: string, attributes: s
   return { records, bookmark: page.bookmark, fetchedRecordsCount: page.fetchedRecordsCount };
 }
 
-export async function listRightsByAssignee(ctx: ShulianContext, assigneeArg: string, pageSize: string, bookmark: string): Promise<Page<Rights>> {
+export async function listRightsByAssignee(
+  ctx: ShulianContext,
+  assigneeArg: string,
+  pageSize: string,
+  bookmark: string,
+): Promise<Page<Rights>> {
   return rightsPage(ctx, TYPES.byAssignee, [assignee(assigneeArg, '/assignee')], pageSize, bookmark);
 }
 
-export async function listRightsByResource(ctx: ShulianContext, resourceIdArg: string, pageSize: string, bookmark: string): Promise<Page<Rights>> {
+export async function listRightsByResource(
+  ctx: ShulianContext,
+  resourceIdArg: string,
+  pageSize: string,
+  bookmark: string,
+): Promise<Page<Rights>> {
   return rightsPage(ctx, TYPES.byTarget, ['resource', v.id(resourceIdArg, '/resourceId')], pageSize, bookmark);
 }

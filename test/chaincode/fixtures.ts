@@ -41,7 +41,13 @@ export function base58(bytes: Uint8Array): string {
     if (b !== 0) break;
     out += '1';
   }
-  return out + digits.reverse().map((d) => BASE58[d]).join('');
+  return (
+    out +
+    digits
+      .reverse()
+      .map((d) => BASE58[d])
+      .join('')
+  );
 }
 
 function sha256(bytes: Uint8Array): Buffer {
@@ -63,7 +69,11 @@ export function content(text: string): Uint8Array {
 }
 
 /** A valid registration of `text` as the payload of `resourceId`. */
-export function versionInput(resourceId: string, text: string, metadata: object = { title: resourceId }): RegisterVersionInput {
+export function versionInput(
+  resourceId: string,
+  text: string,
+  metadata: object = { title: resourceId },
+): RegisterVersionInput {
   const bytes = content(text);
   return {
     resourceId,
@@ -77,7 +87,9 @@ export function versionInput(resourceId: string, text: string, metadata: object 
   };
 }
 
-export function grantInput(overrides: Partial<GrantRightsInput> & { rightsId: string; target: GrantRightsInput['target'] }): GrantRightsInput {
+export function grantInput(
+  overrides: Partial<GrantRightsInput> & { rightsId: string; target: GrantRightsInput['target'] },
+): GrantRightsInput {
   return {
     rightsholder: 'Jilin Provincial Library',
     assignee: 'NLCMSP',

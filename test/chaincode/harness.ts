@@ -63,9 +63,11 @@ let built: Promise<void> | undefined;
 
 /** Compiles the chaincode once per test run (the ledger loads the compiled package, as a peer would). */
 export function buildChaincode(): Promise<void> {
-  built ??= promisify(execFile)(process.execPath, [join(CHAINCODE_DIR, 'node_modules/typescript/bin/tsc'), '-p', CHAINCODE_DIR]).then(
-    () => undefined,
-  );
+  built ??= promisify(execFile)(process.execPath, [
+    join(CHAINCODE_DIR, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    CHAINCODE_DIR,
+  ]).then(() => undefined);
   return built;
 }
 
@@ -173,7 +175,8 @@ export async function harness(): Promise<Harness> {
       }
       return out;
     },
-    privateData: (collection, key) => (runtime as PrivateView).store?.view?.getPrivate(collection, Buffer.from(key, 'utf8'))?.value,
+    privateData: (collection, key) =>
+      (runtime as PrivateView).store?.view?.getPrivate(collection, Buffer.from(key, 'utf8'))?.value,
     close: async () => {
       for (const ledger of ledgers.values()) await ledger.close();
       await runtime.close();

@@ -79,7 +79,10 @@ describe('chaincode: resources and versions', function () {
     const again = await op.submit<ResourceVersion>('RegisterVersion', input);
     expect(again).to.deep.equal(first);
     // the no-op compares sha256, sm3, cid and metadataHash only: a different media type alone is still the same content
-    const relabelled = await op.submit<ResourceVersion>('RegisterVersion', { ...input, mediaType: 'application/octet-stream' });
+    const relabelled = await op.submit<ResourceVersion>('RegisterVersion', {
+      ...input,
+      mediaType: 'application/octet-stream',
+    });
     expect(relabelled).to.deep.equal(first);
     expect((await h.as('jilin.auditor').evaluate<Resource>('GetResource', 'jl-0003')).headVersion).to.equal(1);
     expect((await h.events()).filter((e) => e.eventName === 'ResourceRegistered')).to.have.length(1);
@@ -106,7 +109,12 @@ describe('chaincode: resources and versions', function () {
       versionInput('jl-0012', 'c'),
     ];
     const out = await op.submit<ResourceVersion[]>('RegisterVersions', inputs);
-    expect(out.map((v) => `${v.resourceId}@${v.version}`)).to.deep.equal(['jl-0011@1', 'jl-0011@2', 'jl-0010@1', 'jl-0012@1']);
+    expect(out.map((v) => `${v.resourceId}@${v.version}`)).to.deep.equal([
+      'jl-0011@1',
+      'jl-0011@2',
+      'jl-0010@1',
+      'jl-0012@1',
+    ]);
     expect(out[2]).to.deep.equal(existing);
     const first = await h.as('jilin.auditor').evaluateRaw('GetVersion', 'jl-0011', '1');
     expect(out[1]?.previous).to.equal(sha256(first));
@@ -117,7 +125,11 @@ describe('chaincode: resources and versions', function () {
 
   it('RegisterVersions is all or nothing: one bad item writes nothing and names its index', async () => {
     const op = h.as('jilin.operator');
-    const inputs = [versionInput('jl-0020', 'a'), versionInput('jl-0021', 'b'), { ...versionInput('jl-0022', 'c'), sha256: 'XYZ' }];
+    const inputs = [
+      versionInput('jl-0020', 'a'),
+      versionInput('jl-0021', 'b'),
+      { ...versionInput('jl-0022', 'c'), sha256: 'XYZ' },
+    ];
     await rejects(op.submit('RegisterVersions', inputs), 'VALIDATION', '/2/sha256: expected 64 lowercase hex digits');
     await rejects(h.as('jilin.auditor').evaluate('GetResource', 'jl-0020'), 'NOT_FOUND', 'jl-0020');
     expect(await h.events()).to.deep.equal([]);
@@ -132,12 +144,21 @@ describe('chaincode: resources and versions', function () {
     });
     expect(text.derivedFrom).to.deep.equal([{ resourceId: 'jl-scan', version: 1 }]);
     await rejects(
-      op.submit('RegisterVersion', { ...versionInput('jl-ocr2', 'x'), derivedFrom: [{ resourceId: 'jl-scan', version: 1 }, { resourceId: 'jl-scan', version: 2 }] }),
+      op.submit('RegisterVersion', {
+        ...versionInput('jl-ocr2', 'x'),
+        derivedFrom: [
+          { resourceId: 'jl-scan', version: 1 },
+          { resourceId: 'jl-scan', version: 2 },
+        ],
+      }),
       'VALIDATION',
       '/derivedFrom/1: expected an existing resource version',
     );
     await rejects(
-      op.submit('RegisterVersion', { ...versionInput('jl-ocr3', 'x'), derivedFrom: [{ resourceId: 'nowhere', version: 1 }] }),
+      op.submit('RegisterVersion', {
+        ...versionInput('jl-ocr3', 'x'),
+        derivedFrom: [{ resourceId: 'nowhere', version: 1 }],
+      }),
       'VALIDATION',
       '/derivedFrom/0',
     );
@@ -145,16 +166,28 @@ describe('chaincode: resources and versions', function () {
 
   it('checks the CID against its profile: kubo-legacy is CIDv0, the others CIDv1; metadataCid is kept', async () => {
     const op = h.as('jilin.operator');
-    const legacy = { ...versionInput('jl-0030', 'old kubo'), cidProfile: 'kubo-legacy', cid: cidV0(Buffer.from('old kubo')) };
+    const legacy = {
+      ...versionInput('jl-0030', 'old kubo'),
+      cidProfile: 'kubo-legacy',
+      cid: cidV0(Buffer.from('old kubo')),
+    };
     expect((await op.submit<ResourceVersion>('RegisterVersion', legacy)).cid).to.match(/^Qm/);
-    await rejects(op.submit('RegisterVersion', { ...legacy, resourceId: 'jl-0031', cidProfile: 'kubo-v1' }), 'VALIDATION', "/cid: expected a base32 CIDv1 ('b…')");
+    await rejects(
+      op.submit('RegisterVersion', { ...legacy, resourceId: 'jl-0031', cidProfile: 'kubo-v1' }),
+      'VALIDATION',
+      "/cid: expected a base32 CIDv1 ('b…')",
+    );
     await rejects(
       op.submit('RegisterVersion', { ...versionInput('jl-0032', 'x'), cidProfile: 'kubo-legacy' }),
       'VALIDATION',
       "/cid: expected a CIDv0 ('Qm…')",
     );
     const meta = versionInput('jl-0033', 'metadata json');
-    const withMeta = await op.submit<ResourceVersion>('RegisterVersion', { ...versionInput('jl-0033', 'payload'), metadataCid: meta.cid, cidProfile: 'unixfs-v1-2025' });
+    const withMeta = await op.submit<ResourceVersion>('RegisterVersion', {
+      ...versionInput('jl-0033', 'payload'),
+      metadataCid: meta.cid,
+      cidProfile: 'unixfs-v1-2025',
+    });
     expect(withMeta.metadataCid).to.equal(meta.cid);
     expect(withMeta.cidProfile).to.equal('unixfs-v1-2025');
   });
@@ -164,7 +197,12 @@ describe('chaincode: resources and versions', function () {
       const op = h.as('jilin.operator');
       const v1 = await op.submit<ResourceVersion>('RegisterVersion', versionInput('jl-0040', 'a'));
       await op.submit('RegisterVersion', versionInput('jl-0040', 'b'));
-      const w = await op.submit<Withdrawal>('WithdrawResource', 'jl-0040', 'copyright-claim', 'claim by the author’s heirs');
+      const w = await op.submit<Withdrawal>(
+        'WithdrawResource',
+        'jl-0040',
+        'copyright-claim',
+        'claim by the author’s heirs',
+      );
       expect(w).to.deep.include({
         schemaVersion: 1,
         docType: 'withdrawal',
@@ -175,7 +213,12 @@ describe('chaincode: resources and versions', function () {
       });
       expect(w.by.mspId).to.equal('JilinLibraryMSP');
       const resource = await h.as('jilin.auditor').evaluate<Resource>('GetResource', 'jl-0040');
-      expect(resource).to.deep.include({ status: 'withdrawn', headVersion: 2, updated: w.timestamp, created: v1.timestamp });
+      expect(resource).to.deep.include({
+        status: 'withdrawn',
+        headVersion: 2,
+        updated: w.timestamp,
+        created: v1.timestamp,
+      });
       expect(await h.as('jilin.auditor').evaluate('GetWithdrawal', 'jl-0040')).to.deep.equal(w);
       expect(await h.as('jilin.auditor').evaluate<ResourceVersion[]>('ListVersions', 'jl-0040')).to.have.length(2);
       const events = await h.events();
@@ -209,9 +252,17 @@ describe('chaincode: resources and versions', function () {
       const op = h.as('jilin.operator');
       await op.submit('RegisterVersion', versionInput('jl-0042', 'a'));
       await rejects(op.submit('WithdrawResource', 'jl-none', 'error', ''), 'NOT_FOUND', 'jl-none');
-      await rejects(op.submit('WithdrawResource', 'jl-0042', 'bored', ''), 'VALIDATION', '/reasonCode: expected one of copyright-claim, error');
+      await rejects(
+        op.submit('WithdrawResource', 'jl-0042', 'bored', ''),
+        'VALIDATION',
+        '/reasonCode: expected one of copyright-claim, error',
+      );
       await rejects(op.submit('WithdrawResource', 'jl-0042', 'error', 'x'.repeat(2049)), 'VALIDATION', '/note');
-      await rejects(h.as('hebei.operator').submit('WithdrawResource', 'jl-0042', 'error', ''), 'ACCESS_DENIED', 'belongs to JilinLibraryMSP');
+      await rejects(
+        h.as('hebei.operator').submit('WithdrawResource', 'jl-0042', 'error', ''),
+        'ACCESS_DENIED',
+        'belongs to JilinLibraryMSP',
+      );
       await rejects(h.as('jilin.auditor').evaluate('GetWithdrawal', 'jl-0042'), 'NOT_FOUND', 'not been withdrawn');
     });
   });
