@@ -13,3 +13,4 @@ export * from './embedded/index.js';
 export * from './proof/index.js';
 export { openHomeLedger, ledgerDir, splitPemBundle } from './home.js';
 export type { HomeLedger, HomeConfig } from './home.js';
+export * from './fabric/index.js';

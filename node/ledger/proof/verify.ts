@@ -4,6 +4,7 @@ import { verifyInclusion } from '../../core/merkle.js';
 import { verifyCertChain } from '../../identity/index.js';
 import { BLOCK_FORMAT, computeTxId, sha256Hex, type BlockHeader, type TxEnvelope } from '../embedded/block.js';
 import type { ProofBundle } from '../types.js';
+import { verifyFabricProofBundle } from './fabric.js';
 import type { EmbeddedProofBundle, ProofCheck, ProofVerification } from './types.js';
 
 /**
@@ -17,6 +18,8 @@ import type { EmbeddedProofBundle, ProofCheck, ProofVerification } from './types
  * Never throws for a bad bundle: each check says what holds and why not.
  */
 export function verifyProofBundle(bundle: ProofBundle, caCertsPem: readonly string[]): ProofVerification {
+  // Fabric blocks carry their own evidence (orderer signature, endorsements): see ./fabric.ts
+  if ((bundle as Partial<ProofBundle> | null)?.format === 'fabric-block-v1') return verifyFabricProofBundle(bundle, caCertsPem);
   const checks: ProofCheck[] = [];
   const check = (name: string, ok: boolean, detail?: string) => {
     checks.push(detail === undefined ? { name, ok } : { name, ok, detail });
