@@ -142,7 +142,7 @@ async function takeLock(lockPath: string, jobId: string): Promise<void> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      if (Number.isSafeInteger(pid) && pid > 0 && alive(pid)) {
         throw new ConflictError(`job ${jobId} is already running (pid ${pid}); wait for it or stop it`, { file: lockPath });
       }
       // the owner is gone (killed): take the lock over

@@ -45,6 +45,7 @@ export async function scanManifest(manifest: string): Promise<{ resources: Resou
       failures.push(toFailure(err, where));
     }
   }
+  failures.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return { resources, failures };
 }
 
