@@ -6,7 +6,7 @@ import type { ContentStore } from '../content/types.js';
 import { findIdentity, initConsortium, loadMspFolder, USER_ROLES, type ConsortiumLayout, type LoadedMsp } from '../identity/index.js';
 import type { SigningIdentity } from '../identity/types.js';
 import { openIndex, type LocalIndex } from '../index/index.js';
-import { openHomeLedger, type EmbeddedRuntime } from '../ledger/index.js';
+import { openFabricFromConfig, openHomeLedger } from '../ledger/index.js';
 import type { Ledger, LedgerEvent } from '../ledger/types.js';
 
 export interface OpenNodeOptions {
@@ -97,7 +97,9 @@ export async function openNode(options: Readonly<OpenNodeOptions> = {}): Promise
       const key = qualify(name, config.orgMsp);
       const open = ledgers.get(key);
       if (open) return open;
-      const ledger = runtime.connect(await identities.load(key));
+      // on Fabric, the configured identity (SHULIAN_IDENTITY) is the one CERT_PATH / KEY_DIRECTORY_PATH name, when set
+      const signing = runtime.fixed && options.identity === undefined && name === config.identity ? runtime.fixed : await identities.load(key);
+      const ledger = runtime.connect(signing);
       ledgers.set(key, ledger);
       return ledger;
     };
@@ -157,7 +159,7 @@ function assertAdapters(config: Readonly<Config>): void {
     case 'embedded':
       break;
     case 'fabric':
-      throw new ConfigError('SHULIAN_LEDGER=fabric requires the Fabric adapter (issue 5)', { details: { variable: 'SHULIAN_LEDGER' } });
+      break;
   }
 }
 
@@ -174,11 +176,28 @@ async function openContent(config: Readonly<Config>, paths: NodePaths): Promise<
   }
 }
 
-async function openLedgerRuntime(config: Readonly<Config>): Promise<EmbeddedRuntime> {
+/** What the node needs of a ledger backend: bind a connection to an identity, and close. */
+interface LedgerRuntime {
+  connect(signing: SigningIdentity): Ledger;
+  close(): Promise<void>;
+  /** An identity configured outside the home (Fabric: CERT_PATH / KEY_DIRECTORY_PATH). */
+  readonly fixed?: SigningIdentity;
+}
+
+async function openLedgerRuntime(config: Readonly<Config>): Promise<LedgerRuntime> {
   switch (config.ledger) {
     case 'embedded':
       // the same opening as `shulian ledger verify|info`: peer0 signs blocks, only the consortium's CAs transact
       return (await openHomeLedger(config)).runtime;
+    case 'fabric': {
+      // the fabric-samples variables (network/.run/connection-<org>.env); identities by name from the home
+      const { connection, identity } = await openFabricFromConfig(config);
+      return {
+        connect: (signing) => connection.connect(signing),
+        close: () => connection.close(),
+        ...(identity ? { fixed: identity } : {}),
+      };
+    }
     default:
       throw new ConfigError(`SHULIAN_LEDGER=${config.ledger} is not supported`);
   }
