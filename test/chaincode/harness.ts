@@ -8,7 +8,7 @@
  *   await h.as('jilin.operator').submit('RegisterVersion', input);
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,13 +61,31 @@ export interface Harness {
 
 let built: Promise<void> | undefined;
 
-/** Compiles the chaincode once per test run (the ledger loads the compiled package, as a peer would). */
+/** True when dist/ is missing or older than some source file. */
+async function chaincodeStale(): Promise<boolean> {
+  const src = join(CHAINCODE_DIR, 'src');
+  let builtAt: number;
+  try {
+    builtAt = (await stat(join(CHAINCODE_DIR, 'dist/index.js'))).mtimeMs;
+  } catch {
+    return true;
+  }
+  for (const name of await readdir(src)) {
+    if ((await stat(join(src, name))).mtimeMs > builtAt) return true;
+  }
+  return false;
+}
+
+/** Compiles the chaincode once per test run if its sources changed (the ledger loads the compiled package, as a peer would). */
 export function buildChaincode(): Promise<void> {
-  built ??= promisify(execFile)(process.execPath, [
-    join(CHAINCODE_DIR, 'node_modules/typescript/bin/tsc'),
-    '-p',
-    CHAINCODE_DIR,
-  ]).then(() => undefined);
+  built ??= (async () => {
+    if (!(await chaincodeStale())) return;
+    await promisify(execFile)(process.execPath, [
+      join(CHAINCODE_DIR, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      CHAINCODE_DIR,
+    ]);
+  })();
   return built;
 }
 
