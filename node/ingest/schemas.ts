@@ -114,7 +114,8 @@ function describe(errors: readonly ErrorObject[]): Issue[] {
     seen.add(key);
     issues.push(issue);
   }
-  return issues;
+  // the specific problems first: a whole-document complaint ("a textSpan or a timeSpan") says less
+  return [...issues.filter((i) => i.pointer !== ''), ...issues.filter((i) => i.pointer === '')];
 }
 
 function describeOne(error: ErrorObject): Issue {
