@@ -1,25 +1,26 @@
 #!/usr/bin/env node
-// Generates the binary and bulky parts of the sample collection in sample/ (the committed parts are the
+// Generates the binary and bulky parts of the sample collection in sample/collection/ (the committed parts are the
 // 《论语》 text and every X.meta.json sidecar). Deterministic: the same bytes on every machine and run, so
 // re-ingesting the sample after regenerating it is a no-op. Needs nothing but Node.
 //
 //   node scripts/make-sample.mjs [--force] [--quiet]
 //
-// Writes: sample/lunyu/lunyu-xueer-scan.png       a grey-scale page scan, vertical columns of glyph blocks
-//         sample/media/changbaishan.png           a colour picture: Changbai mountain and its crater lake
-//         sample/media/pentatonic-demo.wav        6 s of plucked notes: gong shang jue zhi yu
-//         sample/gazetteer/jilin-gazetteer-demo.txt  a demonstration gazetteer text (synthetic, see its sidecar)
-//         sample/records/sample.records.jsonl     ~1,000 indexing records (chapter / section / paragraph units)
+// Writes (under sample/collection/):
+//         lunyu/lunyu-xueer-scan.png       a grey-scale page scan, vertical columns of glyph blocks
+//         media/changbaishan.png           a colour picture: Changbai mountain and its crater lake
+//         media/pentatonic-demo.wav        6 s of plucked notes: gong shang jue zhi yu
+//         gazetteer/jilin-gazetteer-demo.txt  a demonstration gazetteer text (synthetic, see its sidecar)
+//         records/sample.records.jsonl     ~1,000 indexing records (chapter / section / paragraph units)
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'sample');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'sample', 'collection');
 const force = process.argv.includes('--force');
 const quiet = process.argv.includes('--quiet');
 
-export const GENERATED = [
+const GENERATED = [
   'lunyu/lunyu-xueer-scan.png',
   'media/changbaishan.png',
   'media/pentatonic-demo.wav',
@@ -34,7 +35,7 @@ function write(rel, bytes) {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, bytes);
   renameSync(tmp, path);
-  if (!quiet) process.stdout.write(`wrote sample/${rel} (${bytes.length} bytes)\n`);
+  if (!quiet) process.stdout.write(`wrote sample/collection/${rel} (${bytes.length} bytes)\n`);
 }
 
 /** mulberry32: a small deterministic PRNG, so the sample is the same everywhere. */
@@ -414,4 +415,4 @@ write('media/pentatonic-demo.wav', pentatonic());
 write('gazetteer/jilin-gazetteer-demo.txt', Buffer.from(gazetteerText, 'utf8'));
 const records = [...lunyuRecords(), ...gazetteerRecords(units), ...audioRecords()];
 write('records/sample.records.jsonl', Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'utf8'));
-if (!quiet) process.stdout.write(`sample/ holds ${GENERATED.length} generated files and ${records.length} indexing records\n`);
+if (!quiet) process.stdout.write(`sample/collection/ holds ${GENERATED.length} generated files and ${records.length} indexing records\n`);

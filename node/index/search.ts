@@ -64,7 +64,9 @@ export function search(db: Database.Database, query: string, options: Readonly<S
     const title = String(r.title);
     const subjects = lines(r.subjects);
     const keywords = lines(r.keywords);
-    const body = [title, String(r.description), subjects.join(' '), keywords.join(' ')].join(' ');
+    // Quote the description where a term occurs there; the title is shown anyway.
+    const body = [String(r.description), subjects.join(' '), keywords.join(' ')].join(' ');
+    const inBody = terms.some((t) => body.toLowerCase().includes(t.toLowerCase()));
     return {
       kind: r.kind === 'record' ? 'record' : 'resource',
       id: String(r.ref),
@@ -73,7 +75,7 @@ export function search(db: Database.Database, query: string, options: Readonly<S
       title,
       subjects,
       keywords,
-      snippet: snippet(body, terms),
+      snippet: snippet(inBody ? body : title, terms),
       status: r.status === 'active' || r.status === 'withdrawn' ? r.status : null,
     };
   });

@@ -11,9 +11,11 @@ export interface SearchText {
 }
 
 const TITLE_FIELDS = ['title', 'alternative', 'unitTitle', 'heading', 'label'];
-const SUBJECT_FIELDS = ['subject', 'subjects', 'subjectTerms', 'theme', 'coverage'];
+const SUBJECT_FIELDS = ['subject', 'subjects', 'subjectTerms', 'coverage'];
 const KEYWORD_FIELDS = ['keywords', 'keyword'];
-const DESCRIPTION_FIELDS = ['description', 'abstract', 'summary', 'text', 'excerpt', 'creator', 'contributor', 'publisher'];
+const DESCRIPTION_FIELDS = ['description', 'abstract', 'summary', 'text', 'excerpt', 'creator', 'contributor', 'publisher', 'theme'];
+const TITLE_FALLBACK_FIELDS = ['abstract', 'summary', 'text', 'excerpt'];
+const TITLE_FALLBACK_LENGTH = 32;
 
 export function searchText(doc: unknown): SearchText {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
@@ -21,14 +23,23 @@ export function searchText(doc: unknown): SearchText {
   }
   const o = doc as Record<string, unknown>;
   const titles = pick(o, TITLE_FIELDS);
-  // Table-of-contents entries and an indexing record's unit path carry chapter titles worth finding.
-  const toc = [o.toc, o.path].flatMap((list) => (Array.isArray(list) ? list.flatMap((entry) => strings(entry)) : []));
+  // Table-of-contents entries and an indexing record's unit path carry chapter titles worth finding
+  // (a unit's level and number are not text).
+  const headings = [o.toc, o.path].flatMap((list) => (Array.isArray(list) ? list.flatMap((entry) => strings((entry as { title?: unknown } | null)?.title)) : []));
+  // A paragraph-level record often has no title of its own: its opening words stand in for one.
+  const fallback = titles.length === 0 ? pick(o, TITLE_FALLBACK_FIELDS)[0] : undefined;
+  const title = titles[0] ?? (fallback === undefined ? '' : clip(fallback, TITLE_FALLBACK_LENGTH));
   return {
-    title: titles[0] ?? '',
+    title,
     subjects: unique(pick(o, SUBJECT_FIELDS)),
     keywords: unique(pick(o, KEYWORD_FIELDS)),
-    description: [...titles.slice(1), ...pick(o, DESCRIPTION_FIELDS), ...toc].join('\n'),
+    description: [...titles.slice(1), ...pick(o, DESCRIPTION_FIELDS), ...headings].join('\n'),
   };
+}
+
+function clip(text: string, n: number): string {
+  const chars = [...text];
+  return chars.length <= n ? text : `${chars.slice(0, n).join('')}…`;
 }
 
 function pick(o: Record<string, unknown>, fields: readonly string[]): string[] {

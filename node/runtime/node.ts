@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../core/config.js';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.js';
-import { embeddedContentStore } from '../content/index.js';
+import { embeddedContentStore, kuboContentStore } from '../content/index.js';
 import type { ContentStore } from '../content/types.js';
 import { findIdentity, initConsortium, loadMspFolder, USER_ROLES, type ConsortiumLayout, type LoadedMsp } from '../identity/index.js';
 import type { SigningIdentity } from '../identity/types.js';
@@ -168,8 +168,11 @@ async function openContent(config: Readonly<Config>, paths: NodePaths): Promise<
     case 'embedded':
       return embeddedContentStore({ dir: paths.content });
     case 'kubo':
-      throw new ConfigError('SHULIAN_CONTENT=kubo requires the Kubo adapter (node/content/kubo), which this build does not have yet', {
-        details: { variable: 'SHULIAN_CONTENT' },
+      return kuboContentStore({
+        url: config.kuboApi,
+        ...(config.clusterApi === undefined
+          ? {}
+          : { cluster: { url: config.clusterApi, replication: config.clusterReplication, basicAuth: config.clusterBasicAuth } }),
       });
     default:
       throw new ConfigError(`SHULIAN_CONTENT=${config.content} is not supported`);
