@@ -132,15 +132,13 @@ describe('chaincode: access rules', function () {
     expect((await h.as('jilin.rights-admin').submit<Rights>('RevokeRights', 'jl-r2', 'superseded')).status).to.equal(
       'revoked',
     );
-    const receipt = await h
-      .as('nlc.warehouse')
-      .submit<Receipt>('RecordReceipt', {
-        resourceId: 'jl-a1',
-        version: 1,
-        cid: v1.cid,
-        sha256: v1.sha256,
-        sm3: v1.sm3,
-      });
+    const receipt = await h.as('nlc.warehouse').submit<Receipt>('RecordReceipt', {
+      resourceId: 'jl-a1',
+      version: 1,
+      cid: v1.cid,
+      sha256: v1.sha256,
+      sm3: v1.sm3,
+    });
     expect(receipt.warehouse).to.equal('NLCMSP');
     const batch = await h
       .as('jilin.operator')

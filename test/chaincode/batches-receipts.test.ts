@@ -22,14 +22,12 @@ describe('chaincode: Merkle batches', function () {
 
   it('anchors a batch with its parent version; kind defaults to indexing-records; BatchAnchored emitted', async () => {
     const root = rootOf('jl-book', 1200);
-    const b = await h
-      .as('jilin.operator')
-      .submit<Batch>('AnchorBatch', {
-        batchId: 'jl-book-idx-1',
-        root,
-        count: 1200,
-        parent: { resourceId: 'jl-book', version: 1 },
-      });
+    const b = await h.as('jilin.operator').submit<Batch>('AnchorBatch', {
+      batchId: 'jl-book-idx-1',
+      root,
+      count: 1200,
+      parent: { resourceId: 'jl-book', version: 1 },
+    });
     expect(b).to.deep.include({
       schemaVersion: 1,
       docType: 'batch',

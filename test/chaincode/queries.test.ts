@@ -95,15 +95,13 @@ describe('chaincode: history, pagination, events', function () {
       .submit<Rights>('GrantRights', grantInput({ rightsId: 'e-r', target: { type: 'resource', id: 'jl-e' } }));
     const r = await h.as('jilin.rights-admin').submit<Rights>('RevokeRights', 'e-r', 'x');
     const b = await op.submit<{ txId: string }>('AnchorBatch', { batchId: 'e-b', root: '01'.repeat(32), count: 1 });
-    const rc = await h
-      .as('nlc.warehouse')
-      .submit<{ txId: string }>('RecordReceipt', {
-        resourceId: 'jl-e',
-        version: 1,
-        cid: v.cid,
-        sha256: v.sha256,
-        sm3: v.sm3,
-      });
+    const rc = await h.as('nlc.warehouse').submit<{ txId: string }>('RecordReceipt', {
+      resourceId: 'jl-e',
+      version: 1,
+      cid: v.cid,
+      sha256: v.sha256,
+      sm3: v.sm3,
+    });
     const w = await op.submit<Withdrawal>('WithdrawResource', 'jl-e', 'error', '');
     // queries emit nothing
     await h.as('jilin.auditor').evaluate('GetResource', 'jl-e');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import type { Resource, ResourceVersion, Withdrawal } from '../../chaincode/src/records.js';
-import { harness, rejects, type Harness } from './harness.js';
+import { chaincodeError, harness, rejects, type Harness } from './harness.js';
 import { cidV0, versionInput } from './fixtures.js';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -190,6 +190,26 @@ describe('chaincode: resources and versions', function () {
     });
     expect(withMeta.metadataCid).to.equal(meta.cid);
     expect(withMeta.cidProfile).to.equal('unixfs-v1-2025');
+  });
+
+  it('concurrent appends to one resource: MVCC lets one per head through, the chain stays whole', async () => {
+    const op = h.as('jilin.operator');
+    await op.submit('RegisterVersion', versionInput('jl-race', 'v1'));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) =>
+        op.submit<ResourceVersion>('RegisterVersion', versionInput('jl-race', `racer ${i}`)),
+      ),
+    );
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(won.length).to.be.at.least(1);
+    for (const o of lost) expect(chaincodeError(o.reason).message).to.include('MVCC read conflict');
+    const versions = await h.as('jilin.auditor').evaluate<ResourceVersion[]>('ListVersions', 'jl-race');
+    expect(versions.map((v) => v.version)).to.deep.equal(Array.from({ length: 1 + won.length }, (_, i) => i + 1));
+    for (let i = 1; i < versions.length; i++) {
+      const before = await h.as('jilin.auditor').evaluateRaw('GetVersion', 'jl-race', String(i));
+      expect(versions[i]?.previous).to.equal(sha256(before));
+    }
   });
 
   describe('withdrawal', () => {

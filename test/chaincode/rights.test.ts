@@ -108,18 +108,16 @@ describe('chaincode: rights', function () {
   });
 
   it('a grant to `public` authorises every org', async () => {
-    await h
-      .as('jilin.rights-admin')
-      .submit(
-        'GrantRights',
-        grantInput({
-          rightsId: 'g-pub',
-          target: { type: 'resource', id: 'jl-2' },
-          assignee: 'public',
-          actions: ['display'],
-          basis: 'policy',
-        }),
-      );
+    await h.as('jilin.rights-admin').submit(
+      'GrantRights',
+      grantInput({
+        rightsId: 'g-pub',
+        target: { type: 'resource', id: 'jl-2' },
+        assignee: 'public',
+        actions: ['display'],
+        basis: 'policy',
+      }),
+    );
     expect(await ask('jl-2', 'HebeiLibraryMSP', 'display', '')).to.deep.include({
       authorized: true,
       rightsId: 'g-pub',
@@ -130,17 +128,15 @@ describe('chaincode: rights', function () {
   });
 
   it('a collection-level grant covers every resource of the owner, also ones registered later, and no one else’s', async () => {
-    await h
-      .as('jilin.rights-admin')
-      .submit(
-        'GrantRights',
-        grantInput({
-          rightsId: 'g-coll',
-          target: { type: 'collection', id: 'JilinLibraryMSP' },
-          actions: ['archive', 'reproduce'],
-          basis: 'statute',
-        }),
-      );
+    await h.as('jilin.rights-admin').submit(
+      'GrantRights',
+      grantInput({
+        rightsId: 'g-coll',
+        target: { type: 'collection', id: 'JilinLibraryMSP' },
+        actions: ['archive', 'reproduce'],
+        basis: 'statute',
+      }),
+    );
     await h.as('jilin.operator').submit('RegisterVersion', versionInput('jl-3', 'later'));
     for (const id of ['jl-1', 'jl-2', 'jl-3']) {
       const a = await ask(id, 'NLCMSP', 'archive', '');
@@ -235,14 +231,12 @@ describe('chaincode: rights', function () {
   });
 
   it('grants on batches: the batch must exist and belong to the caller', async () => {
-    await h
-      .as('jilin.operator')
-      .submit('AnchorBatch', {
-        batchId: 'jl-idx-1',
-        root: 'cd'.repeat(32),
-        count: 10,
-        parent: { resourceId: 'jl-1', version: 1 },
-      });
+    await h.as('jilin.operator').submit('AnchorBatch', {
+      batchId: 'jl-idx-1',
+      root: 'cd'.repeat(32),
+      count: 10,
+      parent: { resourceId: 'jl-1', version: 1 },
+    });
     const r = await h
       .as('jilin.rights-admin')
       .submit<Rights>('GrantRights', grantInput({ rightsId: 'g-b', target: { type: 'batch', id: 'jl-idx-1' } }));

@@ -203,6 +203,20 @@ const ROWS: Row[] = [
     expect: '/derivedFrom/0/x',
   },
   {
+    name: 'derivedFrom of 65 refs',
+    as: 'jilin.operator',
+    fn: 'RegisterVersion',
+    args: reg({ derivedFrom: Array.from({ length: 65 }, () => ({ resourceId: 'jl-valid', version: 1 })) }),
+    expect: '/derivedFrom: expected an array of 0 to 64 items',
+  },
+  {
+    name: 'RegisterVersions of 1001',
+    as: 'jilin.operator',
+    fn: 'RegisterVersions',
+    args: () => [Array.from({ length: 1001 }, () => base)],
+    expect: '/: expected an array of 1 to 1000 items',
+  },
+  {
     name: 'RegisterVersions empty',
     as: 'jilin.operator',
     fn: 'RegisterVersions',
@@ -299,6 +313,20 @@ const ROWS: Row[] = [
     fn: 'GrantRights',
     args: grant({ rightsholder: '' }),
     expect: '/rightsholder: expected a string of 1 to 256 characters',
+  },
+  {
+    name: 'rightsholder too long',
+    as: 'jilin.rights-admin',
+    fn: 'GrantRights',
+    args: grant({ rightsholder: 'x'.repeat(257) }),
+    expect: '/rightsholder',
+  },
+  {
+    name: 'purpose empty',
+    as: 'jilin.rights-admin',
+    fn: 'GrantRights',
+    args: window({ purpose: '' }),
+    expect: '/constraints/purpose: expected a string of 1 to 256 characters',
   },
   {
     name: 'assignee bad',
@@ -485,6 +513,14 @@ const ROWS: Row[] = [
     submit: false,
     args: () => ['NLCMSP', 'ten', ''],
     expect: '/pageSize',
+  },
+  {
+    name: 'bookmark absurdly long',
+    as: 'jilin.auditor',
+    fn: 'ListResourcesByOwner',
+    submit: false,
+    args: () => ['JilinLibraryMSP', '10', 'x'.repeat(4097)],
+    expect: '/bookmark: expected a bookmark returned by a previous page',
   },
   {
     name: 'owner not an MSP id',
