@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalBytes } from '../../core/canonical.js';
+import { canonicalBytes, canonicalize } from '../../core/canonical.js';
 
 /**
  * The embedded ledger's block format ("shulian-embedded-v1"). Everything that is hashed or signed is
@@ -140,8 +140,18 @@ export function headerBytes(header: BlockHeader): Uint8Array {
   return canonicalBytes(header);
 }
 
-export function envelopeBytes(envelope: TxEnvelope): Uint8Array {
-  return canonicalBytes(envelope);
+/**
+ * canonicalBytes(envelope), built around the proposal's canonical text, which was already produced for
+ * signing: members in RFC 8785 order (event < proposal < response < rwset < signature < txId <
+ * validationCode). verify() re-canonicalizes the parsed envelope, so any divergence would show there.
+ */
+export function envelopeBytes(envelope: Omit<TxEnvelope, 'proposal'>, proposalJson: string): Uint8Array {
+  const c = canonicalize;
+  return Buffer.from(
+    `{"event":${c(envelope.event)},"proposal":${proposalJson},"response":${c(envelope.response)},"rwset":${c(envelope.rwset)},` +
+      `"signature":${c(envelope.signature)},"txId":${c(envelope.txId)},"validationCode":${c(envelope.validationCode)}}`,
+    'utf8',
+  );
 }
 
 /** ISO-8601 with nanosecond precision when there is any (Fabric's timestamps carry nanos). */

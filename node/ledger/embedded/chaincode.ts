@@ -66,6 +66,7 @@ export function loadChaincode(dir: string): LoadedChaincode {
     }
   };
   quietChaincodeLogs(req, resolveFrom);
+  memoizeCertificateParsing(resolveFrom);
   let main: { contracts?: unknown };
   try {
     main = req(key) as { contracts?: unknown };
@@ -104,7 +105,41 @@ function quietChaincodeLogs(req: NodeJS.Require, resolveFrom: (id: string) => st
   const level = process.env.SHULIAN_CHAINCODE_LOG;
   if (level) process.env.CORE_CHAINCODE_LOGGING_LEVEL = level;
   for (const id of ['fabric-shim/lib/logger.js', 'fabric-contract-api/lib/logger.js']) {
-    const logger = req(resolveFrom(id)) as { getLogger(name: string): { transports: { silent?: boolean }[] } };
-    for (const transport of logger.getLogger('shulian-embedded').transports) transport.silent = !level;
+    type WinstonLogger = { silent?: boolean };
+    const module = req(resolveFrom(id)) as { getLogger(name?: string): WinstonLogger; __shulianQuiet?: boolean };
+    if (module.__shulianQuiet) continue;
+    // a silent winston logger returns before formatting; a silent transport would still pay for the
+    // formatting of every debug line fabric-shim writes per transaction
+    const original = module.getLogger.bind(module);
+    module.getLogger = (name?: string) => {
+      const logger = original(name);
+      logger.silent = !level;
+      return logger;
+    };
+    module.__shulianQuiet = true;
   }
+}
+
+/**
+ * fabric-shim parses the creator's certificate (@fidm/x509, pure JS) for every transaction to build
+ * the ClientIdentity. The parse is a pure function of the PEM, so the last few results are reused;
+ * the certificate object is only read.
+ */
+function memoizeCertificateParsing(resolveFrom: (id: string) => string): void {
+  const shimRequire = createRequire(resolveFrom('fabric-shim/lib/chaincode.js'));
+  const { Certificate } = shimRequire('@fidm/x509') as { Certificate: { fromPEM(data: string | Buffer): unknown; __shulianMemo?: boolean } };
+  if (Certificate.__shulianMemo) return;
+  const original = Certificate.fromPEM.bind(Certificate);
+  const memo = new Map<string, unknown>();
+  Certificate.fromPEM = (data: string | Buffer) => {
+    const key = typeof data === 'string' ? data : data.toString('utf8');
+    let cert = memo.get(key);
+    if (cert === undefined) {
+      cert = original(data);
+      if (memo.size >= 256) memo.clear();
+      memo.set(key, cert);
+    }
+    return cert;
+  };
+  Certificate.__shulianMemo = true;
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createPublicKey, randomBytes, verify as verifySignature, type KeyObject, X509Certificate } from 'node:crypto';
 import { AccessDeniedError, ConflictError, LedgerError, ValidationError } from '../../core/errors.js';
-import { canonicalBytes } from '../../core/canonical.js';
+import { canonicalize } from '../../core/canonical.js';
 import { MerkleTree } from '../../core/merkle.js';
 import { verifyCertChain } from '../../identity/index.js';
 import type { SigningIdentity } from '../../identity/types.js';
@@ -15,7 +15,6 @@ import {
   sha256Hex,
   type BlockHeader,
   type ProposalBody,
-  type TxEnvelope,
   type ValidationCode,
   type Version,
 } from './block.js';
@@ -75,6 +74,7 @@ export interface LedgerInfo {
 interface Pending {
   readonly txId: string;
   readonly proposal: ProposalBody;
+  readonly proposalJson: string;
   readonly signature: Uint8Array;
   readonly sim: SimulationResult;
   readonly response: ChaincodeResponse;
@@ -86,6 +86,8 @@ interface Pending {
 export interface SimulationOutput {
   readonly txId: string;
   readonly proposal: ProposalBody;
+  /** canonicalize(proposal): what was signed, reused verbatim inside the envelope. */
+  readonly proposalJson: string;
   readonly signature: Uint8Array;
   readonly response: ChaincodeResponse;
   readonly sim: SimulationResult;
@@ -129,6 +131,8 @@ export class Runtime implements EmbeddedRuntime {
   readonly #gate = new SimulationGate();
   readonly #queue: Pending[] = [];
   readonly #keys = new Map<string, KeyObject>();
+  /** Signers already seen to sign for a certificate: checking one signature proves the key matches. */
+  readonly #provenSigners = new WeakMap<SigningIdentity['signer'], Set<string>>();
   readonly #trustedCerts = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #committing: Promise<void> | undefined;
@@ -221,9 +225,15 @@ export class Runtime implements EmbeddedRuntime {
         timestamp: now(),
       };
       const txId = computeTxId(nonce, creator);
-      const bytes = canonicalBytes(proposal);
+      const proposalJson = canonicalize(proposal);
+      const bytes = Buffer.from(proposalJson, 'utf8');
       const signature = await identity.signer(sha256(bytes));
-      this.#checkCreator(creator.certPem, bytes, signature, txId);
+      const proven = this.#provenSigners.get(identity.signer);
+      if (!proven?.has(certPem)) {
+        this.#checkCreator(certPem, bytes, signature, txId);
+        if (proven) proven.add(certPem);
+        else this.#provenSigners.set(identity.signer, new Set([certPem]));
+      }
       await this.#gate.enter();
       let response: ChaincodeResponse;
       let sim: SimulationResult;
@@ -249,7 +259,7 @@ export class Runtime implements EmbeddedRuntime {
         this.#gate.exit();
       }
       if (response.status !== 200) throw chaincodeError(response.message ?? '', txId);
-      return { txId, proposal, signature, response, sim };
+      return { txId, proposal, proposalJson, signature, response, sim };
     } finally {
       this.#doneInFlight();
     }
@@ -354,16 +364,17 @@ export class Runtime implements EmbeddedRuntime {
           for (const w of p.sim.privateValues) privateOverlay.set(`${w.collection}\u0000${w.key.toString('hex')}`, w.value === null ? null : version);
         }
         codes.push(code);
-        const envelope: TxEnvelope = {
-          txId: p.txId,
-          proposal: p.proposal,
-          signature: Buffer.from(p.signature).toString('base64'),
-          response: { status: p.response.status, payloadSha256: sha256Hex(p.response.payload ?? new Uint8Array()) },
-          rwset: p.sim.rwset,
-          event: p.sim.event,
-          validationCode: code,
-        };
-        const bytes = envelopeBytes(envelope);
+        const bytes = envelopeBytes(
+          {
+            txId: p.txId,
+            signature: Buffer.from(p.signature).toString('base64'),
+            response: { status: p.response.status, payloadSha256: sha256Hex(p.response.payload ?? new Uint8Array()) },
+            rwset: p.sim.rwset,
+            event: p.sim.event,
+            validationCode: code,
+          },
+          p.proposalJson,
+        );
         envelopes.push(bytes);
         rows.push({ idx, txId: p.txId, envelope: bytes, valid: code === 'VALID', eventName: code === 'VALID' && p.sim.event ? p.sim.event.name : null });
       });

@@ -1,0 +1,202 @@
+// `npm run bench -- ledger`: the embedded ledger executing the real Shulian chaincode (chaincode/dist).
+// Prints one JSON document. Targets (issue 2): >= 2,000 registrations/s with 32 in flight; 170,000
+// indexing records anchored as Merkle batches in <= 10 s; proofs of at most 32 x ceil(log2 N) bytes.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canonicalBytes } from '../node/core/canonical.js';
+import { MerkleTree, verifyInclusion } from '../node/core/merkle.js';
+import { createDevCa, signingIdentity, type SigningIdentity } from '../node/identity/index.js';
+import { openEmbeddedRuntime, type Ledger } from '../node/ledger/index.js';
+
+const SEQUENTIAL = Number(process.env.BENCH_LEDGER_SEQUENTIAL ?? 500);
+const CONCURRENT = Number(process.env.BENCH_LEDGER_CONCURRENT ?? 6000);
+const IN_FLIGHT = 32;
+const RECORDS = Number(process.env.BENCH_LEDGER_RECORDS ?? 170_000);
+const RECORDS_PER_PARENT = 1000;
+
+const hex = (s: string) => createHash('sha256').update(s).digest('hex');
+const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+function versionInput(resourceId: string) {
+  return {
+    resourceId,
+    cid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+    cidProfile: 'kubo-v1',
+    sha256: hex(`${resourceId}/sha256`),
+    sm3: hex(`${resourceId}/sm3`),
+    size: 1 << 20,
+    mediaType: 'application/pdf',
+    metadataHash: hex(`${resourceId}/metadata`),
+  };
+}
+
+async function inFlight<T>(count: number, parallel: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array<T>(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, count) }, async () => {
+      for (let i = next++; i < count; i = next++) out[i] = await task(i);
+    }),
+  );
+  return out;
+}
+
+async function register(ledger: Ledger, id: string) {
+  return ledger.submit({ fn: 'RegisterVersion', args: [JSON.stringify(versionInput(id))] });
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'shulian-bench-ledger-'));
+  const org = await createDevCa({ mspId: 'JilinLibraryMSP' });
+  const issue = async (commonName: string, kind: 'peer' | 'client', role?: string): Promise<SigningIdentity> => {
+    const c = await org.issue(role ? { commonName, kind, role } : { commonName, kind });
+    return signingIdentity(org.mspId, c.certPem, c.keyPem);
+  };
+  const peer = await issue('peer0.jilin', 'peer');
+  const operatorIdentity = await issue('operator.jilin', 'client', 'operator');
+  // the client's signer (fabric-gateway's P-256, pure JS) is timed apart: it is the client's cost, not the ledger's
+  let signatures = 0;
+  let signingNs = 0n;
+  const operator: SigningIdentity = {
+    identity: operatorIdentity.identity,
+    signer: async (digest) => {
+      const t = process.hrtime.bigint();
+      try {
+        return await operatorIdentity.signer(digest);
+      } finally {
+        signingNs += process.hrtime.bigint() - t;
+        signatures++;
+      }
+    },
+  };
+  const runtime = await openEmbeddedRuntime({ dir, peer, trustedCaCertsPem: [org.certPem] });
+  try {
+    const ledger = runtime.connect(operator);
+    await inFlight(64, 8, (i) => register(ledger, `warmup-${i}`));
+
+    // registrations, one at a time
+    let t0 = process.hrtime.bigint();
+    for (let i = 0; i < SEQUENTIAL; i++) await register(ledger, `seq-${i}`);
+    const sequential = SEQUENTIAL / seconds(t0);
+
+    // registrations, 32 in flight
+    const h0 = await ledger.height();
+    const sig0 = { n: signatures, ns: signingNs };
+    const cpu0 = process.cpuUsage();
+    t0 = process.hrtime.bigint();
+    await inFlight(CONCURRENT, IN_FLIGHT, (i) => register(ledger, `par-${i}`));
+    const concurrentSeconds = seconds(t0);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMsPerTx = (cpu.user + cpu.system) / 1000 / CONCURRENT;
+    const signingMsPerTx = Number(signingNs - sig0.ns) / 1e6 / (signatures - sig0.n);
+    const blocks = (await ledger.height()) - h0;
+
+    // anchoring indexing records: one resource version per parent (registered beforehand: the resources
+    // exist before their indexing records), then, timed: records -> canonical bytes -> one RFC 9162
+    // tree per parent -> every record's inclusion proof kept -> AnchorBatch submits (32 in flight)
+    const parents = Math.ceil(RECORDS / RECORDS_PER_PARENT);
+    await inFlight(parents, IN_FLIGHT, (p) => register(ledger, `book-${p}`));
+    t0 = process.hrtime.bigint();
+    const batches = await inFlight(parents, IN_FLIGHT, async (p) => {
+      const count = Math.min(RECORDS_PER_PARENT, RECORDS - p * RECORDS_PER_PARENT);
+      const leaves: Uint8Array[] = new Array<Uint8Array>(count);
+      for (let i = 0; i < count; i++) {
+        leaves[i] = canonicalBytes({
+          schemaVersion: 1,
+          id: `book-${p}:p${i}`,
+          parent: { resourceId: `book-${p}`, version: 1 },
+          level: i % 20 === 0 ? 'chapter' : 'paragraph',
+          title: `第${Math.floor(i / 20) + 1}章 第${(i % 20) + 1}段`,
+          textSha256: hex(`book-${p} paragraph ${i}`),
+          keywords: ['书链', 'library', `k${i % 97}`],
+        });
+      }
+      const tree = MerkleTree.fromLeaves(leaves);
+      // each record's proof, kept off chain: its audit path packed into one buffer
+      const proofs = leaves.map((_, i) => Buffer.concat(tree.inclusionProof(i)));
+      const root = Buffer.from(tree.root).toString('hex');
+      const input = { batchId: `idx-book-${p}`, root, count, parent: { resourceId: `book-${p}`, version: 1 }, kind: 'indexing-records' };
+      const r = await ledger.submit({ fn: 'AnchorBatch', args: [JSON.stringify(input)] });
+      return { leaves, proofs, root, txId: r.txId, batchId: input.batchId };
+    });
+    const anchorSeconds = seconds(t0);
+
+    // inclusion proofs: each record against its batch's on-chain root
+    const roots = new Map<string, Uint8Array>();
+    for (const b of batches) {
+      const onChain = JSON.parse(text(await ledger.evaluate({ fn: 'GetBatch', args: [b.batchId] }))) as { root: string };
+      roots.set(b.batchId, Buffer.from(onChain.root, 'hex'));
+    }
+    let verified = 0;
+    let maxProofBytes = 0;
+    let worstBound = Infinity;
+    t0 = process.hrtime.bigint();
+    for (const b of batches) {
+      const root = roots.get(b.batchId) as Uint8Array;
+      const n = b.leaves.length;
+      for (let i = 0; i < n; i++) {
+        const packed = b.proofs[i] as Buffer;
+        const proof: Uint8Array[] = [];
+        for (let o = 0; o < packed.length; o += 32) proof.push(packed.subarray(o, o + 32));
+        if (!verifyInclusion({ data: b.leaves[i] as Uint8Array }, i, n, proof, root)) throw new Error(`proof ${b.batchId}/${i} does not verify`);
+        verified++;
+      }
+    }
+    const verifySeconds = seconds(t0);
+    for (const b of batches) {
+      const n = b.leaves.length;
+      const bound = 32 * Math.ceil(Math.log2(n));
+      worstBound = Math.min(worstBound, bound);
+      for (const p of b.proofs) maxProofBytes = Math.max(maxProofBytes, p.length);
+    }
+
+    // the transaction proof bundle of one anchoring, and a full ledger verification
+    const bundle = (await ledger.proof((batches[0] as { txId: string }).txId)) as unknown as { header: { txCount: number }; inclusion: { path: string[] } };
+    t0 = process.hrtime.bigint();
+    const report = await runtime.verify({ caCertsPem: [org.certPem] });
+    const verifyLedgerSeconds = seconds(t0);
+    const info = runtime.info();
+
+    const result = {
+      benchmark: 'ledger',
+      adapter: 'embedded',
+      node: process.version,
+      settings: { blockMaxTransactions: 500, blockTimeoutMs: 2, signer: 'fabric-gateway newPrivateKeySigner (P-256)' },
+      registrations: {
+        sequential: { count: SEQUENTIAL, perSecond: round(sequential) },
+        inFlight32: { count: CONCURRENT, seconds: round(concurrentSeconds, 2), perSecond: round(CONCURRENT / concurrentSeconds), blocks, meanBlockSize: round(CONCURRENT / blocks), cpuMsPerTx: round(cpuMsPerTx, 3), clientSigningMsPerTx: round(signingMsPerTx, 3), target: 2000, met: CONCURRENT / concurrentSeconds >= 2000 },
+      },
+      anchoring: {
+        records: RECORDS,
+        batches: batches.length,
+        recordsPerBatch: RECORDS_PER_PARENT,
+        seconds: round(anchorSeconds, 2),
+        recordsPerSecond: Math.round(RECORDS / anchorSeconds),
+        target: 10,
+        met: anchorSeconds <= 10,
+      },
+      inclusionProofs: {
+        verified,
+        perSecond: Math.round(verified / verifySeconds),
+        maxProofBytes,
+        bound: worstBound,
+        boundFormula: '32 * ceil(log2 N), N = records per batch',
+        met: maxProofBytes <= worstBound,
+        txProof: { txCount: bundle.header.txCount, pathBytes: bundle.inclusion.path.length * 32, bound: 32 * Math.ceil(Math.log2(Math.max(2, bundle.header.txCount))) },
+      },
+      ledger: { height: info.height, transactions: info.transactions, stateKeys: info.stateKeys, verifyOk: report.ok, verifySeconds: round(verifyLedgerSeconds, 2) },
+      machine: { cpus: os.availableParallelism(), loadAverage1m: round(os.loadavg()[0] ?? 0, 2) },
+      peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await runtime.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
