@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createDevCa, signingIdentity } from '../../node/identity/index.js';
-import { openEmbeddedRuntime, verifyProofBundle, type EmbeddedProofBundle, type EmbeddedRuntime } from '../../node/ledger/index.js';
+import { openEmbeddedRuntime, verifyProofBundle, type EmbeddedProofBundle, type EmbeddedRuntime, type ProofRecord } from '../../node/ledger/index.js';
 import type { Runtime } from '../../node/ledger/embedded/runtime.js';
 import { KV_CONTRACT_DIR, tempDir, testConsortium, type TestConsortium } from './helpers.js';
 
@@ -49,7 +49,7 @@ describe('embedded ledger proof bundles (offline verification)', () => {
 
   it('fails when a record is altered', () => {
     const b = clone(bundle);
-    (b.records as { value?: string }[])[1] = { ...(b.records[1] as object), value: JSON.stringify({ n: 6, title: '书链' }) } as { value: string };
+    (b.records as unknown as ProofRecord[])[1] = { ...(b.records[1] as ProofRecord), value: JSON.stringify({ n: 6, title: '书链' }) };
     const result = verifyProofBundle(b, c.caCertsPem);
     expect(result.ok).to.equal(false);
     expect(result.reasons.join('; ')).to.match(/records: record 1 \(rec-5\) differs/);
@@ -59,7 +59,7 @@ describe('embedded ledger proof bundles (offline verification)', () => {
     const b = clone(bundle);
     const writes = b.envelope.rwset.writes as { key: string; isDelete: boolean; value?: string }[];
     writes[1] = { ...(writes[1] as { key: string; isDelete: boolean }), value: Buffer.from('{"n":6}').toString('base64') };
-    (b.records as { value?: string }[])[1] = { ...(b.records[1] as object), value: '{"n":6}' } as { value: string };
+    (b.records as unknown as ProofRecord[])[1] = { ...(b.records[1] as ProofRecord), value: '{"n":6}' };
     const result = verifyProofBundle(b, c.caCertsPem);
     expect(result.ok).to.equal(false);
     expect(result.reasons.join('; ')).to.contain('inclusion: the transaction is not included under the block header dataHash');
