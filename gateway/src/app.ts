@@ -75,9 +75,12 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
       quietReqLogger: true,
     }),
   );
-  app.use((req: Request, _res: Response, next: NextFunction) => {
+  app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.originalUrl.length > limits.maxUrlLength) return next(new HttpProblem('URI_TOO_LONG', `the request target is longer than ${limits.maxUrlLength} characters`));
-    if (shuttingDown) return next(new HttpProblem('SHUTTING_DOWN', 'the gateway is shutting down; retry against another instance or later'));
+    if (shuttingDown) {
+      res.setHeader('Connection', 'close');
+      return next(new HttpProblem('SHUTTING_DOWN', 'the gateway is shutting down; retry against another instance or later'));
+    }
     next();
   });
   app.use(

@@ -39,6 +39,13 @@ export interface GatewayDeps {
   /** Called when stored bytes failed verification while streaming (after logging and counting). */
   readonly onIntegrityFailure?: (alert: IntegrityAlert) => void;
   readonly now?: () => Date;
+  /**
+   * How ranged responses are verified. 'store-reads' (default): the store re-hashes each block it reads
+   * against its CID (node/content's embedded store does, verifyReads on) and a failure cuts the response.
+   * 'full-dag': the whole DAG is re-verified before each ranged response (for stores that do not verify
+   * their reads; costs a full read per request).
+   */
+  readonly rangeVerification?: 'store-reads' | 'full-dag';
 }
 
 export interface IntegrityAlert {

@@ -80,10 +80,16 @@ export async function startGateway(options: Readonly<StartGatewayOptions>): Prom
   server.keepAliveTimeout = timeouts.keepAliveMs;
   server.setTimeout(timeouts.idleSocketMs, (socket: Socket) => socket.destroy());
 
+  // raw TCP sockets (for the forced end) and their TLS sockets (what requests run on, ended gracefully)
   const sockets = new Set<Socket>();
+  const secure = new Set<TLSSocket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('secureConnection', (socket: TLSSocket) => {
+    secure.add(socket);
+    socket.once('close', () => secure.delete(socket));
   });
   // handshakes refused by the TLS layer: no certificate, an unknown CA, an expired certificate
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
@@ -124,17 +130,27 @@ export async function startGateway(options: Readonly<StartGatewayOptions>): Prom
   const host = options.host ?? '127.0.0.1';
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
+  // Requests in progress per connection: shutdown ends a connection only once it has none, with end()
+  // (which flushes what is still buffered) rather than destroy(), so a finished response is never cut.
+  const active = new Map<Socket | TLSSocket, number>();
   let closing: Promise<void> | undefined;
+  server.on('request', (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const socket = req.socket;
+    active.set(socket, (active.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const left = (active.get(socket) ?? 1) - 1;
+      if (left > 0) return void active.set(socket, left);
+      active.delete(socket);
+      if (closing) socket.end();
+    });
+  });
   const close = (): Promise<void> => {
     closing ??= (async () => {
       app.beginShutdown();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // keep-alive connections become idle one by one as their last response ends
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      for (const socket of secure) if (!active.has(socket)) socket.end();
       const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeouts.shutdownGraceMs).unref());
       const outcome = await Promise.race([closed.then(() => 'closed' as const), deadline]);
-      clearInterval(sweep);
       if (outcome === 'timeout') {
         logger?.warn({ event: 'shutdown-forced', connections: sockets.size }, 'grace period over; cutting connections still open');
         for (const s of sockets) s.destroy();

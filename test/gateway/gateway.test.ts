@@ -342,9 +342,14 @@ describe('gateway over mTLS, on a real node', function () {
       const m = jsonOf(await call(base, warehouse, 'GET', '/v1/resources/res-d/versions/1')) as { integrityAlert?: { detail: string } };
       expect(m.integrityAlert).to.be.an('object');
       expect(logs.some((l) => l.event === 'integrity-failure' && l.resourceId === 'res-d')).to.equal(true);
-      const ranged = await call(base, warehouse, 'GET', '/v1/resources/res-d/versions/1/content', { headers: { range: 'bytes=0-99' } });
+      // a range inside the corrupt block: the store's block check fails it before any byte goes out
+      const ranged = await call(base, warehouse, 'GET', '/v1/resources/res-d/versions/1/content', { headers: { range: 'bytes=300000-300099' } });
       expect(ranged.status).to.equal(500);
       expect(problemOf(ranged).type).to.equal('urn:shulian:problem:integrity');
+      // a range in an intact block is served: every byte of it was checked against its block's CID
+      const intact = await call(base, warehouse, 'GET', '/v1/resources/res-d/versions/1/content', { headers: { range: 'bytes=0-99' } });
+      expect(intact.status).to.equal(206);
+      expect(intact.body.equals(bytes.d.subarray(0, 100))).to.equal(true);
     });
   });
 

@@ -1,0 +1,264 @@
+// Gateway benchmark: `npm run bench -- gateway`. Prints one JSON object. BENCH_GATEWAY_MIB (default 1024)
+// sets the payload size; BENCH_GATEWAY_SECONDS (default 5) the length of each manifest load run.
+//
+// The gateway runs in its own process (bench/gateway.child.ts) so its RSS is its own; this process is the
+// client. Figures, all over mutual TLS on loopback and in the same run:
+//  - plain: a plain HTTPS file server streaming the same bytes (no gateway, no verification);
+//  - verified pull: GET .../content through the gateway (which re-hashes SHA-256 + SM3 as it streams) with
+//    the client recomputing CID, SHA-256 and SM3 and comparing them with the manifest;
+//  - SM3 on one core over the same bytes;
+//  - manifests: closed loop on 64 keep-alive connections (throughput, p50/p99) and an open loop at
+//    1,000 requests/s (p50/p99);
+//  - the gateway's peak RSS with 16 pulls of the payload in flight.
+import { fork, type ChildProcess } from 'node:child_process';
+import { createCipheriv, createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { request, Agent } from 'node:https';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { canonicalize, loadConfig, sha256Hex } from '../node/core/index.js';
+import { computeCid } from '../node/content/index.js';
+import { consortiumLayout } from '../node/identity/index.js';
+import { openNode } from '../node/runtime/index.js';
+
+const MiB = 1 << 20;
+const size = Number(process.env.BENCH_GATEWAY_MIB ?? 1024) * MiB;
+const loadSeconds = Number(process.env.BENCH_GATEWAY_SECONDS ?? 5);
+const log = (m: string): void => void process.stderr.write(`bench gateway: ${m}\n`);
+const mbps = (bytes: number, s: number): number => Math.round((bytes / 1e6 / s) * 10) / 10;
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+function get(agent: Agent, url: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, ...(signal ? { signal } : {}) }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function drain(res: IncomingMessage): Promise<number> {
+  let n = 0;
+  for await (const c of res) n += (c as Buffer).length;
+  return n;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function manifestLoad(agent: Agent, url: string, connections: number, seconds: number, rate?: number) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = now() + seconds * 1000;
+  const one = async (): Promise<void> => {
+    const t = now();
+    try {
+      const res = await get(agent, url);
+      await drain(res);
+      if (res.statusCode !== 200) errors++;
+      else latencies.push(now() - t);
+    } catch {
+      errors++;
+    }
+  };
+  const started = now();
+  if (rate === undefined) {
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (now() < end) await one();
+      }),
+    );
+  } else {
+    // open loop: requests are sent on schedule, whatever the previous ones are doing (bounded in flight)
+    const inFlight = new Set<Promise<void>>();
+    const interval = 1000 / rate;
+    for (let next = now(); next < end; next += interval) {
+      const wait = next - now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (inFlight.size >= connections * 4) {
+        errors++;
+        continue;
+      }
+      const p = one().finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+  }
+  const elapsed = (now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    connections,
+    seconds: r2(elapsed),
+    requests: latencies.length,
+    errors,
+    requestsPerSecond: Math.round(latencies.length / elapsed),
+    p50Ms: r2(percentile(latencies, 50)),
+    p99Ms: r2(percentile(latencies, 99)),
+    ...(rate !== undefined ? { targetRate: rate } : {}),
+  };
+}
+
+const work = await mkdtemp(join(tmpdir(), 'shulian-bench-gateway-'));
+let child: ChildProcess | undefined;
+try {
+  const home = join(work, 'home');
+  const file = join(work, 'payload.bin');
+  log(`writing ${size / MiB} MiB of pseudo-random bytes`);
+  {
+    const out = createWriteStream(file);
+    const cipher = createCipheriv('chacha20', createHash('sha256').update('bench-gateway').digest(), Buffer.alloc(16));
+    const zeros = Buffer.alloc(4 * MiB);
+    for (let left = size; left > 0; left -= zeros.length) {
+      if (!out.write(cipher.update(zeros.subarray(0, Math.min(left, zeros.length))))) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+  }
+
+  log('ingesting it into a fresh node, registering it and granting NLCMSP reproduce');
+  const resourceId = 'bench-1gib';
+  const node = await openNode({ config: loadConfig({ SHULIAN_HOME: home, SHULIAN_BLOCK_TIMEOUT_MS: '1' }) });
+  try {
+    const put = await node.content.put(createReadStream(file, { highWaterMark: MiB }));
+    const metadata = canonicalize({ title: ['Gateway benchmark payload'] });
+    const meta = await node.content.put((async function* () {
+      yield Buffer.from(metadata);
+    })());
+    await node.ledger.submit({
+      fn: 'RegisterVersion',
+      args: [JSON.stringify({ resourceId, cid: put.cid, cidProfile: put.profile, sha256: put.sha256, sm3: put.sm3, size: put.size, mediaType: 'application/octet-stream', metadataHash: sha256Hex(metadata), metadataCid: meta.cid })],
+    });
+    await node.ledger.submit({
+      fn: 'GrantRights',
+      args: [JSON.stringify({ rightsId: 'bench-grant', target: { type: 'resource', id: resourceId }, rightsholder: 'bench', assignee: 'NLCMSP', actions: ['reproduce'], constraints: { notBefore: '2020-01-01T00:00:00Z', notAfter: null }, basis: 'licence' })],
+    });
+    await node.catchUp();
+  } finally {
+    await node.close();
+  }
+
+  log('starting the gateway process');
+  child = fork(join(import.meta.dirname, 'gateway.child.ts'), [home, file], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ask = <T>(m: string): Promise<T> =>
+    new Promise((resolve) => {
+      child!.once('message', (reply) => resolve(reply as T));
+      child!.send(m);
+    });
+  const ready = (await once(child, 'message'))[0] as { gatewayUrl: string; plainUrl: string };
+
+  const layout = consortiumLayout(home);
+  const tls = layout.national.users.warehouse.tls!;
+  const agentOptions = { cert: await readFile(tls.cert), key: await readFile(tls.key), ca: await readFile(layout.tlsCaBundle), servername: 'localhost', keepAlive: true };
+  const agent = new Agent({ ...agentOptions, maxSockets: 64 });
+  const versionUrl = `${ready.gatewayUrl}/v1/resources/${resourceId}/versions/1`;
+  const manifest = JSON.parse(await drainText(await get(agent, versionUrl))) as { digests: { cid: string; sha256: string; sm3: string; size: number } };
+
+  log('plain HTTPS stream of the same bytes');
+  let t = now();
+  const plainBytes = await drain(await get(agent, `${ready.plainUrl}/plain`));
+  const plainSeconds = (now() - t) / 1000;
+
+  log('verified pull through the gateway (client recomputes CID, SHA-256, SM3)');
+  t = now();
+  const res = await get(agent, `${versionUrl}/content`);
+  const got = await computeCid(res);
+  const pullSeconds = (now() - t) / 1000;
+  const verified = got.cid === manifest.digests.cid && got.sha256 === manifest.digests.sha256 && got.sm3 === manifest.digests.sm3 && got.size === size;
+
+  log('SM3 on one core over the same bytes');
+  let sm3Ns = 0n;
+  {
+    const fh = await open(file, 'r');
+    const buf = Buffer.alloc(8 * MiB);
+    const hash = createHash('sm3');
+    try {
+      for (let pos = 0; pos < size; ) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) break;
+        const s = process.hrtime.bigint();
+        hash.update(buf.subarray(0, bytesRead));
+        sm3Ns += process.hrtime.bigint() - s;
+        pos += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+    const s = process.hrtime.bigint();
+    if (hash.digest('hex') !== manifest.digests.sm3) throw new Error('SM3 over the file does not match the chain record');
+    sm3Ns += process.hrtime.bigint() - s;
+  }
+  const sm3Seconds = Number(sm3Ns) / 1e9;
+
+  log(`manifests: closed loop, 64 connections, ${loadSeconds} s`);
+  await manifestLoad(agent, versionUrl, 64, 1); // warm-up
+  const closedLoop = await manifestLoad(agent, versionUrl, 64, loadSeconds);
+  log(`manifests: open loop at 1,000 requests/s, ${loadSeconds} s`);
+  const openLoop = await manifestLoad(agent, versionUrl, 64, loadSeconds, 1000);
+
+  log('gateway RSS with 16 pulls in flight');
+  await ask('reset');
+  const pulls = 16;
+  const pullWindow = Math.max(4, loadSeconds) * 1000;
+  const ac = new AbortController();
+  const pullAgent = new Agent({ ...agentOptions, maxSockets: pulls });
+  const inFlight = Array.from({ length: pulls }, async () => {
+    try {
+      return await drain(await get(pullAgent, `${versionUrl}/content`, ac.signal));
+    } catch {
+      return -1;
+    }
+  });
+  let peakDuring = 0;
+  const sampleEnd = now() + pullWindow;
+  while (now() < sampleEnd) {
+    await new Promise((r) => setTimeout(r, 250));
+    peakDuring = Math.max(peakDuring, (await ask<{ peak: number }>('rss')).peak);
+  }
+  ac.abort();
+  await Promise.all(inFlight);
+  pullAgent.destroy();
+  agent.destroy();
+
+  const plainMBps = mbps(plainBytes, plainSeconds);
+  const pullMBps = mbps(size, pullSeconds);
+  const sm3MBps = mbps(size, sm3Seconds);
+  const reference = Math.min(plainMBps, sm3MBps);
+  const peakRssMiB = Math.round(peakDuring / MiB);
+  const result = {
+    benchmark: 'gateway',
+    payloadBytes: size,
+    transport: 'HTTPS with mutual TLS on loopback',
+    plainStream: { MBps: plainMBps, seconds: r2(plainSeconds) },
+    verifiedPull: { MBps: pullMBps, seconds: r2(pullSeconds), verified, checks: ['cid', 'sha256', 'sm3'] },
+    sm3SingleCore: { MBps: sm3MBps, seconds: r2(sm3Seconds) },
+    pullRatio: { toPlain: r2(pullMBps / plainMBps), toSm3: r2(pullMBps / sm3MBps), toReference: r2(pullMBps / reference) },
+    manifests: { closedLoop, openLoop1000: openLoop },
+    rssWith16Pulls: { peakMiB: peakRssMiB, pulls, windowSeconds: pullWindow / 1000 },
+    targets: {
+      verifiedPullAtLeast06xMinOfPlainAndSm3: pullMBps >= 0.6 * reference,
+      manifestsAtLeast3000PerSecond: closedLoop.requestsPerSecond >= 3000,
+      manifestsP99AtMost20msAt1000PerSecond: openLoop.p99Ms <= 20,
+      rssUnder300MiB: peakRssMiB < 300,
+    },
+    cpus: (await import('node:os')).cpus().length,
+  };
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+} finally {
+  if (child && child.connected) {
+    child.send('stop');
+    await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 10_000))]);
+  }
+  child?.kill();
+  await rm(work, { recursive: true, force: true });
+}
+
+async function drainText(res: IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const c of res) parts.push(c as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
