@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import * as dagPb from '@ipld/dag-pb';
 import { UnixFS } from 'ipfs-unixfs';
 import { base32upper } from 'multiformats/bases/base32';
@@ -14,7 +15,7 @@ import { ContentError, IntegrityError, NotFoundError, ValidationError } from '..
 export type BlockLoader = (cid: CID) => Promise<Uint8Array | undefined>;
 
 const SHA2_256 = 0x12;
-const READ_AHEAD = 4;
+const READ_AHEAD = 16;
 
 export function parseCid(value: unknown, pointer = '/cid'): CID {
   if (value instanceof CID) return value;
@@ -36,8 +37,11 @@ export function parseCid(value: unknown, pointer = '/cid'): CID {
 /** True when `bytes` hash to `cid`'s multihash (sha2-256 only: the only hash our profiles use). */
 export async function blockMatches(cid: CID, bytes: Uint8Array): Promise<boolean> {
   if (cid.multihash.code !== SHA2_256) return false;
-  const digest = await sha256.digest(bytes);
-  return equalBytes(digest.digest, cid.multihash.digest);
+  // WebCrypto digests run on the libuv threadpool: with read-ahead, several blocks hash in parallel on
+  // other cores while the main thread streams. Small blocks are cheaper to hash inline.
+  const digest =
+    bytes.byteLength >= 65536 ? new Uint8Array(await webcrypto.subtle.digest('SHA-256', bytes)) : (await sha256.digest(bytes)).digest;
+  return equalBytes(digest, cid.multihash.digest);
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

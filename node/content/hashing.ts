@@ -5,8 +5,8 @@ import { MultiHasher } from '../core/digest.js';
  * SHA-256 and SM3 of a payload, fed chunk by chunk in the same pass that builds its DAG.
  *
  * SM3 is the slowest of the digests (a third of SHA-256 here), so for anything larger than a small
- * file it runs on a second core: one long-lived worker thread, fed with copies of the chunks
- * (transferred, not cloned), while the main thread does the CID hashing, SHA-256 and the writes. Small
+ * file it runs on a second core: one long-lived worker thread, fed through a small shared-memory ring,
+ * while the main thread does the CID hashing, SHA-256 and the writes. Small
  * payloads are hashed inline because a round trip to the worker costs more than hashing them.
  */
 export interface PayloadDigests {
@@ -27,8 +27,6 @@ export interface PayloadHasher {
 
 /** Below this many bytes the payload is hashed inline: a worker round trip costs more than SM3 itself. */
 const WORKER_THRESHOLD = 1 << 20;
-/** Bytes handed to the worker and not yet hashed before update() waits: bounds memory. */
-const MAX_IN_FLIGHT = 16 << 20;
 
 export function createPayloadHasher(mode: Sm3Mode = 'auto'): PayloadHasher {
   const sha = new MultiHasher(['sha256']);
@@ -101,25 +99,33 @@ class OffloadingHasher implements PayloadHasher {
 
 // The worker is plain JavaScript evaluated from a string so that it runs the same under tsx (tests,
 // benchmarks) and from dist/, without a separate build step for a worker entry file.
+//
+// Chunks travel through a ring of fixed slots in a SharedArrayBuffer per job: memory stays at the ring's
+// size however fast the producer is, and nothing is cloned or left for the worker's GC to collect.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const jobs = new Map();
 parentPort.on('message', (m) => {
-  if (m.op === 'update') {
-    let h = jobs.get(m.id);
-    if (!h) { h = createHash('sm3'); jobs.set(m.id, h); }
-    h.update(new Uint8Array(m.buf));
-    parentPort.postMessage({ id: m.id, ack: m.buf.byteLength });
+  if (m.op === 'start') {
+    jobs.set(m.id, { h: createHash('sm3'), ring: new Uint8Array(m.ring), slot: m.slot });
+  } else if (m.op === 'update') {
+    const job = jobs.get(m.id);
+    if (!job) return;
+    job.h.update(job.ring.subarray(m.index * job.slot, m.index * job.slot + m.length));
+    parentPort.postMessage({ id: m.id, ack: 1 });
   } else if (m.op === 'digest') {
-    const h = jobs.get(m.id) || createHash('sm3');
+    const job = jobs.get(m.id);
     jobs.delete(m.id);
-    parentPort.postMessage({ id: m.id, digest: h.digest('hex') });
+    parentPort.postMessage({ id: m.id, digest: (job ? job.h : createHash('sm3')).digest('hex') });
   } else if (m.op === 'drop') {
     jobs.delete(m.id);
   }
 });
 `;
+
+const SLOT = 1 << 20;
+const SLOTS = 4;
 
 interface Sm3Job {
   update(chunk: Uint8Array): Promise<void> | void;
@@ -128,8 +134,9 @@ interface Sm3Job {
 }
 
 interface JobState {
-  inFlight: number;
-  onDrain: (() => void) | undefined;
+  /** Slots written and not yet hashed. */
+  busy: number;
+  onFree: (() => void) | undefined;
   onDigest: ((hex: string) => void) | undefined;
   onError: ((err: Error) => void) | undefined;
 }
@@ -142,42 +149,64 @@ class Sm3Pool {
   start(): Sm3Job {
     const worker = this.#ensureWorker();
     const id = this.#nextId++;
-    const state: JobState = { inFlight: 0, onDrain: undefined, onDigest: undefined, onError: undefined };
+    const state: JobState = { busy: 0, onFree: undefined, onDigest: undefined, onError: undefined };
     this.#jobs.set(id, state);
     // Keep the process alive while a job is open (an unref'd worker would let the loop exit mid-hash).
     if (this.#jobs.size === 1) worker.ref();
+    const ringBuffer = new SharedArrayBuffer(SLOT * SLOTS);
+    const ring = new Uint8Array(ringBuffer);
+    let next = 0;
+    let tail: Promise<void> | undefined;
+    worker.postMessage({ op: 'start', id, ring: ringBuffer, slot: SLOT });
     let failed: Error | undefined;
     state.onError = (err) => {
       failed = err;
-      state.onDrain?.();
+      state.onFree?.();
     };
     const close = (): void => {
       if (this.#jobs.delete(id) && this.#jobs.size === 0) this.#worker?.unref();
     };
+    const freeSlot = async (): Promise<void> => {
+      while (state.busy >= SLOTS && !failed) {
+        await new Promise<void>((resolve) => {
+          state.onFree = () => {
+            state.onFree = undefined;
+            resolve();
+          };
+        });
+      }
+      if (failed) throw failed;
+    };
+    const send = (piece: Uint8Array): void => {
+      ring.set(piece, next * SLOT);
+      state.busy++;
+      worker.postMessage({ op: 'update', id, index: next, length: piece.byteLength });
+      next = (next + 1) % SLOTS;
+    };
     return {
       update: (chunk) => {
         if (failed) throw failed;
-        // A copy that owns its whole buffer: transferring detaches it, and a view's parent buffer may
-        // be shared with the caller (pooled Buffers, the importer's chunk lists).
-        const copy = new Uint8Array(chunk.byteLength);
-        copy.set(chunk);
-        state.inFlight += copy.byteLength;
-        worker.postMessage({ op: 'update', id, buf: copy.buffer }, [copy.buffer]);
-        if (state.inFlight > MAX_IN_FLIGHT) {
-          return new Promise<void>((resolve) => {
-            state.onDrain = () => {
-              state.onDrain = undefined;
-              resolve();
-            };
-          }).then(() => {
-            if (failed) throw failed;
-          });
-        }
+        // Fast path: nothing queued and the chunk fits a free slot.
+        if (!tail && chunk.byteLength <= SLOT && state.busy < SLOTS) return send(chunk);
+        // Otherwise queue behind earlier chunks, so that the worker sees them in order.
+        const run = (tail ?? Promise.resolve()).then(async () => {
+          for (let off = 0; off < chunk.byteLength; off += SLOT) {
+            await freeSlot();
+            send(chunk.subarray(off, Math.min(chunk.byteLength, off + SLOT)));
+          }
+        });
+        const mine = run.finally(() => {
+          if (tail === mine) tail = undefined;
+        });
+        mine.catch(() => undefined); // the caller awaits `run`; this copy only tracks the queue
+        tail = mine;
+        return run;
       },
-      digest: () => {
+      digest: async () => {
+        await tail;
         if (failed) {
           close();
-          return Promise.reject(failed);
+          throw failed;
         }
         return new Promise<string>((resolve, reject) => {
           state.onDigest = (hex) => {
@@ -208,8 +237,8 @@ class Sm3Pool {
       const state = this.#jobs.get(m.id);
       if (!state) return;
       if (m.ack !== undefined) {
-        state.inFlight -= m.ack;
-        if (state.inFlight <= MAX_IN_FLIGHT / 2) state.onDrain?.();
+        state.busy -= m.ack;
+        state.onFree?.();
       } else if (m.digest !== undefined) {
         state.onDigest?.(m.digest);
       }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CID } from 'multiformats/cid';
 import { computeCid, type CidProfileName } from '../../node/content/index.js';
-import { kuboDeterministic, sha256Hex, sm3Hex } from './fixtures.js';
+import { kuboDeterministic, kuboDeterministicBytes, sha256Hex, sm3Hex } from './fixtures.js';
 
 /**
  * Golden vectors: CIDs published by Kubo's own tests for known bytes. Every CID below is copied from the
@@ -77,6 +77,29 @@ describe('content: golden CID vectors published by Kubo', function () {
     // GM/T 0004-2012 Appendix A example 1: SM3("abc")
     expect(small.sm3).to.equal('66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0');
     expect(small.cid).to.equal(CID.parse(small.cid).toString());
+  });
+
+  it('SM3 on the worker thread matches SM3 inline, whatever the chunk sizes and however many at once', async () => {
+    const bytes = kuboDeterministicBytes('sm3-worker', 7 * 1048576 + 12345);
+    const sizes = [1, 3 * 1048576, 100, 2 * 1048576 + 5, 65536, 1048576, 7];
+    const pieces = (): Uint8Array[] => {
+      const out: Uint8Array[] = [];
+      for (let off = 0, i = 0; off < bytes.byteLength; i++) {
+        const n = Math.min(sizes[i % sizes.length]!, bytes.byteLength - off);
+        out.push(bytes.subarray(off, off + n));
+        off += n;
+      }
+      return out;
+    };
+    const results = await Promise.all([
+      computeCid(pieces(), 'kubo-v1', { sm3: 'worker' }),
+      computeCid(pieces(), 'unixfs-v1-2025', { sm3: 'auto' }),
+      computeCid([bytes.subarray(0, 5000)], 'kubo-v1', { sm3: 'worker' }),
+    ]);
+    expect(results[0].sm3).to.equal(sm3Hex(bytes));
+    expect(results[1].sm3).to.equal(sm3Hex(bytes));
+    expect(results[2].sm3).to.equal(sm3Hex(bytes.subarray(0, 5000)));
+    expect((await computeCid(pieces(), 'kubo-v1', { sm3: 'off' })).sm3).to.equal('');
   });
 
   it('spells every profile out when the profile is unknown', async () => {

@@ -19,6 +19,9 @@ export class StoreLocks {
   readonly #marker: string;
   #active = 0;
   #chain: Promise<unknown> = Promise.resolve();
+  /** The marker outlives the last put briefly, so that a run of small puts does not create and delete it each time. */
+  #markerPresent = false;
+  #linger: NodeJS.Timeout | undefined;
 
   constructor(root: string) {
     this.#pendingDir = join(root, 'pending');
@@ -38,7 +41,13 @@ export class StoreLocks {
         await sleep(POLL_MS);
       }
       await this.#serial(async () => {
-        if (this.#active++ === 0) await writeFile(this.#marker, String(process.pid));
+        this.#active++;
+        if (this.#linger) clearTimeout(this.#linger);
+        this.#linger = undefined;
+        if (!this.#markerPresent) {
+          await writeFile(this.#marker, String(process.pid));
+          this.#markerPresent = true;
+        }
       });
       if (!(await this.#gcHeld())) {
         let released = false;
@@ -55,6 +64,7 @@ export class StoreLocks {
   /** Runs `fn` with no put running anywhere on this store, and no other gc/remove. */
   async exclusive<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     await this.#acquireLock(signal);
+    await this.#dropIdleMarker();
     try {
       await this.#waitForPuts(signal);
       return await fn();
@@ -71,8 +81,25 @@ export class StoreLocks {
 
   #leave(): Promise<void> {
     return this.#serial(async () => {
-      if (--this.#active === 0) await rm(this.#marker, { force: true });
+      if (--this.#active > 0) return;
+      this.#linger = setTimeout(() => void this.#dropIdleMarker(), LINGER_MS);
+      this.#linger.unref();
     });
+  }
+
+  #dropIdleMarker(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#active > 0 || !this.#markerPresent) return;
+      if (this.#linger) clearTimeout(this.#linger);
+      this.#linger = undefined;
+      await rm(this.#marker, { force: true });
+      this.#markerPresent = false;
+    });
+  }
+
+  /** Removes this instance's marker (when no put runs). */
+  async close(): Promise<void> {
+    await this.#dropIdleMarker();
   }
 
   async #gcHeld(): Promise<boolean> {
@@ -114,6 +141,7 @@ export class StoreLocks {
 }
 
 const POLL_MS = 20;
+const LINGER_MS = 250;
 
 async function readPid(path: string): Promise<number | undefined> {
   try {

@@ -213,6 +213,7 @@ class Embedded implements EmbeddedContentStore {
 
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#locks.close();
   }
 
   async #record(root: CID): Promise<RootRecord> {
