@@ -13,6 +13,7 @@ import { registerContentRoutes } from './routes-content.js';
 import { registerHarvestRoutes } from './routes-harvest.js';
 import { registerOperationRoutes } from './routes-operations.js';
 import { registerOperatorRoutes } from './routes-operator.js';
+import { oaiRouter } from './oai/index.js';
 
 export interface GatewayApp {
   /** The request handler, for node:https createServer. */
@@ -125,6 +126,7 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
   registerHarvestRoutes(ctx);
   registerContentRoutes(ctx);
   registerOperatorRoutes(ctx);
+  app.use('/oai', oaiRouter({ index: deps.index, mspId: deps.mspId, tokenKey: deps.cursorKey, log, now: ctx.now }));
 
   // a known path with another method: 405 with Allow, else 404
   const byPath = new Map<string, string[]>();

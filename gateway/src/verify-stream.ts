@@ -1,4 +1,7 @@
 import { MultiHasher, IntegrityError } from 'shulian/core';
+import { startSm3Job } from './sm3-offload.js';
+
+const SM3_OFFLOAD_THRESHOLD = 1 << 20;
 
 export interface ExpectedDigests {
   readonly resourceId: string;
@@ -27,28 +30,40 @@ export async function* verifiedStream(
   expected: ExpectedDigests,
   onVerified?: (digests: DigestTrailer) => void,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const hasher = new MultiHasher(['sha256', 'sm3']);
+  const sha = new MultiHasher(['sha256']);
+  // small payloads inline: a worker round trip costs more than hashing them
+  const sm3Job = expected.size >= SM3_OFFLOAD_THRESHOLD ? startSm3Job() : undefined;
+  const sm3Inline = sm3Job ? undefined : new MultiHasher(['sm3']);
   let held: Uint8Array | undefined;
   const ids = { resourceId: expected.resourceId, version: expected.version, cid: expected.cid };
-  for await (const chunk of source) {
-    if (chunk.byteLength === 0) continue;
-    hasher.update(chunk);
-    if (hasher.size > expected.size) {
-      throw new IntegrityError(`stored content is longer than the ${expected.size} bytes on chain`, ids);
+  try {
+    for await (const chunk of source) {
+      if (chunk.byteLength === 0) continue;
+      sha.update(chunk);
+      if (sha.size > expected.size) {
+        throw new IntegrityError(`stored content is longer than the ${expected.size} bytes on chain`, ids);
+      }
+      if (sm3Job) {
+        const wait = sm3Job.update(chunk);
+        if (wait) await wait;
+      } else sm3Inline!.update(chunk);
+      if (held) yield held;
+      held = chunk;
     }
+    const { sha256, size } = sha.digest();
+    const sm3 = sm3Job ? await sm3Job.digest() : sm3Inline!.digest().sm3;
+    const wrong: string[] = [];
+    if (size !== expected.size) wrong.push(`size ${size} != ${expected.size}`);
+    if (sha256 !== expected.sha256) wrong.push(`sha256 ${sha256} != ${expected.sha256}`);
+    if (sm3 !== expected.sm3) wrong.push(`sm3 ${sm3} != ${expected.sm3}`);
+    if (wrong.length > 0) {
+      throw new IntegrityError(`stored content does not match the chain record: ${wrong.join('; ')}`, { ...ids, details: { wrong } });
+    }
+    onVerified?.({ sha256, sm3, size });
     if (held) yield held;
-    held = chunk;
+  } finally {
+    sm3Job?.dispose();
   }
-  const got = hasher.digest();
-  const wrong: string[] = [];
-  if (got.size !== expected.size) wrong.push(`size ${got.size} != ${expected.size}`);
-  if (got.sha256 !== expected.sha256) wrong.push(`sha256 ${got.sha256} != ${expected.sha256}`);
-  if (got.sm3 !== expected.sm3) wrong.push(`sm3 ${got.sm3} != ${expected.sm3}`);
-  if (wrong.length > 0) {
-    throw new IntegrityError(`stored content does not match the chain record: ${wrong.join('; ')}`, { ...ids, details: { wrong } });
-  }
-  onVerified?.({ sha256: got.sha256, sm3: got.sm3, size: got.size });
-  if (held) yield held;
 }
 
 /** RFC 9530 Repr-Digest value for a SHA-256 hex digest. */

@@ -171,6 +171,22 @@ describe('gateway units', () => {
       }
       expect(error).to.have.property('code', 'INTEGRITY');
     });
+    it('checks SM3 on a worker thread for large payloads, with the same verdicts', async () => {
+      const big = Buffer.alloc(3 << 20);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 11)) & 0xff;
+      const exp = { ...expected, size: big.length, sha256: createHash('sha256').update(big).digest('hex'), sm3: createHash('sm3').update(big).digest('hex') };
+      let trailer: unknown;
+      expect((await collect(verifiedStream(chunks(big), exp, (d) => (trailer = d)))).equals(big)).to.equal(true);
+      expect(trailer).to.deep.equal({ sha256: exp.sha256, sm3: exp.sm3, size: big.length });
+      // SHA-256 right, SM3 wrong: only the worker's digest can catch it
+      let error: unknown;
+      try {
+        await collect(verifiedStream(chunks(big), { ...exp, sm3: '0'.repeat(64) }));
+      } catch (err) {
+        error = err;
+      }
+      expect(String(error)).to.match(/sm3 [0-9a-f]{64} != 0{64}/);
+    });
     it('writes RFC 9530 Repr-Digest', () => {
       expect(reprDigest(createHash('sha256').update('hello').digest('hex'))).to.equal('sha-256=:LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=:');
     });
