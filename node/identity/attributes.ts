@@ -54,7 +54,10 @@ export function clientIdentityAttributes(certPem: string): Record<string, string
   try {
     parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(ext.value));
   } catch (cause) {
-    throw new ValidationError(`attribute extension ${FABRIC_ATTRS_OID} is not UTF-8 JSON`, { pointer: '/certPem', cause });
+    throw new ValidationError(`attribute extension ${FABRIC_ATTRS_OID} is not UTF-8 JSON`, {
+      pointer: '/certPem',
+      cause,
+    });
   }
   const attrs = (parsed as { attrs?: unknown } | null)?.attrs;
   if (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs)) {

@@ -5,11 +5,25 @@ import * as x509 from '@peculiar/x509';
 import { ValidationError } from '../core/errors.js';
 import { encodeFabricAttributes, FABRIC_ATTRS_OID, ROLE_ATTRIBUTE } from './attributes.js';
 import type { Crypto, CryptoKey } from './webcrypto.js';
-import { EC_KEY_ALGORITHM, EC_SIGNING_ALGORITHM, exportPrivateKeyPem, generateP256, lowSCrypto, pemBody } from './webcrypto.js';
+import {
+  EC_KEY_ALGORITHM,
+  EC_SIGNING_ALGORITHM,
+  exportPrivateKeyPem,
+  generateP256,
+  lowSCrypto,
+  pemBody,
+} from './webcrypto.js';
 
 export type IdentityKind = 'client' | 'admin' | 'peer' | 'orderer' | 'tls-server' | 'tls-client';
 
-export const IDENTITY_KINDS: readonly IdentityKind[] = ['client', 'admin', 'peer', 'orderer', 'tls-server', 'tls-client'];
+export const IDENTITY_KINDS: readonly IdentityKind[] = [
+  'client',
+  'admin',
+  'peer',
+  'orderer',
+  'tls-server',
+  'tls-client',
+];
 
 export interface IssueOptions {
   readonly commonName: string;
@@ -58,14 +72,28 @@ const YEAR = 365 * 24 * 60 * MINUTE;
 const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** The NodeOU a Fabric MSP with NodeOUs enabled expects in the subject of each kind of identity. */
-const NODE_OU: Partial<Record<IdentityKind, string>> = { client: 'client', admin: 'admin', peer: 'peer', orderer: 'orderer' };
+const NODE_OU: Partial<Record<IdentityKind, string>> = {
+  client: 'client',
+  admin: 'admin',
+  peer: 'peer',
+  orderer: 'orderer',
+};
 
 /** `hf.Type` as Fabric CA sets it from the registered identity type. */
-const HF_TYPE: Partial<Record<IdentityKind, string>> = { client: 'client', admin: 'admin', peer: 'peer', orderer: 'orderer', 'tls-client': 'client' };
+const HF_TYPE: Partial<Record<IdentityKind, string>> = {
+  client: 'client',
+  admin: 'admin',
+  peer: 'peer',
+  orderer: 'orderer',
+  'tls-client': 'client',
+};
 
 export function validateMspId(mspId: unknown, pointer = '/mspId'): string {
   if (typeof mspId !== 'string' || !MSP_ID.test(mspId)) {
-    throw new ValidationError(`${pointer.slice(1) || 'mspId'} must be an MSP id of letters, digits, '.', '_' or '-' (got ${JSON.stringify(mspId)})`, { pointer });
+    throw new ValidationError(
+      `${pointer.slice(1) || 'mspId'} must be an MSP id of letters, digits, '.', '_' or '-' (got ${JSON.stringify(mspId)})`,
+      { pointer },
+    );
   }
   return mspId;
 }
@@ -100,7 +128,15 @@ export async function createDevCa(options: Readonly<CreateDevCaOptions>): Promis
     },
     lowSCrypto,
   );
-  return new Ca(mspId, organization, cert, keys.privateKey, ski, cert.toString('pem') + '\n', await exportPrivateKeyPem(keys.privateKey));
+  return new Ca(
+    mspId,
+    organization,
+    cert,
+    keys.privateKey,
+    ski,
+    cert.toString('pem') + '\n',
+    await exportPrivateKeyPem(keys.privateKey),
+  );
 }
 
 /** Re-opens a CA from its certificate and PKCS#8 key (PEM), checking that they belong together. */
@@ -114,7 +150,13 @@ export async function loadDevCa(options: Readonly<LoadDevCaOptions>): Promise<De
   }
   let privateKey: CryptoKey;
   try {
-    privateKey = await webcrypto.subtle.importKey('pkcs8', pemBody(options.keyPem, 'PRIVATE KEY'), EC_KEY_ALGORITHM, true, ['sign']);
+    privateKey = await webcrypto.subtle.importKey(
+      'pkcs8',
+      pemBody(options.keyPem, 'PRIVATE KEY'),
+      EC_KEY_ALGORITHM,
+      true,
+      ['sign'],
+    );
   } catch (cause) {
     throw new ValidationError('CA key is not a PEM PKCS#8 P-256 private key', { pointer: '/keyPem', cause });
   }
@@ -123,10 +165,21 @@ export async function loadDevCa(options: Readonly<LoadDevCaOptions>): Promise<De
     throw new ValidationError('CA key does not belong to the CA certificate', { pointer: '/keyPem' });
   }
   const basic = cert.getExtension(x509.BasicConstraintsExtension);
-  if (!basic?.ca) throw new ValidationError('certificate is not a CA certificate (basicConstraints CA:true)', { pointer: '/certPem' });
+  if (!basic?.ca)
+    throw new ValidationError('certificate is not a CA certificate (basicConstraints CA:true)', {
+      pointer: '/certPem',
+    });
   const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ?? (await subjectKeyId(publicKey));
   const organization = cert.subjectName.getField('O')[0] ?? mspId;
-  return new Ca(mspId, organization, cert, privateKey, ski, normalizePem(options.certPem), normalizePem(options.keyPem));
+  return new Ca(
+    mspId,
+    organization,
+    cert,
+    privateKey,
+    ski,
+    normalizePem(options.certPem),
+    normalizePem(options.keyPem),
+  );
 }
 
 class Ca implements DevCa {
@@ -156,13 +209,17 @@ class Ca implements DevCa {
       new x509.AuthorityKeyIdentifierExtension(this.ski),
     ];
     if (o.kind === 'tls-server') {
-      extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]));
+      extensions.push(
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+      );
     } else if (o.kind === 'tls-client') {
       extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]));
     }
     const sans = o.sans ?? (o.kind === 'tls-server' ? ['localhost', '127.0.0.1'] : []);
     if (sans.length > 0) {
-      extensions.push(new x509.SubjectAlternativeNameExtension(sans.map((v) => ({ type: isIP(v) ? 'ip' : 'dns', value: v }))));
+      extensions.push(
+        new x509.SubjectAlternativeNameExtension(sans.map((v) => ({ type: isIP(v) ? 'ip' : 'dns', value: v }))),
+      );
     }
     const attrs = fabricAttributes(o);
     if (attrs) extensions.push(new x509.Extension(FABRIC_ATTRS_OID, false, encodeFabricAttributes(attrs)));
@@ -199,10 +256,14 @@ function fabricAttributes(o: Readonly<IssueOptions>): Record<string, string> | u
 }
 
 function validateIssueOptions(options: Readonly<IssueOptions>): Readonly<IssueOptions> {
-  if (typeof options !== 'object' || options === null) throw new ValidationError('issue options must be an object', { pointer: '' });
+  if (typeof options !== 'object' || options === null)
+    throw new ValidationError('issue options must be an object', { pointer: '' });
   nonEmpty(options.commonName, '/commonName');
   if (!IDENTITY_KINDS.includes(options.kind)) {
-    throw new ValidationError(`kind must be one of ${IDENTITY_KINDS.join(', ')} (got ${JSON.stringify(options.kind)})`, { pointer: '/kind' });
+    throw new ValidationError(
+      `kind must be one of ${IDENTITY_KINDS.join(', ')} (got ${JSON.stringify(options.kind)})`,
+      { pointer: '/kind' },
+    );
   }
   if (options.role !== undefined) nonEmpty(options.role, '/role');
   if (options.attrs !== undefined) {
@@ -210,11 +271,13 @@ function validateIssueOptions(options: Readonly<IssueOptions>): Readonly<IssueOp
       throw new ValidationError('attrs must be an object of string values', { pointer: '/attrs' });
     }
     for (const [k, v] of Object.entries(options.attrs)) {
-      if (typeof v !== 'string') throw new ValidationError('attribute values must be strings', { pointer: `/attrs/${escapePointer(k)}` });
+      if (typeof v !== 'string')
+        throw new ValidationError('attribute values must be strings', { pointer: `/attrs/${escapePointer(k)}` });
     }
   }
   if (options.sans !== undefined) {
-    if (!Array.isArray(options.sans)) throw new ValidationError('sans must be an array of DNS names or IP addresses', { pointer: '/sans' });
+    if (!Array.isArray(options.sans))
+      throw new ValidationError('sans must be an array of DNS names or IP addresses', { pointer: '/sans' });
     options.sans.forEach((s, i) => nonEmpty(s, `/sans/${i}`));
   }
   for (const field of ['notBefore', 'notAfter'] as const) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.js';
 import { createDevCa, validateMspId, type DevCa, type IssuedCert } from './ca.js';
 import { syncDir, writeFileAtomic } from './files.js';
@@ -107,12 +107,28 @@ export function consortiumLayout(home: string, options: Readonly<ConsortiumOptio
   };
 }
 
+/**
+ * The layout of the consortium that `shulian init` wrote under `home`, with the orgs its manifest names
+ * (so callers need not know which MSP ids were chosen). NotFoundError if there is none yet.
+ */
+export async function readConsortiumLayout(home: string): Promise<ConsortiumLayout> {
+  const path = consortiumLayout(home).manifest;
+  const ids = await readManifest(path);
+  if (!ids)
+    throw new NotFoundError(`no development consortium in ${dirname(path)} (run "shulian init")`, { file: path });
+  return consortiumLayout(home, ids);
+}
+
 /** The identity `name` (peer0, admin or a user role) of org `mspId`; throws NotFoundError naming both. */
 export function findIdentity(layout: ConsortiumLayout, mspId: string, name: string): IdentityLayout {
   const org = layout.orgs.find((o) => o.mspId === mspId);
-  if (!org) throw new NotFoundError(`no org ${mspId} in the consortium (orgs: ${layout.orgs.map((o) => o.mspId).join(', ')})`);
+  if (!org)
+    throw new NotFoundError(`no org ${mspId} in the consortium (orgs: ${layout.orgs.map((o) => o.mspId).join(', ')})`);
   const found = [org.peer, org.admin, ...Object.values(org.users)].find((i) => i.name === name);
-  if (!found) throw new NotFoundError(`no identity "${name}" in ${mspId} (identities: ${[PEER_NAME, ADMIN_NAME, ...USER_ROLES].join(', ')})`);
+  if (!found)
+    throw new NotFoundError(
+      `no identity "${name}" in ${mspId} (identities: ${[PEER_NAME, ADMIN_NAME, ...USER_ROLES].join(', ')})`,
+    );
   return found;
 }
 
@@ -122,8 +138,12 @@ export function findIdentity(layout: ConsortiumLayout, mspId: string, name: stri
  * `force` replaces it. The new tree is built beside the old and renamed into place, so a crash never
  * leaves a half-written consortium behind.
  */
-export async function initConsortium(home: string, options: Readonly<InitConsortiumOptions> = {}): Promise<ConsortiumInit> {
-  if (typeof home !== 'string' || home.trim() === '') throw new ValidationError('home must be a directory path', { pointer: '/home' });
+export async function initConsortium(
+  home: string,
+  options: Readonly<InitConsortiumOptions> = {},
+): Promise<ConsortiumInit> {
+  if (typeof home !== 'string' || home.trim() === '')
+    throw new ValidationError('home must be a directory path', { pointer: '/home' });
   const existing = await readManifest(consortiumLayout(home).manifest);
   const requested = orgIds(options);
   const ids = {
@@ -140,9 +160,12 @@ export async function initConsortium(home: string, options: Readonly<InitConsort
     }
     const missing = await missingFiles(layout);
     if (missing.length > 0) {
-      throw new ConfigError(`${layout.dir} is incomplete (missing ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}); use --force to recreate it`, {
-        file: missing[0],
-      });
+      throw new ConfigError(
+        `${layout.dir} is incomplete (missing ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}); use --force to recreate it`,
+        {
+          file: missing[0],
+        },
+      );
     }
     return { ...layout, created: false };
   }
@@ -181,7 +204,11 @@ async function build(final: ConsortiumLayout, staging: string): Promise<void> {
     await writeFileAtomic(at(org.tlsCaKey), tlsCa.keyPem, 0o600);
     await writeOrgMspFolder(at(org.msp), { caCertPem: ca.certPem, tlsCaCertPem: tlsCa.certPem });
     for (const id of [org.peer, org.admin, ...USER_ROLES.map((r) => org.users[r])]) {
-      const issued = await ca.issue({ commonName: id.commonName, kind: id.kind, ...(id.role ? { role: id.role } : {}) });
+      const issued = await ca.issue({
+        commonName: id.commonName,
+        kind: id.kind,
+        ...(id.role ? { role: id.role } : {}),
+      });
       await writeMspFolder(at(id.msp), { ...issued, caCertPem: ca.certPem, tlsCaCertPem: tlsCa.certPem });
       if (id.tls && id.role) {
         const tls = await tlsCa.issue({ commonName: id.commonName, kind: 'tls-client', role: id.role });
@@ -189,7 +216,11 @@ async function build(final: ConsortiumLayout, staging: string): Promise<void> {
       }
     }
     if (org.gatewayTls) {
-      const server = await tlsCa.issue({ commonName: `gateway.${org.mspId}`, kind: 'tls-server', sans: ['localhost', '127.0.0.1'] });
+      const server = await tlsCa.issue({
+        commonName: `gateway.${org.mspId}`,
+        kind: 'tls-server',
+        sans: ['localhost', '127.0.0.1'],
+      });
       await writeTls(org.gatewayTls, server, tlsCaBundle, at);
     }
   }
@@ -198,7 +229,12 @@ async function build(final: ConsortiumLayout, staging: string): Promise<void> {
   await writeFileAtomic(at(final.manifest), `${JSON.stringify(manifest(final), null, 2)}\n`);
 }
 
-async function writeTls(files: TlsFiles, issued: IssuedCert, caBundle: string, at: (p: string) => string): Promise<void> {
+async function writeTls(
+  files: TlsFiles,
+  issued: IssuedCert,
+  caBundle: string,
+  at: (p: string) => string,
+): Promise<void> {
   await writeFileAtomic(at(files.cert), issued.certPem);
   await writeFileAtomic(at(files.key), issued.keyPem, 0o600);
   await writeFileAtomic(at(files.ca), caBundle);
@@ -240,7 +276,8 @@ async function readManifest(path: string): Promise<{ provinceMsp: string; nation
   }
   try {
     const m = JSON.parse(text) as { provinceMsp?: unknown; nationalMsp?: unknown };
-    if (typeof m.provinceMsp === 'string' && typeof m.nationalMsp === 'string') return { provinceMsp: m.provinceMsp, nationalMsp: m.nationalMsp };
+    if (typeof m.provinceMsp === 'string' && typeof m.nationalMsp === 'string')
+      return { provinceMsp: m.provinceMsp, nationalMsp: m.nationalMsp };
   } catch {
     // an unreadable manifest counts as missing; missingFiles reports it
   }
@@ -250,7 +287,10 @@ async function readManifest(path: string): Promise<{ provinceMsp: string; nation
 function orgIds(options: Readonly<ConsortiumOptions>): { provinceMsp: string; nationalMsp: string } {
   const provinceMsp = validateMspId(options.provinceMsp ?? DEFAULT_PROVINCE_MSP, '/provinceMsp');
   const nationalMsp = validateMspId(options.nationalMsp ?? DEFAULT_NATIONAL_MSP, '/nationalMsp');
-  if (provinceMsp === nationalMsp) throw new ValidationError(`provinceMsp and nationalMsp must differ (both ${provinceMsp})`, { pointer: '/nationalMsp' });
+  if (provinceMsp === nationalMsp)
+    throw new ValidationError(`provinceMsp and nationalMsp must differ (both ${provinceMsp})`, {
+      pointer: '/nationalMsp',
+    });
   return { provinceMsp, nationalMsp };
 }
 
@@ -272,7 +312,10 @@ function orgLayout(consortiumDir: string, mspId: string, withGateway: boolean): 
       key: join(msp, MSP_FILES.key),
     };
   };
-  const users = Object.fromEntries(USER_ROLES.map((r) => [r, identity(r, 'users', 'client', r)])) as Record<UserRole, IdentityLayout>;
+  const users = Object.fromEntries(USER_ROLES.map((r) => [r, identity(r, 'users', 'client', r)])) as Record<
+    UserRole,
+    IdentityLayout
+  >;
   return {
     mspId,
     dir,
@@ -296,7 +339,14 @@ function tlsFiles(dir: string, side: 'client' | 'server'): TlsFiles {
 export function consortiumFiles(layout: ConsortiumLayout): string[] {
   const files = [layout.manifest, layout.caBundle, layout.tlsCaBundle];
   for (const org of layout.orgs) {
-    files.push(org.caCert, org.caKey, org.tlsCaCert, org.tlsCaKey, join(org.msp, MSP_FILES.cacert), join(org.msp, MSP_FILES.config));
+    files.push(
+      org.caCert,
+      org.caKey,
+      org.tlsCaCert,
+      org.tlsCaKey,
+      join(org.msp, MSP_FILES.cacert),
+      join(org.msp, MSP_FILES.config),
+    );
     for (const id of [org.peer, org.admin, ...Object.values(org.users)]) {
       files.push(id.cert, id.key, join(id.msp, MSP_FILES.cacert), join(id.msp, MSP_FILES.config));
       if (id.tls) files.push(id.tls.cert, id.tls.key, id.tls.ca);

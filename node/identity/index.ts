@@ -16,6 +16,7 @@ export type { ChainVerification } from './verify.js';
 export {
   initConsortium,
   consortiumLayout,
+  readConsortiumLayout,
   consortiumFiles,
   findIdentity,
   USER_ROLES,

@@ -50,7 +50,10 @@ export async function writeMspFolder(dir: string, material: Readonly<MspMaterial
 }
 
 /** An org's verifying MSP (no signing identity): what a channel configuration or a verifier needs. */
-export async function writeOrgMspFolder(dir: string, material: Readonly<{ caCertPem: string; tlsCaCertPem?: string }>): Promise<void> {
+export async function writeOrgMspFolder(
+  dir: string,
+  material: Readonly<{ caCertPem: string; tlsCaCertPem?: string }>,
+): Promise<void> {
   if (!material.caCertPem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ValidationError('caCertPem must be a PEM certificate', { pointer: '/caCertPem' });
   }
@@ -66,13 +69,17 @@ export async function writeOrgMspFolder(dir: string, material: Readonly<{ caCert
 export async function loadMspFolder(dir: string, mspId: string): Promise<LoadedMsp> {
   const certFiles = (await list(dir, 'signcerts')).filter((f) => f.endsWith('.pem'));
   const certFile = certFiles[0];
-  if (certFile === undefined) throw new NotFoundError(`no certificate (*.pem) in ${join(dir, 'signcerts')}`, { file: join(dir, 'signcerts') });
+  if (certFile === undefined)
+    throw new NotFoundError(`no certificate (*.pem) in ${join(dir, 'signcerts')}`, { file: join(dir, 'signcerts') });
   if (certFiles.length > 1) {
-    throw new ValidationError(`more than one certificate in ${join(dir, 'signcerts')}: ${certFiles.join(', ')}`, { file: join(dir, 'signcerts') });
+    throw new ValidationError(`more than one certificate in ${join(dir, 'signcerts')}: ${certFiles.join(', ')}`, {
+      file: join(dir, 'signcerts'),
+    });
   }
   const certPem = await readFile(join(dir, 'signcerts', certFile), 'utf8');
   const keyFiles = (await list(dir, 'keystore')).filter((f) => !f.startsWith('.'));
-  if (keyFiles.length === 0) throw new NotFoundError(`no private key in ${join(dir, 'keystore')}`, { file: join(dir, 'keystore') });
+  if (keyFiles.length === 0)
+    throw new NotFoundError(`no private key in ${join(dir, 'keystore')}`, { file: join(dir, 'keystore') });
   let keyPem: string | undefined;
   for (const f of keyFiles) {
     const pem = await readFile(join(dir, 'keystore', f), 'utf8');
@@ -81,11 +88,17 @@ export async function loadMspFolder(dir: string, mspId: string): Promise<LoadedM
       keyPem = pem;
       break;
     } catch (err) {
-      if (keyFiles.length === 1) throw new ValidationError(`${join(dir, 'keystore', f)}: ${(err as Error).message}`, { file: join(dir, 'keystore', f), cause: err });
+      if (keyFiles.length === 1)
+        throw new ValidationError(`${join(dir, 'keystore', f)}: ${(err as Error).message}`, {
+          file: join(dir, 'keystore', f),
+          cause: err,
+        });
     }
   }
   if (keyPem === undefined) {
-    throw new ValidationError(`no key in ${join(dir, 'keystore')} belongs to ${join(dir, 'signcerts', certFile)}`, { file: join(dir, 'keystore') });
+    throw new ValidationError(`no key in ${join(dir, 'keystore')} belongs to ${join(dir, 'signcerts', certFile)}`, {
+      file: join(dir, 'keystore'),
+    });
   }
   const caFiles = (await list(dir, 'cacerts', true)).filter((f) => f.endsWith('.pem'));
   const caCertsPem = await Promise.all(caFiles.map((f) => readFile(join(dir, 'cacerts', f), 'utf8')));

@@ -42,5 +42,6 @@ export function assertKeyMatchesCert(certPem: string, keyPem: string): void {
   } catch (cause) {
     throw new ValidationError('private key is not a valid PEM private key', { pointer: '/keyPem', cause });
   }
-  if (!certKey.equals(ownKey)) throw new ValidationError('private key does not belong to the certificate', { pointer: '/keyPem' });
+  if (!certKey.equals(ownKey))
+    throw new ValidationError('private key does not belong to the certificate', { pointer: '/keyPem' });
 }

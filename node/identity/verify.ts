@@ -15,7 +15,11 @@ const MAX_DEPTH = 8;
  * every signature, that every issuer is a CA, and that every certificate is valid at `at` (default now).
  * Never throws for a bad certificate: the answer says why.
  */
-export function verifyCertChain(certPem: string, caCertsPem: readonly string[], at: Date = new Date()): ChainVerification {
+export function verifyCertChain(
+  certPem: string,
+  caCertsPem: readonly string[],
+  at: Date = new Date(),
+): ChainVerification {
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(certPem);
@@ -44,7 +48,11 @@ export function verifyCertChain(certPem: string, caCertsPem: readonly string[], 
         : `"${oneLine(current.subject)}" was issued by "${oneLine(current.issuer)}", which is not a trusted CA`;
       return withIssuer({ ok: false, reason }, directIssuer);
     }
-    if (!issuer.ca) return withIssuer({ ok: false, reason: `issuer "${oneLine(issuer.subject)}" is not a CA certificate` }, directIssuer);
+    if (!issuer.ca)
+      return withIssuer(
+        { ok: false, reason: `issuer "${oneLine(issuer.subject)}" is not a CA certificate` },
+        directIssuer,
+      );
     directIssuer ??= oneLine(issuer.subject);
     current = issuer;
   }

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { clientIdentityAttributes, createDevCa, encodeFabricAttributes, type DevCa } from '../../node/identity/index.js';
+import {
+  clientIdentityAttributes,
+  createDevCa,
+  encodeFabricAttributes,
+  type DevCa,
+} from '../../node/identity/index.js';
 import { ValidationError } from '../../node/core/errors.js';
 import { shimClientIdentity } from './shim.js';
 
@@ -9,11 +14,12 @@ describe('identity: Fabric CA attributes', () => {
     ca = await createDevCa({ mspId: 'JilinLibraryMSP' });
   });
 
+  // expected strings printed by Go 1.x: json.Marshal(&Attributes{Attrs: map[string]string{...}}), as attrmgr does
   it('encodes as Go json.Marshal does in fabric-ca lib/attrmgr (sorted keys, HTML-safe escapes)', () => {
     const text = (attrs: Record<string, string>): string => new TextDecoder().decode(encodeFabricAttributes(attrs));
-    expect(text({ 'shulian.role': 'operator', 'hf.Type': 'client', 'hf.EnrollmentID': 'op1', 'hf.Affiliation': '' })).to.equal(
-      '{"attrs":{"hf.Affiliation":"","hf.EnrollmentID":"op1","hf.Type":"client","shulian.role":"operator"}}',
-    );
+    expect(
+      text({ 'shulian.role': 'operator', 'hf.Type': 'client', 'hf.EnrollmentID': 'op1', 'hf.Affiliation': '' }),
+    ).to.equal('{"attrs":{"hf.Affiliation":"","hf.EnrollmentID":"op1","hf.Type":"client","shulian.role":"operator"}}');
     expect(text({ 'b<c': 'x&y>z', a: 'line\nquote"back\\tab\t\u0001\u2028' })).to.equal(
       '{"attrs":{"a":"line\\nquote\\"back\\\\tab\\t\\u0001\\u2028","b\\u003cc":"x\\u0026y\\u003ez"}}',
     );
@@ -22,10 +28,17 @@ describe('identity: Fabric CA attributes', () => {
   });
 
   it("fabric-shim's ClientIdentity reads MSP id, id and role from an issued certificate", async () => {
-    const { certPem } = await ca.issue({ commonName: 'operator@JilinLibraryMSP', kind: 'client', role: 'operator', attrs: { 'shulian.library': '吉林省图书馆' } });
+    const { certPem } = await ca.issue({
+      commonName: 'operator@JilinLibraryMSP',
+      kind: 'client',
+      role: 'operator',
+      attrs: { 'shulian.library': '吉林省图书馆' },
+    });
     const ci = shimClientIdentity('JilinLibraryMSP', certPem);
     expect(ci.getMSPID()).to.equal('JilinLibraryMSP');
-    expect(ci.getID()).to.equal('x509::/O=JilinLibraryMSP/OU=client/CN=operator@JilinLibraryMSP::/O=JilinLibraryMSP/CN=ca.JilinLibraryMSP');
+    expect(ci.getID()).to.equal(
+      'x509::/O=JilinLibraryMSP/OU=client/CN=operator@JilinLibraryMSP::/O=JilinLibraryMSP/CN=ca.JilinLibraryMSP',
+    );
     expect(ci.getAttributeValue('shulian.role')).to.equal('operator');
     expect(ci.getAttributeValue('hf.EnrollmentID')).to.equal('operator@JilinLibraryMSP');
     expect(ci.getAttributeValue('hf.Type')).to.equal('client');
@@ -51,7 +64,12 @@ describe('identity: Fabric CA attributes', () => {
   });
 
   it('a role given in attrs is overridden by the role option, and hf.* can be set explicitly', async () => {
-    const { certPem } = await ca.issue({ commonName: 'x', kind: 'admin', role: 'auditor', attrs: { 'shulian.role': 'operator', 'hf.Affiliation': 'jilin.digital' } });
+    const { certPem } = await ca.issue({
+      commonName: 'x',
+      kind: 'admin',
+      role: 'auditor',
+      attrs: { 'shulian.role': 'operator', 'hf.Affiliation': 'jilin.digital' },
+    });
     const attrs = clientIdentityAttributes(certPem);
     expect(attrs['shulian.role']).to.equal('auditor');
     expect(attrs['hf.Affiliation']).to.equal('jilin.digital');

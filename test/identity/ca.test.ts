@@ -55,19 +55,27 @@ describe('identity: development CA', () => {
       expect(cert.getExtension(x509.ExtendedKeyUsageExtension)).to.equal(null);
       const attr = cert.extensions.find((e) => e.type === '1.2.3.4.5.6.7.8.1');
       expect(attr?.critical).to.equal(false);
-      expect(verifyCertChain(certPem, [ca.certPem])).to.deep.equal({ ok: true, issuer: 'O=JilinLibraryMSP, CN=ca.JilinLibraryMSP' });
+      expect(verifyCertChain(certPem, [ca.certPem])).to.deep.equal({
+        ok: true,
+        issuer: 'O=JilinLibraryMSP, CN=ca.JilinLibraryMSP',
+      });
     }
   });
 
   it('issues TLS server certificates with serverAuth, clientAuth and SANs (default localhost, 127.0.0.1)', async () => {
     const def = new x509.X509Certificate((await ca.issue({ commonName: 'gateway', kind: 'tls-server' })).certPem);
-    expect(def.getExtension(x509.ExtendedKeyUsageExtension)?.usages).to.deep.equal([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]);
+    expect(def.getExtension(x509.ExtendedKeyUsageExtension)?.usages).to.deep.equal([
+      x509.ExtendedKeyUsage.serverAuth,
+      x509.ExtendedKeyUsage.clientAuth,
+    ]);
     expect(def.getExtension(x509.SubjectAlternativeNameExtension)?.names.toJSON()).to.deep.equal([
       { type: 'dns', value: 'localhost' },
       { type: 'ip', value: '127.0.0.1' },
     ]);
     expect(def.extensions.find((e) => e.type === '1.2.3.4.5.6.7.8.1')).to.equal(undefined);
-    const custom = new x509.X509Certificate((await ca.issue({ commonName: 'gw', kind: 'tls-server', sans: ['gw.jilin.library.cn', '::1'] })).certPem);
+    const custom = new x509.X509Certificate(
+      (await ca.issue({ commonName: 'gw', kind: 'tls-server', sans: ['gw.jilin.library.cn', '::1'] })).certPem,
+    );
     expect(custom.getExtension(x509.SubjectAlternativeNameExtension)?.names.toJSON()).to.deep.equal([
       { type: 'dns', value: 'gw.jilin.library.cn' },
       { type: 'ip', value: '::1' },
@@ -75,11 +83,15 @@ describe('identity: development CA', () => {
   });
 
   it('issues TLS client certificates with clientAuth, O = MSP id and the role attribute', async () => {
-    const cert = new x509.X509Certificate((await ca.issue({ commonName: 'operator@JilinLibraryMSP', kind: 'tls-client', role: 'operator' })).certPem);
+    const cert = new x509.X509Certificate(
+      (await ca.issue({ commonName: 'operator@JilinLibraryMSP', kind: 'tls-client', role: 'operator' })).certPem,
+    );
     expect(cert.getExtension(x509.ExtendedKeyUsageExtension)?.usages).to.deep.equal([x509.ExtendedKeyUsage.clientAuth]);
     expect(cert.subjectName.getField('O')).to.deep.equal(['JilinLibraryMSP']);
     const attr = cert.extensions.find((e) => e.type === '1.2.3.4.5.6.7.8.1');
-    expect(JSON.parse(Buffer.from(attr?.value ?? new ArrayBuffer(0)).toString()).attrs['shulian.role']).to.equal('operator');
+    expect(JSON.parse(Buffer.from(attr?.value ?? new ArrayBuffer(0)).toString()).attrs['shulian.role']).to.equal(
+      'operator',
+    );
   });
 
   it('signs every certificate with a low-S signature', async () => {
@@ -90,7 +102,10 @@ describe('identity: development CA', () => {
 
   it('lowSRaw turns a high-S signature into the low-S one that still verifies, and keeps low-S ones', async () => {
     const alg = { name: 'ECDSA', hash: 'SHA-256' };
-    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+      'sign',
+      'verify',
+    ])) as webcrypto.CryptoKeyPair;
     const data = Buffer.from('tbsCertificate');
     let high = 0;
     for (let i = 0; i < 40; i++) {
@@ -142,7 +157,11 @@ describe('identity: development CA', () => {
   });
 
   it('detects an expired CA', async () => {
-    const shortCa = await createDevCa({ mspId: 'ShortMSP', notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2030-01-01T00:00:00Z') });
+    const shortCa = await createDevCa({
+      mspId: 'ShortMSP',
+      notBefore: new Date('2020-01-01T00:00:00Z'),
+      notAfter: new Date('2030-01-01T00:00:00Z'),
+    });
     const leaf = await shortCa.issue({ commonName: 'u', kind: 'client' });
     const result = verifyCertChain(leaf.certPem, [shortCa.certPem], new Date('2031-01-01T00:00:00Z'));
     expect(result.ok).to.equal(false);
@@ -156,7 +175,10 @@ describe('identity: development CA', () => {
     der.write('operatr', at); // same length, different role
     const forged = new x509.X509Certificate(der).toString('pem');
     expect(verifyCertChain(forged, [ca.certPem]).ok).to.equal(false);
-    expect(verifyCertChain('not a certificate', [ca.certPem])).to.deep.equal({ ok: false, reason: 'certificate is not a valid PEM X.509 certificate' });
+    expect(verifyCertChain('not a certificate', [ca.certPem])).to.deep.equal({
+      ok: false,
+      reason: 'certificate is not a valid PEM X.509 certificate',
+    });
   });
 
   it('validates issue options and names the field', async () => {
@@ -186,7 +208,9 @@ describe('identity: development CA', () => {
     expect(again.certPem).to.equal(ca.certPem);
     const { certPem } = await again.issue({ commonName: 'later', kind: 'client' });
     expect(verifyCertChain(certPem, [ca.certPem]).ok).to.equal(true);
-    const mismatch = await loadDevCa({ mspId: ca.mspId, certPem: ca.certPem, keyPem: other.keyPem }).catch((e: unknown) => e);
+    const mismatch = await loadDevCa({ mspId: ca.mspId, certPem: ca.certPem, keyPem: other.keyPem }).catch(
+      (e: unknown) => e,
+    );
     expect(mismatch).to.be.instanceOf(ValidationError);
     expect((mismatch as ValidationError).ids.pointer).to.equal('/keyPem');
     const leaf = await ca.issue({ commonName: 'leaf', kind: 'client' });

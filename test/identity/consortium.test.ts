@@ -10,6 +10,7 @@ import {
   consortiumLayout,
   findIdentity,
   initConsortium,
+  readConsortiumLayout,
   loadMspFolder,
   USER_ROLES,
   verifyCertChain,
@@ -60,8 +61,14 @@ describe('identity: development consortium (shulian init)', () => {
   it('bundles hold each org CA; every identity chains to its own org CA through the bundle and not to the other', async () => {
     const caBundle = pemBlocks(await readFile(c.caBundle, 'utf8'));
     const tlsBundle = pemBlocks(await readFile(c.tlsCaBundle, 'utf8'));
-    expect(caBundle).to.deep.equal([await readFile(c.province.caCert, 'utf8'), await readFile(c.national.caCert, 'utf8')]);
-    expect(tlsBundle).to.deep.equal([await readFile(c.province.tlsCaCert, 'utf8'), await readFile(c.national.tlsCaCert, 'utf8')]);
+    expect(caBundle).to.deep.equal([
+      await readFile(c.province.caCert, 'utf8'),
+      await readFile(c.national.caCert, 'utf8'),
+    ]);
+    expect(tlsBundle).to.deep.equal([
+      await readFile(c.province.tlsCaCert, 'utf8'),
+      await readFile(c.national.tlsCaCert, 'utf8'),
+    ]);
     for (const org of c.orgs) {
       const own = await readFile(org.caCert, 'utf8');
       const foreign = await readFile((org === c.province ? c.national : c.province).caCert, 'utf8');
@@ -85,7 +92,9 @@ describe('identity: development consortium (shulian init)', () => {
         const loaded = await loadMspFolder(user.msp, org.mspId);
         const ci = shimClientIdentity(org.mspId, loaded.certPem);
         expect(ci.getAttributeValue('shulian.role')).to.equal(role);
-        expect(ci.getID()).to.equal(`x509::/O=${org.mspId}/OU=client/CN=${role}@${org.mspId}::/O=${org.mspId}/CN=ca.${org.mspId}`);
+        expect(ci.getID()).to.equal(
+          `x509::/O=${org.mspId}/OU=client/CN=${role}@${org.mspId}::/O=${org.mspId}/CN=ca.${org.mspId}`,
+        );
         const tlsCert = await readFile(user.tls?.cert ?? '', 'utf8');
         expect(clientIdentityAttributes(tlsCert)['shulian.role']).to.equal(role);
         expect(new X509Certificate(tlsCert).subject).to.include(`O=${org.mspId}`);
@@ -174,6 +183,23 @@ describe('identity: development consortium (shulian init)', () => {
     }
   });
 
+  it('readConsortiumLayout finds the orgs from the manifest, and says to run init when there is none', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'shulian-read-'));
+    try {
+      const none = await readConsortiumLayout(scratch).catch((e: unknown) => e);
+      expect(none).to.be.instanceOf(NotFoundError);
+      expect((none as Error).message).to.include('shulian init');
+      await initConsortium(scratch, { provinceMsp: 'HeilongjiangLibraryMSP', nationalMsp: 'NLC2MSP' });
+      const layout = await readConsortiumLayout(scratch);
+      expect(layout).to.deep.equal(
+        consortiumLayout(scratch, { provinceMsp: 'HeilongjiangLibraryMSP', nationalMsp: 'NLC2MSP' }),
+      );
+      expect((await initConsortium(scratch)).created, 'a plain re-run keeps the orgs it finds').to.equal(false);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('validates options and finds identities by org and name', async () => {
     const same = await initConsortium(home, { provinceMsp: 'NLCMSP' }).catch((e: unknown) => e);
     expect((same as ValidationError).ids.pointer).to.equal('/nationalMsp');
@@ -201,7 +227,9 @@ describe('identity: development consortium (shulian init)', () => {
     expect(out[0]).to.include('JilinLibraryMSP/users/rights-admin/msp');
     const json = JSON.parse(out[1] ?? '') as ConsortiumInit;
     expect(json.created).to.equal(false);
-    expect(json.province.users.operator.msp).to.equal(join(scratch, 'consortium', 'JilinLibraryMSP', 'users', 'operator', 'msp'));
+    expect(json.province.users.operator.msp).to.equal(
+      join(scratch, 'consortium', 'JilinLibraryMSP', 'users', 'operator', 'msp'),
+    );
   });
 });
 

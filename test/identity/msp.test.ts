@@ -2,7 +2,14 @@ import { mkdtemp, readFile, rm, stat, unlink, writeFile, mkdir } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { createDevCa, loadMspFolder, verifyCertChain, writeMspFolder, type DevCa, type IssuedCert } from '../../node/identity/index.js';
+import {
+  createDevCa,
+  loadMspFolder,
+  verifyCertChain,
+  writeMspFolder,
+  type DevCa,
+  type IssuedCert,
+} from '../../node/identity/index.js';
 import { NotFoundError, ValidationError } from '../../node/core/errors.js';
 
 describe('identity: MSP folders', () => {
@@ -90,7 +97,11 @@ describe('identity: MSP folders', () => {
     await unlink(join(msp, 'keystore', 'priv_sk'));
     const noKey = await loadMspFolder(msp, 'JilinLibraryMSP').catch((e: unknown) => e);
     expect(noKey).to.be.instanceOf(NotFoundError);
-    const wrongPair = await writeMspFolder(join(dir, 'never'), { certPem: user.certPem, keyPem: other.keyPem, caCertPem: ca.certPem }).catch((e: unknown) => e);
+    const wrongPair = await writeMspFolder(join(dir, 'never'), {
+      certPem: user.certPem,
+      keyPem: other.keyPem,
+      caCertPem: ca.certPem,
+    }).catch((e: unknown) => e);
     expect(wrongPair).to.be.instanceOf(ValidationError);
     const never = await stat(join(dir, 'never')).catch((e: unknown) => e);
     expect((never as NodeJS.ErrnoException).code).to.equal('ENOENT');

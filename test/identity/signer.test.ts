@@ -15,7 +15,10 @@ function rs(der: Uint8Array): { r: bigint; s: bigint } {
   expect(b[4 + rLen]).to.equal(0x02);
   const sLen = b[5 + rLen] ?? 0;
   expect(6 + rLen + sLen).to.equal(b.length);
-  return { r: BigInt(`0x${b.subarray(4, 4 + rLen).toString('hex')}`), s: BigInt(`0x${b.subarray(6 + rLen).toString('hex')}`) };
+  return {
+    r: BigInt(`0x${b.subarray(4, 4 + rLen).toString('hex')}`),
+    s: BigInt(`0x${b.subarray(6 + rLen).toString('hex')}`),
+  };
 }
 
 describe('identity: signer', () => {

@@ -15,7 +15,9 @@ interface InitOptions {
 export function register(program: Command): void {
   program
     .command('init')
-    .description("create a development consortium in the node's home: CAs, MSP identities and TLS certificates for the province's org and the national library")
+    .description(
+      "create a development consortium in the node's home: CAs, MSP identities and TLS certificates for the province's org and the national library",
+    )
     .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
     .option('--org <msp>', "the province library's MSP id (default: SHULIAN_ORG_MSP, else JilinLibraryMSP)")
     .option('--national <msp>', "the national library's MSP id (default: SHULIAN_NATIONAL_MSP, else NLCMSP)")
@@ -44,7 +46,9 @@ consortium/ca-bundle.pem holds every org's CA certificate: what an offline verif
 function describe(r: ConsortiumInit): string {
   const at = (p: string): string => relative(r.dir, p);
   const lines = [
-    r.created ? `Created a development consortium in ${r.dir}` : `Kept the existing consortium in ${r.dir} (use --force to replace it)`,
+    r.created
+      ? `Created a development consortium in ${r.dir}`
+      : `Kept the existing consortium in ${r.dir} (use --force to replace it)`,
     `  CA bundle (offline verifiers pin this): ${r.caBundle}`,
     `  TLS CA bundle:                          ${r.tlsCaBundle}`,
   ];
@@ -53,7 +57,9 @@ function describe(r: ConsortiumInit): string {
     lines.push(`    CA ${at(org.caCert)}   TLS CA ${at(org.tlsCaCert)}   MSP ${at(org.msp)}`);
     for (const id of [org.peer, org.admin, ...USER_ROLES.map((role) => org.users[role])]) {
       const what = id.role ? `role ${id.role}` : id.kind;
-      lines.push(`    ${id.name.padEnd(13)} ${what.padEnd(18)} ${at(id.msp)}${id.tls ? `  tls ${at(id.tls.dir)}` : ''}`);
+      lines.push(
+        `    ${id.name.padEnd(13)} ${what.padEnd(18)} ${at(id.msp)}${id.tls ? `  tls ${at(id.tls.dir)}` : ''}`,
+      );
     }
     if (org.gatewayTls) lines.push(`    ${'gateway'.padEnd(13)} ${'TLS server'.padEnd(18)} ${at(org.gatewayTls.dir)}`);
   }
