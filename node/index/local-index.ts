@@ -155,6 +155,7 @@ class SqliteIndex implements LocalIndex {
         receipts: count('receipts'),
         metadata: count('metadata'),
       },
+      searchPending: Number((this.#db.prepare(`SELECT count(*) AS n FROM search_docs WHERE indexed = 0`).get() as Row).n),
     };
   }
 
@@ -323,10 +324,11 @@ class SqliteIndex implements LocalIndex {
        leaf_index = excluded.leaf_index, leaf_hash = excluded.leaf_hash, proof = excluded.proof, record = excluded.record`,
     );
     const doc = this.#db.prepare(
-      `INSERT INTO search_docs (kind, ref, resource_id, version, owner, status, title, subjects, keywords, description)
-       VALUES ('record', @ref, @resourceId, @version, @owner, NULL, @title, @subjects, @keywords, @description)
+      `INSERT INTO search_docs (kind, ref, resource_id, version, owner, status, title, subjects, keywords, description, indexed)
+       VALUES ('record', @ref, @resourceId, @version, @owner, NULL, @title, @subjects, @keywords, @description, 0)
        ON CONFLICT (kind, ref) DO UPDATE SET resource_id = excluded.resource_id, version = excluded.version, owner = excluded.owner,
-       title = excluded.title, subjects = excluded.subjects, keywords = excluded.keywords, description = excluded.description`,
+       title = excluded.title, subjects = excluded.subjects, keywords = excluded.keywords, description = excluded.description,
+       indexed = 0`,
     );
     const batch = this.#db.prepare(`SELECT owner, parent_resource_id, parent_version FROM batches WHERE batch_id = ?`).get(batchId) as Row | undefined;
     this.#db.transaction(() => {
@@ -340,7 +342,7 @@ class SqliteIndex implements LocalIndex {
         r.proof.forEach((h, j) => {
           if (!HEX64.test(h)) throw new ValidationError(`${at}/proof/${j}: expected 64 lowercase hex digits`, { pointer: `${at}/proof/${j}` });
         });
-        insert.run(r.recordId, batchId, treeSize, r.leafIndex, r.leafHash, JSON.stringify(r.proof), r.record === undefined ? null : JSON.stringify(r.record));
+        insert.run(r.recordId, batchId, treeSize, r.leafIndex, Buffer.from(r.leafHash, 'hex'), Buffer.from(r.proof.join(''), 'hex'), r.record === undefined ? null : JSON.stringify(r.record));
         if (r.record !== undefined) {
           const text = searchText(r.record);
           const parent = recordParent(r.record);
@@ -368,8 +370,8 @@ class SqliteIndex implements LocalIndex {
       batchId,
       treeSize: Number(row.tree_size),
       leafIndex: Number(row.leaf_index),
-      leafHash: String(row.leaf_hash),
-      proof: JSON.parse(String(row.proof)) as string[],
+      leafHash: Buffer.from(row.leaf_hash as Uint8Array).toString('hex'),
+      proof: splitHashes(row.proof as Uint8Array),
       ...(row.record === null ? {} : { record: JSON.parse(String(row.record)) as unknown }),
       batch: this.getBatch(batchId) ?? null,
     };
@@ -404,7 +406,14 @@ class SqliteIndex implements LocalIndex {
   }
 
   search(query: string, options: Readonly<SearchOptions> = {}): Paged<SearchHit> {
+    this.flushSearch();
     return search(this.#db, query, options);
+  }
+
+  flushSearch(): number {
+    if (this.#db.prepare(`SELECT 1 FROM search_docs WHERE indexed = 0 LIMIT 1`).get() === undefined) return 0;
+    // one statement: the triggers feed every pending document to FTS5 without a round trip per row
+    return this.#db.transaction(() => this.#db.prepare(`UPDATE search_docs SET indexed = 1 WHERE indexed = 0`).run().changes).immediate();
   }
 
   close(): void {
@@ -471,6 +480,13 @@ class SqliteIndex implements LocalIndex {
       }
     }
   }
+}
+
+function splitHashes(bytes: Uint8Array): string[] {
+  const hex = Buffer.from(bytes).toString('hex');
+  const out: string[] = [];
+  for (let i = 0; i < hex.length; i += 64) out.push(hex.slice(i, i + 64));
+  return out;
 }
 
 function placement(row: Row): ChainPlacement {

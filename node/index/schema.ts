@@ -7,7 +7,7 @@ import { ShulianError } from '../core/errors.js';
  * hash, inclusion proofs by record id) and survive a rebuild. Every chain row keeps its placement
  * (tx id, block number, index in block, block commit time) and the record exactly as the chaincode wrote it.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const CHAIN_TABLES = ['resources', 'versions', 'withdrawals', 'changes', 'rights', 'rights_events', 'batches', 'receipts'] as const;
 export const OFF_CHAIN_TABLES = ['metadata', 'batch_records'] as const;
@@ -79,38 +79,43 @@ CREATE TABLE IF NOT EXISTS receipts (
 -- Off chain: canonical metadata JSON by its SHA-256 (the version's metadataHash).
 CREATE TABLE IF NOT EXISTS metadata (hash TEXT PRIMARY KEY, json TEXT NOT NULL) STRICT;
 
--- Off chain: each indexing record's place in its Merkle batch (anchored or about to be).
+-- Off chain: each indexing record's place in its Merkle batch (anchored or about to be). The leaf hash is
+-- 32 bytes and the proof its audit path, 32 bytes per level, concatenated.
 CREATE TABLE IF NOT EXISTS batch_records (
   record_id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, tree_size INTEGER NOT NULL, leaf_index INTEGER NOT NULL,
-  leaf_hash TEXT NOT NULL, proof TEXT NOT NULL, record TEXT
+  leaf_hash BLOB NOT NULL, proof BLOB NOT NULL, record TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS batch_records_batch ON batch_records (batch_id, leaf_index);
 
--- Search documents: resources (from their head version's metadata) and indexing records.
+-- Search documents: resources (from their head version's metadata) and indexing records. A document is in
+-- the full-text index when \`indexed\` = 1; records arrive with 0 (hundreds of thousands at a time, from
+-- ingest) and are indexed in one SQL statement before the next search (\`flushSearch\`).
 CREATE TABLE IF NOT EXISTS search_docs (
   doc_id INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref TEXT NOT NULL, resource_id TEXT, version INTEGER,
   owner TEXT, status TEXT, title TEXT NOT NULL, subjects TEXT NOT NULL, keywords TEXT NOT NULL,
-  description TEXT NOT NULL, UNIQUE (kind, ref)
+  description TEXT NOT NULL, indexed INTEGER NOT NULL DEFAULT 1, UNIQUE (kind, ref)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS search_docs_resource ON search_docs (resource_id);
+CREATE INDEX IF NOT EXISTS search_docs_pending ON search_docs (doc_id) WHERE indexed = 0;
 
 -- trigram: substring matching that works for Chinese, which has no spaces between words.
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5 (
   title, subjects, keywords, description, content = 'search_docs', content_rowid = 'doc_id', tokenize = 'trigram'
 );
-CREATE TRIGGER IF NOT EXISTS search_docs_ai AFTER INSERT ON search_docs BEGIN
+CREATE TRIGGER IF NOT EXISTS search_docs_ai AFTER INSERT ON search_docs WHEN new.indexed = 1 BEGIN
   INSERT INTO search_fts (rowid, title, subjects, keywords, description)
   VALUES (new.doc_id, new.title, new.subjects, new.keywords, new.description);
 END;
-CREATE TRIGGER IF NOT EXISTS search_docs_ad AFTER DELETE ON search_docs BEGIN
+CREATE TRIGGER IF NOT EXISTS search_docs_ad AFTER DELETE ON search_docs WHEN old.indexed = 1 BEGIN
   INSERT INTO search_fts (search_fts, rowid, title, subjects, keywords, description)
   VALUES ('delete', old.doc_id, old.title, old.subjects, old.keywords, old.description);
 END;
-CREATE TRIGGER IF NOT EXISTS search_docs_au AFTER UPDATE OF title, subjects, keywords, description ON search_docs BEGIN
+-- One trigger, so that the old row leaves the full-text index before the new one enters it.
+CREATE TRIGGER IF NOT EXISTS search_docs_au AFTER UPDATE OF title, subjects, keywords, description, indexed ON search_docs BEGIN
   INSERT INTO search_fts (search_fts, rowid, title, subjects, keywords, description)
-  VALUES ('delete', old.doc_id, old.title, old.subjects, old.keywords, old.description);
+  SELECT 'delete', old.doc_id, old.title, old.subjects, old.keywords, old.description WHERE old.indexed = 1;
   INSERT INTO search_fts (rowid, title, subjects, keywords, description)
-  VALUES (new.doc_id, new.title, new.subjects, new.keywords, new.description);
+  SELECT new.doc_id, new.title, new.subjects, new.keywords, new.description WHERE new.indexed = 1;
 END;
 `;
 

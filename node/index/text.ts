@@ -25,7 +25,10 @@ export function searchText(doc: unknown): SearchText {
   const titles = pick(o, TITLE_FIELDS);
   // Table-of-contents entries and an indexing record's unit path carry chapter titles worth finding
   // (a unit's level and number are not text).
-  const headings = [o.toc, o.path].flatMap((list) => (Array.isArray(list) ? list.flatMap((entry) => strings((entry as { title?: unknown } | null)?.title)) : []));
+  const headings: string[] = [];
+  for (const list of [o.toc, o.path]) {
+    if (Array.isArray(list)) for (const entry of list) collect((entry as { title?: unknown } | null)?.title, headings);
+  }
   // A paragraph-level record often has no title of its own: its opening words stand in for one.
   const fallback = titles.length === 0 ? pick(o, TITLE_FALLBACK_FIELDS)[0] : undefined;
   const title = titles[0] ?? (fallback === undefined ? '' : clip(fallback, TITLE_FALLBACK_LENGTH));
@@ -38,30 +41,46 @@ export function searchText(doc: unknown): SearchText {
 }
 
 function clip(text: string, n: number): string {
-  const chars = [...text];
-  return chars.length <= n ? text : `${chars.slice(0, n).join('')}…`;
+  // n code points: count UTF-16 units, stepping over surrogate pairs
+  if (text.length <= n) return text;
+  let end = 0;
+  for (let k = 0; k < n && end < text.length; k++) end += text.codePointAt(end)! > 0xffff ? 2 : 1;
+  return end >= text.length ? text : `${text.slice(0, end)}…`;
 }
 
 function pick(o: Record<string, unknown>, fields: readonly string[]): string[] {
-  return fields.flatMap((f) => strings(o[f]));
+  const out: string[] = [];
+  for (const f of fields) collect(o[f], out);
+  return out;
 }
 
 /** Every string inside a value, in document order; numbers (page offsets and the like) are not text. */
 export function strings(value: unknown): string[] {
+  const out: string[] = [];
+  collect(value, out);
+  return out;
+}
+
+// Loops rather than flatMap: this runs for every one of hundreds of thousands of indexing records.
+function collect(value: unknown, out: string[]): void {
   if (typeof value === 'string') {
     const s = value.normalize('NFC').trim();
-    return s === '' ? [] : [s];
-  }
-  if (Array.isArray(value)) return value.flatMap(strings);
-  if (value !== null && typeof value === 'object') {
+    if (s !== '') out.push(s);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collect(v, out);
+  } else if (value !== null && typeof value === 'object') {
     const o = value as Record<string, unknown>;
-    for (const key of ['value', '@value', 'label', 'title', 'name', 'term']) {
-      if (typeof o[key] === 'string') return strings(o[key]);
+    for (const key of LABEL_KEYS) {
+      if (typeof o[key] === 'string') {
+        collect(o[key], out);
+        return;
+      }
     }
-    return Object.values(o).flatMap(strings);
+    for (const v of Object.values(o)) collect(v, out);
   }
-  return [];
 }
+
+const LABEL_KEYS = ['value', '@value', 'label', 'title', 'name', 'term'];
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];

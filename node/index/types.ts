@@ -161,6 +161,8 @@ export interface IndexStatus {
   readonly position: (Position & { readonly txId: string }) | null;
   readonly eventsApplied: number;
   readonly counts: Readonly<Record<'resources' | 'versions' | 'withdrawals' | 'rights' | 'batches' | 'batchRecords' | 'receipts' | 'metadata', number>>;
+  /** Indexing records stored but not yet in the full-text index (the next search indexes them). */
+  readonly searchPending: number;
 }
 
 export interface ApplyResult {
@@ -230,7 +232,10 @@ export interface LocalIndex {
   putMetadata(metadataHash: string, metadata: unknown): void;
   getMetadata(metadataHash: string): unknown;
 
+  /** Searches; first brings pending indexing records into the full-text index. */
   search(query: string, options?: Readonly<SearchOptions>): Paged<SearchHit>;
+  /** Puts pending indexing records into the full-text index now; returns how many. */
+  flushSearch(): number;
 
   close(): void;
 }

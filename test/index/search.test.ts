@@ -102,3 +102,46 @@ describe('index: full-text search (Chinese included)', () => {
     expect(() => index.search('书', { limit: 0 })).to.throw(ValidationError, /\/limit/);
   });
 });
+
+describe('index: full-text index stays consistent', () => {
+  it('passes FTS5 integrity-check after inserts, replacements, metadata refreshes and withdrawals', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { default: Database } = await import('better-sqlite3');
+    const dir = mkdtempSync(join(tmpdir(), 'shulian-fts-'));
+    const path = join(dir, 'index.sqlite');
+    const index = openIndex({ path });
+    try {
+      const chain = new ChainFixture();
+      const meta = (n: number) => ({ title: [`吉林通志 第${n}版`], subject: ['地方志'] });
+      chain.register([{ id: 'a', metadata: meta(1) }, { id: 'b', metadata: meta(1) }]);
+      index.apply(chain.events);
+      index.putMetadata(metadataHash(meta(1)), meta(1));
+      const rec = (id: string, title: string) => ({ recordId: id, leafIndex: 0, leafHash: 'a'.repeat(64), proof: [], record: { id, resource: 'a', title } });
+      index.putBatchRecords('b1', 1, [rec('r1', '长白山天池')]);
+      expect(index.search('长白山').total).to.equal(1);
+      index.putBatchRecords('b1', 1, [rec('r1', '松花江源头')]); // replaced before and after indexing
+      index.putBatchRecords('b1', 1, [rec('r1', '松花江上游')]);
+      const more = new ChainFixture(1);
+      more.register([{ id: 'a', version: 2, metadata: meta(2) }]);
+      more.withdraw('b', 1);
+      index.apply(more.events.map((e, i) => ({ ...e, blockNumber: 10 + i })));
+      index.putMetadata(metadataHash(meta(2)), meta(2));
+      expect(index.status().searchPending).to.equal(1);
+      expect(index.search('长白山').total).to.equal(0);
+      expect(index.search('松花江上游').items.map((h) => h.id)).to.deep.equal(['r1']);
+      expect(index.search('第2版').items.map((h) => h.id)).to.deep.equal(['a']);
+      expect(index.search('第1版', { includeWithdrawn: true }).items.map((h) => h.id)).to.deep.equal(['b']);
+    } finally {
+      index.close();
+    }
+    const db = new Database(path);
+    try {
+      expect(() => db.exec(`INSERT INTO search_fts (search_fts) VALUES ('integrity-check')`)).to.not.throw();
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
