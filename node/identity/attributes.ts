@@ -40,8 +40,26 @@ function goJsonString(s: string): string {
 /**
  * The Fabric CA attributes (`hf.EnrollmentID`, `hf.Type`, `shulian.role`, ...) in a PEM certificate,
  * read from extension 1.2.3.4.5.6.7.8.1. A certificate without the extension has no attributes ({}).
+ * The gateway asks this for every request, so answers are memoised by PEM text (bounded); each call
+ * gets its own copy.
  */
 export function clientIdentityAttributes(certPem: string): Record<string, string> {
+  let attrs = cache.get(certPem);
+  if (!attrs) {
+    attrs = readAttributes(certPem);
+    if (cache.size >= CACHE_LIMIT) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+    cache.set(certPem, attrs);
+  }
+  return { ...attrs };
+}
+
+const CACHE_LIMIT = 2048;
+const cache = new Map<string, Readonly<Record<string, string>>>();
+
+function readAttributes(certPem: string): Record<string, string> {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);

@@ -1,3 +1,6 @@
+import '../../node/identity/reflect.js';
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
 import {
   clientIdentityAttributes,
@@ -82,5 +85,35 @@ describe('identity: Fabric CA attributes', () => {
     expect(shimClientIdentity('JilinLibraryMSP', certPem).getAttributeValue('shulian.role')).to.equal(null);
     expect(clientIdentityAttributes(ca.certPem)).to.deep.equal({});
     expect(() => clientIdentityAttributes('nonsense')).to.throw(ValidationError);
+  });
+  it('each call gets its own copy (answers are memoised)', async () => {
+    const { certPem } = await ca.issue({ commonName: 'c', kind: 'client', role: 'auditor' });
+    const first = clientIdentityAttributes(certPem);
+    first['shulian.role'] = 'operator';
+    expect(clientIdentityAttributes(certPem)['shulian.role']).to.equal('auditor');
+  });
+
+  it('an attribute extension that is not Fabric JSON is a ValidationError', async () => {
+    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ])) as webcrypto.CryptoKeyPair;
+    const make = async (value: string): Promise<string> =>
+      (
+        await x509.X509CertificateGenerator.createSelfSigned(
+          {
+            name: 'CN=odd',
+            keys,
+            signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+            extensions: [new x509.Extension('1.2.3.4.5.6.7.8.1', false, Buffer.from(value))],
+          },
+          webcrypto as never,
+        )
+      ).toString('pem');
+    const notJson = await make('{not json');
+    const notAttrs = await make('{"attrs":[1]}');
+    expect(() => clientIdentityAttributes(notJson)).to.throw(ValidationError, /not UTF-8 JSON/);
+    expect(() => clientIdentityAttributes(notAttrs)).to.throw(ValidationError, /no "attrs" object/);
+    expect(clientIdentityAttributes(await make('{"attrs":{"a":"b","n":1}}'))).to.deep.equal({ a: 'b' });
   });
 });
