@@ -9,11 +9,14 @@ const total = Number(bytesArg);
 async function* source(): AsyncGenerator<Uint8Array> {
   const cipher = createCipheriv('chacha20', createHash('sha256').update('bench-4g').digest(), Buffer.alloc(16));
   const zeros = Buffer.alloc(1 << 20);
-  for (let left = total; left > 0; left -= zeros.length) yield cipher.update(zeros.subarray(0, Math.min(left, zeros.length)));
+  for (let left = total; left > 0; left -= zeros.length)
+    yield cipher.update(zeros.subarray(0, Math.min(left, zeros.length)));
 }
 const store = await embeddedContentStore({ dir: dir! });
 const t = process.hrtime.bigint();
 const result = await store.put(source(), { profile: (profile ?? 'kubo-v1') as 'kubo-v1' });
 const seconds = Number(process.hrtime.bigint() - t) / 1e9;
 await store.close();
-process.stdout.write(`${JSON.stringify({ cid: result.cid, size: result.size, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ cid: result.cid, size: result.size, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
+);

@@ -57,7 +57,9 @@ try {
     const dir = join(work, `store-${profile}-${sm3}`);
     const store = await embeddedContentStore({ dir, sm3 });
     try {
-      const { seconds, value } = await timed(() => store.put(createReadStream(file, { highWaterMark: MiB }), { profile }));
+      const { seconds, value } = await timed(() =>
+        store.put(createReadStream(file, { highWaterMark: MiB }), { profile }),
+      );
       return { profile, sm3, seconds, result: value, store, dir };
     } catch (err) {
       await store.close();
@@ -86,7 +88,10 @@ try {
   for (const sm3 of ['inline', 'off'] as const) {
     log(`put kubo-v1 with SM3 ${sm3}`);
     const p = await put('kubo-v1', sm3);
-    variants[`kubo-v1, SM3 ${sm3}`] = { MBps: mbps(size, p.seconds), ratioToSha256sum: r2(mbps(size, p.seconds) / sha256sumMBps) };
+    variants[`kubo-v1, SM3 ${sm3}`] = {
+      MBps: mbps(size, p.seconds),
+      ratioToSha256sum: r2(mbps(size, p.seconds) / sha256sumMBps),
+    };
     await p.store.close();
     await rm(p.dir, { recursive: true, force: true });
   }
@@ -133,9 +138,20 @@ try {
   await rm(file, { force: true });
 
   log(`put of ${bigSize / MiB} MiB in a child process (peak RSS)`);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'content-rss.child.ts'), join(work, 'big'), String(bigSize), 'kubo-v1'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'content-rss.child.ts'),
+      join(work, 'big'),
+      String(bigSize),
+      'kubo-v1',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let childOut = '';
   child.stdout.on('data', (d: Buffer) => (childOut += d.toString()));
   const [code] = (await once(child, 'exit')) as [number];
@@ -147,7 +163,10 @@ try {
     baselines: {
       sha256sumMBps,
       catWarmMBps: catMBps,
-      sm3SingleCore: { nodeCryptoMBps: mbps(size, nodeSm3.seconds), opensslMBps: opensslSm3 ? mbps(size, opensslSm3.seconds) : null },
+      sm3SingleCore: {
+        nodeCryptoMBps: mbps(size, nodeSm3.seconds),
+        opensslMBps: opensslSm3 ? mbps(size, opensslSm3.seconds) : null,
+      },
     },
     put: puts,
     putVariants: variants,
@@ -165,7 +184,12 @@ try {
     },
     peakRssMiB: { thisProcess: Math.round(process.resourceUsage().maxRSS / 1024) },
     bigPut: big
-      ? { sizeMiB: bigSize / MiB, MBps: mbps(bigSize, big.seconds), peakRssMiB: Math.round(big.maxRssMiB), cid: big.cid }
+      ? {
+          sizeMiB: bigSize / MiB,
+          MBps: mbps(bigSize, big.seconds),
+          peakRssMiB: Math.round(big.maxRssMiB),
+          cid: big.cid,
+        }
       : { sizeMiB: bigSize / MiB, error: `child exited with ${code}` },
     targets: {
       putAllDigestsVsSm3: '>= 0.75 (put.*.ratioToSingleCoreSm3)',

@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url';
 
 const here = import.meta.dirname;
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const available = (await readdir(here)).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.includes('.child.')).map((f) => f.slice(0, -3));
+const available = (await readdir(here))
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.includes('.child.'))
+  .map((f) => f.slice(0, -3));
 if (names.length === 0) {
   process.stderr.write(`usage: npm run bench -- <name>...   (available: ${available.join(', ')})\n`);
   process.exit(2);

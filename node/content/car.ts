@@ -62,10 +62,16 @@ export async function verifyCar(
       signal?.throwIfAborted();
       const key = blockKey(cid);
       if (cid.code !== dagPb.code && cid.code !== raw.code) {
-        throw new ContentError('CAR_UNSUPPORTED', `CAR block ${cid} has codec 0x${cid.code.toString(16)}: expected dag-pb or raw`, { cid: cid.toString() });
+        throw new ContentError(
+          'CAR_UNSUPPORTED',
+          `CAR block ${cid} has codec 0x${cid.code.toString(16)}: expected dag-pb or raw`,
+          { cid: cid.toString() },
+        );
       }
       if (!(await blockMatches(cid, bytes))) {
-        throw new IntegrityError(`CAR block ${cid} does not match its CID: its bytes hash to something else`, { cid: cid.toString() });
+        throw new IntegrityError(`CAR block ${cid} does not match its CID: its bytes hash to something else`, {
+          cid: cid.toString(),
+        });
       }
       if (links.has(key)) continue; // a repeated block: harmless
       let children: CID[];
@@ -74,13 +80,19 @@ export async function verifyCar(
         if (key === rootKey) size = fileSizeOf(cid, bytes);
       } catch (err) {
         if (isShulianError(err)) throw err;
-        throw new ContentError('CAR_INVALID', `CAR block ${cid} does not decode: ${(err as Error).message}`, { cid: cid.toString(), cause: err });
+        throw new ContentError('CAR_INVALID', `CAR block ${cid} does not decode: ${(err as Error).message}`, {
+          cid: cid.toString(),
+          cause: err,
+        });
       }
-      links.set(key, children.map((c) => {
-        const k = blockKey(c);
-        if (!names.has(k)) names.set(k, c.toString());
-        return k;
-      }));
+      links.set(
+        key,
+        children.map((c) => {
+          const k = blockKey(c);
+          if (!names.has(k)) names.set(k, c.toString());
+          return k;
+        }),
+      );
       names.set(key, cid.toString());
       await accept({ cid, bytes, key });
     }
@@ -96,7 +108,7 @@ export async function verifyCar(
     if (reachable.has(key)) continue;
     const children = links.get(key);
     if (!children) {
-      missing.push(key === rootKey ? root.toString() : names.get(key) ?? key);
+      missing.push(key === rootKey ? root.toString() : (names.get(key) ?? key));
       reachable.add(key);
       continue;
     }
@@ -104,17 +116,25 @@ export async function verifyCar(
     for (const child of children) stack.push(child);
   }
   if (missing.length > 0) {
-    throw new ContentError('CAR_MISSING_BLOCKS', `the CAR lacks ${missing.length} block(s) of ${root}: ${list(missing)}`, {
-      cid: missing[0],
-      details: { root: root.toString(), missing: missing.slice(0, 100) },
-    });
+    throw new ContentError(
+      'CAR_MISSING_BLOCKS',
+      `the CAR lacks ${missing.length} block(s) of ${root}: ${list(missing)}`,
+      {
+        cid: missing[0],
+        details: { root: root.toString(), missing: missing.slice(0, 100) },
+      },
+    );
   }
   const extra = [...links.keys()].filter((k) => !reachable.has(k)).map((k) => names.get(k) ?? k);
   if (extra.length > 0) {
-    throw new ContentError('CAR_EXTRA_BLOCKS', `the CAR holds ${extra.length} block(s) not in the DAG of ${root}: ${list(extra)}`, {
-      cid: extra[0],
-      details: { root: root.toString(), extra: extra.slice(0, 100) },
-    });
+    throw new ContentError(
+      'CAR_EXTRA_BLOCKS',
+      `the CAR holds ${extra.length} block(s) not in the DAG of ${root}: ${list(extra)}`,
+      {
+        cid: extra[0],
+        details: { root: root.toString(), extra: extra.slice(0, 100) },
+      },
+    );
   }
   return { root, blocks: reachable.size, keys: reachable, size };
 }

@@ -26,10 +26,16 @@ export function parseCid(value: unknown, pointer = '/cid'): CID {
   try {
     cid = CID.parse(value.trim());
   } catch (err) {
-    throw new ValidationError(`${pointer}: ${JSON.stringify(value)} is not a CID (${(err as Error).message})`, { pointer, cause: err });
+    throw new ValidationError(`${pointer}: ${JSON.stringify(value)} is not a CID (${(err as Error).message})`, {
+      pointer,
+      cause: err,
+    });
   }
   if (cid.code !== dagPb.code && cid.code !== raw.code) {
-    throw new ValidationError(`${pointer}: CID ${value} is neither dag-pb nor raw, so it is not a UnixFS file`, { pointer, cid: value });
+    throw new ValidationError(`${pointer}: CID ${value} is neither dag-pb nor raw, so it is not a UnixFS file`, {
+      pointer,
+      cid: value,
+    });
   }
   return cid;
 }
@@ -40,7 +46,9 @@ export async function blockMatches(cid: CID, bytes: Uint8Array): Promise<boolean
   // WebCrypto digests run on the libuv threadpool: with read-ahead, several blocks hash in parallel on
   // other cores while the main thread streams. Small blocks are cheaper to hash inline.
   const digest =
-    bytes.byteLength >= 65536 ? new Uint8Array(await webcrypto.subtle.digest('SHA-256', bytes)) : (await sha256.digest(bytes)).digest;
+    bytes.byteLength >= 65536
+      ? new Uint8Array(await webcrypto.subtle.digest('SHA-256', bytes))
+      : (await sha256.digest(bytes)).digest;
   return equalBytes(digest, cid.multihash.digest);
 }
 
@@ -51,7 +59,12 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** CIDs linked from a block (none for raw blocks). Throws when a dag-pb block does not decode. */
 export function blockLinks(cid: CID, bytes: Uint8Array): CID[] {
   if (cid.code === raw.code) return [];
-  if (cid.code !== dagPb.code) throw new ContentError('UNSUPPORTED_CODEC', `block ${cid} has codec 0x${cid.code.toString(16)}: expected dag-pb or raw`, { cid: cid.toString() });
+  if (cid.code !== dagPb.code)
+    throw new ContentError(
+      'UNSUPPORTED_CODEC',
+      `block ${cid} has codec 0x${cid.code.toString(16)}: expected dag-pb or raw`,
+      { cid: cid.toString() },
+    );
   return dagPb.decode(bytes).Links.map((l) => l.Hash);
 }
 
@@ -75,13 +88,18 @@ export function decodeFileNode(cid: CID, bytes: Uint8Array): FileNode {
     if (!node.Data) throw new Error('no UnixFS data');
     unixfs = UnixFS.unmarshal(node.Data);
   } catch (err) {
-    throw new ContentError('NOT_UNIXFS', `block ${cid} is not a UnixFS node: ${(err as Error).message}`, { cid: cid.toString(), cause: err });
+    throw new ContentError('NOT_UNIXFS', `block ${cid} is not a UnixFS node: ${(err as Error).message}`, {
+      cid: cid.toString(),
+      cause: err,
+    });
   }
   if (unixfs.type !== 'file' && unixfs.type !== 'raw') {
     throw new ContentError('NOT_A_FILE', `${cid} is a UnixFS ${unixfs.type}, not a file`, { cid: cid.toString() });
   }
   if (node.Links.length !== unixfs.blockSizes.length) {
-    throw new IntegrityError(`block ${cid}: ${node.Links.length} links but ${unixfs.blockSizes.length} block sizes`, { cid: cid.toString() });
+    throw new IntegrityError(`block ${cid}: ${node.Links.length} links but ${unixfs.blockSizes.length} block sizes`, {
+      cid: cid.toString(),
+    });
   }
   return { node, unixfs };
 }
@@ -127,7 +145,9 @@ export async function* readFile(
     yield chunk;
   }
   if (emitted !== end - start) {
-    throw new IntegrityError(`DAG ${root} holds ${emitted} bytes in [${start}, ${end}), expected ${end - start}`, { cid: root.toString() });
+    throw new IntegrityError(`DAG ${root} holds ${emitted} bytes in [${start}, ${end}), expected ${end - start}`, {
+      cid: root.toString(),
+    });
   }
 }
 
@@ -231,7 +251,11 @@ export async function checkDag(load: BlockLoader, root: CID, signal?: AbortSigna
 }
 
 /** Every block of the DAG once, depth first in link order (the order `ipfs dag export` writes). */
-export async function* dagBlocks(load: BlockLoader, root: CID, signal?: AbortSignal): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
+export async function* dagBlocks(
+  load: BlockLoader,
+  root: CID,
+  signal?: AbortSignal,
+): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
   const seen = new Set<string>();
   const stack: CID[] = [root];
   while (stack.length > 0) {

@@ -61,8 +61,7 @@ async function* tap(
 ): AsyncGenerator<Uint8Array> {
   signal?.throwIfAborted();
   const iterator = (Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()) as
-    | AsyncIterator<unknown>
-    | Iterator<unknown>;
+    AsyncIterator<unknown> | Iterator<unknown>;
   try {
     for (;;) {
       let next: IteratorResult<unknown>;

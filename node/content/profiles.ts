@@ -23,7 +23,13 @@ export interface CidProfile {
   kuboAddOptions(): Readonly<Record<string, unknown>>;
 }
 
-function profile(name: CidProfileName, cidVersion: 0 | 1, rawLeaves: boolean, chunkSize: number, maxLinks: number): CidProfile {
+function profile(
+  name: CidProfileName,
+  cidVersion: 0 | 1,
+  rawLeaves: boolean,
+  chunkSize: number,
+  maxLinks: number,
+): CidProfile {
   return Object.freeze({
     name,
     cidVersion,

@@ -9,7 +9,10 @@ import { kuboDeterministicBytes, sha256Hex, sm3Hex } from './fixtures.js';
 
 const CLI = join(import.meta.dirname, 'helpers', 'cli.ts');
 
-function spawnCli(args: string[], options: { stdin?: Buffer; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function spawnCli(
+  args: string[],
+  options: { stdin?: Buffer; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       env: { ...process.env, ...options.env },
@@ -26,7 +29,10 @@ function spawnCli(args: string[], options: { stdin?: Buffer; env?: Record<string
 }
 
 /** Runs the CLI in this process (fast); `spawnCli` is for what needs a real stdin. */
-async function run(args: string[], options: { env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  args: string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const out = process.stdout.write;
@@ -37,8 +43,14 @@ async function run(args: string[], options: { env?: Record<string, string> } = {
     process.env[k] = v;
   }
   const exitCode = process.exitCode;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => (
+    (stdout += chunk.toString()),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (
+    (stderr += chunk.toString()),
+    true
+  )) as typeof process.stderr.write;
   try {
     process.exitCode = undefined;
     const code = await main(['node', 'shulian', ...args]);
@@ -93,9 +105,17 @@ describe('content: shulian cid and shulian content', function () {
   });
 
   it('reports unreadable files, exits non-zero, and still prints the others', async () => {
-    const r = await run(['cid', join(dir, 'missing.txt'), join(dir, 'hello.txt'), dir, ...(process.getuid?.() === 0 ? [] : [join(dir, 'secret.txt')])]);
+    const r = await run([
+      'cid',
+      join(dir, 'missing.txt'),
+      join(dir, 'hello.txt'),
+      dir,
+      ...(process.getuid?.() === 0 ? [] : [join(dir, 'secret.txt')]),
+    ]);
     expect(r.code).to.equal(1);
-    expect(r.stdout).to.equal(`bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e  ${join(dir, 'hello.txt')}\n`);
+    expect(r.stdout).to.equal(
+      `bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e  ${join(dir, 'hello.txt')}\n`,
+    );
     expect(r.stderr).to.contain(`${join(dir, 'missing.txt')}: no such file`);
     expect(r.stderr).to.contain(`${dir}: is a directory`);
     if (process.getuid?.() !== 0) expect(r.stderr).to.contain('permission denied');
@@ -121,7 +141,9 @@ describe('content: shulian cid and shulian content', function () {
     expect(JSON.parse(verify.stdout)).to.deep.include({ cid, ok: true, blocks: 3 });
     const gc = await run(['content', 'gc', '--json'], { env });
     expect(JSON.parse(gc.stdout)).to.deep.include({ removedBlocks: 0, keptBlocks: 3 });
-    const missing = await run(['content', 'stat', 'bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e'], { env });
+    const missing = await run(['content', 'stat', 'bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e'], {
+      env,
+    });
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.contain('NOT_FOUND');
     const nohome = await run(['content', 'gc'], { env: { SHULIAN_HOME: join(dir, 'nowhere') } });

@@ -82,13 +82,19 @@ export function contentStoreContract(open: () => Promise<StoreUnderTest>): void 
       [undefined, 7],
     ];
     for (const [offset, length] of cases) {
-      const got = await collect(store.get(cid, { ...(offset === undefined ? {} : { offset }), ...(length === undefined ? {} : { length }) }));
+      const got = await collect(
+        store.get(cid, { ...(offset === undefined ? {} : { offset }), ...(length === undefined ? {} : { length }) }),
+      );
       const start = Math.min(offset ?? 0, big.byteLength);
       const end = length === undefined ? big.byteLength : Math.min(big.byteLength, start + length);
       expect(got.equals(big.subarray(start, end)), `offset ${offset} length ${length}`).to.equal(true);
     }
     const legacy = await store.put(chunked(big), { profile: 'kubo-legacy' });
-    expect((await collect(store.get(legacy.cid, { offset: 300_000, length: 500_000 }))).equals(big.subarray(300_000, 800_000))).to.equal(true);
+    expect(
+      (await collect(store.get(legacy.cid, { offset: 300_000, length: 500_000 }))).equals(
+        big.subarray(300_000, 800_000),
+      ),
+    ).to.equal(true);
   });
 
   it('stores and returns the empty file', async () => {
@@ -122,7 +128,9 @@ export function contentStoreContract(open: () => Promise<StoreUnderTest>): void 
   });
 
   it('concurrent puts of the same bytes agree and leave one intact DAG', async () => {
-    const results = await Promise.all([1, 2, 3, 4].map(() => store.put(chunked(big, 50_000 + Math.floor(Math.random() * 1000)))));
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => store.put(chunked(big, 50_000 + Math.floor(Math.random() * 1000)))),
+    );
     for (const r of results) expect(r).to.deep.equal(results[0]);
     expect((await store.verify(results[0]!.cid)).ok).to.equal(true);
     expect((await collect(store.get(results[0]!.cid))).equals(big)).to.equal(true);
@@ -165,12 +173,14 @@ export function contentStoreContract(open: () => Promise<StoreUnderTest>): void 
     beforeEach(async () => {
       const { cid } = await store.put(chunked(big));
       car = await collect(store.exportCar(cid));
-      ({ roots: [root] = [], blocks } = await carBlocks(car) as { roots: CID[]; blocks: typeof blocks });
+      ({ roots: [root] = [], blocks } = (await carBlocks(car)) as { roots: CID[]; blocks: typeof blocks });
       await store.remove(cid);
     });
 
     it('a block whose bytes do not match its CID', async () => {
-      const bad = blocks.map((b, i) => (i === 3 ? { cid: b.cid, bytes: Uint8Array.from(b.bytes, (x, j) => (j === 7 ? x ^ 1 : x)) } : b));
+      const bad = blocks.map((b, i) =>
+        i === 3 ? { cid: b.cid, bytes: Uint8Array.from(b.bytes, (x, j) => (j === 7 ? x ^ 1 : x)) } : b,
+      );
       const err = await rejection(store.importCar(chunked(await buildCar([root], bad))));
       expect(err).to.have.property('code', 'INTEGRITY');
       expect(err.message).to.contain(blocks[3]!.cid.toString());
@@ -178,7 +188,16 @@ export function contentStoreContract(open: () => Promise<StoreUnderTest>): void 
     });
 
     it('a missing block', async () => {
-      const err = await rejection(store.importCar(chunked(await buildCar([root], blocks.filter((_, i) => i !== 5)))));
+      const err = await rejection(
+        store.importCar(
+          chunked(
+            await buildCar(
+              [root],
+              blocks.filter((_, i) => i !== 5),
+            ),
+          ),
+        ),
+      );
       expect(err).to.have.property('code', 'CAR_MISSING_BLOCKS');
       expect(err.message).to.contain(blocks[5]!.cid.toString());
       expect(await store.has(root.toString())).to.equal(false);
@@ -190,7 +209,9 @@ export function contentStoreContract(open: () => Promise<StoreUnderTest>): void 
       const { CID: CIDClass } = await import('multiformats/cid');
       const extraCid = CIDClass.parse(extra.cid);
       expect(extraCid.code).to.equal(raw.code);
-      const err = await rejection(store.importCar(chunked(await buildCar([root], [...blocks, { cid: extraCid, bytes: extraBytes }]))));
+      const err = await rejection(
+        store.importCar(chunked(await buildCar([root], [...blocks, { cid: extraCid, bytes: extraBytes }]))),
+      );
       expect(err).to.have.property('code', 'CAR_EXTRA_BLOCKS');
       expect(err.message).to.contain(extra.cid);
       expect(await store.has(root.toString())).to.equal(false);
@@ -203,8 +224,12 @@ export function contentStoreContract(open: () => Promise<StoreUnderTest>): void 
     });
 
     it('a CAR with two roots, or none', async () => {
-      expect(await rejection(store.importCar(chunked(await buildCar([root, blocks[1]!.cid], blocks))))).to.have.property('code', 'CAR_ROOTS');
-      expect(await rejection(store.importCar(chunked(Buffer.from('definitely not a car'))))).to.have.property('code').that.matches(/^CAR_/);
+      expect(
+        await rejection(store.importCar(chunked(await buildCar([root, blocks[1]!.cid], blocks)))),
+      ).to.have.property('code', 'CAR_ROOTS');
+      expect(await rejection(store.importCar(chunked(Buffer.from('definitely not a car')))))
+        .to.have.property('code')
+        .that.matches(/^CAR_/);
     });
   });
 }

@@ -76,10 +76,16 @@ describe('content: embedded store on disk', function () {
     await unlink(blockPath(dir, leaf2!));
     const report = await store.verify(cid);
     expect(report).to.deep.equal({ cid, ok: false, blocks: 5, missing: [leaf2], corrupt: [leaf1] });
-    const err = await collect(store.get(cid)).then(() => undefined, (e: unknown) => e);
+    const err = await collect(store.get(cid)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.have.property('code', 'INTEGRITY');
     expect((err as Error).message).to.contain(leaf1);
-    const missing = await collect(store.get(cid, { offset: 262144 + 10, length: 5 })).then(() => undefined, (e: unknown) => e);
+    const missing = await collect(store.get(cid, { offset: 262144 + 10, length: 5 })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(missing).to.have.property('code', 'NOT_FOUND');
   });
 
@@ -92,7 +98,10 @@ describe('content: embedded store on disk', function () {
         if (i === 40) controller.abort();
       }
     }
-    const err = await store.put(source(), { signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+    const err = await store.put(source(), { signal: controller.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.have.property('code', 'ABORTED');
     const whole = await computeCid(
       (function* () {
@@ -109,9 +118,13 @@ describe('content: embedded store on disk', function () {
   });
 
   it('a put killed with SIGKILL leaves no visible CID; gc clears its blocks and its stale marker', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'helpers', 'slow-put.ts'), dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'helpers', 'slow-put.ts'), dir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     expect(line.toString()).to.contain('writing');
     child.kill('SIGKILL');
@@ -158,6 +171,11 @@ describe('content: embedded store on disk', function () {
     expect((await stat(blockPath(dir, cid))).size).to.equal(bytes.byteLength);
     const closed = await embeddedContentStore({ dir });
     await closed.close();
-    expect(await closed.has(cid).then(() => undefined, (e: unknown) => e)).to.have.property('code', 'CLOSED');
+    expect(
+      await closed.has(cid).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    ).to.have.property('code', 'CLOSED');
   });
 });

@@ -97,7 +97,8 @@ export async function startKuboDouble(): Promise<KuboDouble> {
         const rawLeaves = q.has('raw-leaves') ? q.get('raw-leaves') === 'true' : cidVersion === 1;
         const chunkSize = Number((q.get('chunker') ?? 'size-262144').replace('size-', ''));
         const maxChildrenPerNode = Number(q.get('max-file-links') ?? '174');
-        if (q.get('trickle') === 'true' || q.get('hash') !== 'sha2-256') return fail('double: only balanced sha2-256 imports');
+        if (q.get('trickle') === 'true' || q.get('hash') !== 'sha2-256')
+          return fail('double: only balanced sha2-256 imports');
         let root: CID | undefined;
         const sink = { put: async (cid: CID, bytes: Uint8Array) => (put(cid, bytes), cid) };
         for await (const e of importer([{ content: [content] }], sink, {
@@ -107,7 +108,8 @@ export async function startKuboDouble(): Promise<KuboDouble> {
           reduceSingleLeafToSelf: true,
           chunker: fixedSize({ chunkSize }),
           layout: balanced({ maxChildrenPerNode }),
-        })) root = e.cid;
+        }))
+          root = e.cid;
         const hash = double.lieAboutAdd ?? root!.toString();
         if (q.get('pin') !== 'false') pins.add(hash);
         return ndjson([{ Name: hash, Hash: hash, Size: String(content.byteLength) }]);
@@ -150,7 +152,13 @@ export async function startKuboDouble(): Promise<KuboDouble> {
         const bytes = await load(cid);
         if (!bytes) return fail('block was not found locally (offline)');
         const size = fileSizeOf(cid, bytes);
-        return json({ Hash: cid.toString(), Size: size, CumulativeSize: size, Blocks: blockLinks(cid, bytes).length, Type: 'file' });
+        return json({
+          Hash: cid.toString(),
+          Size: size,
+          CumulativeSize: size,
+          Blocks: blockLinks(cid, bytes).length,
+          Type: 'file',
+        });
       }
       case '/api/v0/refs': {
         const root = cidArg();

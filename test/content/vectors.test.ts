@@ -35,34 +35,174 @@ const MIB = 1048576;
 
 const VECTORS: readonly Vector[] = [
   // kubo-legacy = plain `ipfs add` (CIDv0, dag-pb `file` leaves, 256 KiB, 174 links)
-  { name: 'empty file', profile: 'kubo-legacy', cid: 'QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH', source: '[t0040] "zero length file has correct hash"', bytes: () => [], size: 0 },
-  { name: '"hello world"', profile: 'kubo-legacy', cid: 'Qmf412jQZiuVUtdgnB36FXFX7xg5V6KEbSJ4dpQuhkLyfD', source: '[add] shortStringCidV0; [profiles] unixfs-v0-2015 SmallFileCID', bytes: text('hello world'), size: 11 },
-  { name: '"hello world\\n"', profile: 'kubo-legacy', cid: 'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o', source: '[readme] echo "hello world" > hello; ipfs add hello', bytes: text('hello world\n'), size: 12 },
-  { name: '"Hello Worlds!\\n"', profile: 'kubo-legacy', cid: 'QmVr26fY1tKyspEJBniVhqxQeEjhF78XerGiqWAwraVLQH', source: '[t0040] "ipfs add output looks good"', bytes: text('Hello Worlds!\n'), size: 14 },
-  { name: '"Hello Venus!\\n"', profile: 'kubo-legacy', cid: 'QmU5kp3BH3B8tnWUU2Pikdb2maksBNkb92FHRr56hyghh4', source: "[t0040] 'ipfs add -q' output", bytes: text('Hello Venus!\n'), size: 13 },
-  { name: '262144 bytes (one chunk exactly)', profile: 'kubo-legacy', cid: 'QmWmRj3dFDZdb6ABvbmKhEL6TmPbAfBZ1t5BxsEyJrcZhE', source: '[profiles] FileAtChunkSizeCID, seed "chunk-v0-seed"', bytes: seeded('chunk-v0-seed', KIB256), size: KIB256 },
-  { name: '262145 bytes (one byte over)', profile: 'kubo-legacy', cid: 'QmYyLxtzZyW22zpoVAtKANLRHpDjZtNeDjQdJrcQNWoRkJ', source: '[profiles] FileOverChunkSizeCID, seed "chunk-v0-seed"', bytes: seeded('chunk-v0-seed', KIB256 + 1), size: KIB256 + 1 },
-  { name: '174 × 256 KiB (full first level)', profile: 'kubo-legacy', cid: 'QmUbBALi174SnogsUzLpYbD4xPiBSFANF4iztWCsHbMKh2', source: '[add] "under UnixFSFileMaxLinks=174"; [profiles] FileAtMaxLinksCID, seed "v0-seed"', bytes: seeded('v0-seed', 174 * KIB256), size: 174 * KIB256 },
-  { name: '174 × 256 KiB + 1 (second DAG level)', profile: 'kubo-legacy', cid: 'QmV81WL765sC8DXsRhE5fJv2rwhS4icHRaf3J9Zk5FdRnW', source: '[profiles] FileOverMaxLinksCID, seed "v0-seed"', bytes: seeded('v0-seed', 174 * KIB256 + 1), size: 174 * KIB256 + 1 },
-  { name: '175 × 256 KiB (second DAG level)', profile: 'kubo-legacy', cid: 'QmepeWtdmS1hHXx1oZXsPUv6bMrfRRKfZcoPPU4eEfjnbf', source: '[add] "above UnixFSFileMaxLinks=174" (44800KiB), seed "v0-seed"', bytes: seeded('v0-seed', 175 * KIB256), size: 175 * KIB256 },
+  {
+    name: 'empty file',
+    profile: 'kubo-legacy',
+    cid: 'QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH',
+    source: '[t0040] "zero length file has correct hash"',
+    bytes: () => [],
+    size: 0,
+  },
+  {
+    name: '"hello world"',
+    profile: 'kubo-legacy',
+    cid: 'Qmf412jQZiuVUtdgnB36FXFX7xg5V6KEbSJ4dpQuhkLyfD',
+    source: '[add] shortStringCidV0; [profiles] unixfs-v0-2015 SmallFileCID',
+    bytes: text('hello world'),
+    size: 11,
+  },
+  {
+    name: '"hello world\\n"',
+    profile: 'kubo-legacy',
+    cid: 'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o',
+    source: '[readme] echo "hello world" > hello; ipfs add hello',
+    bytes: text('hello world\n'),
+    size: 12,
+  },
+  {
+    name: '"Hello Worlds!\\n"',
+    profile: 'kubo-legacy',
+    cid: 'QmVr26fY1tKyspEJBniVhqxQeEjhF78XerGiqWAwraVLQH',
+    source: '[t0040] "ipfs add output looks good"',
+    bytes: text('Hello Worlds!\n'),
+    size: 14,
+  },
+  {
+    name: '"Hello Venus!\\n"',
+    profile: 'kubo-legacy',
+    cid: 'QmU5kp3BH3B8tnWUU2Pikdb2maksBNkb92FHRr56hyghh4',
+    source: "[t0040] 'ipfs add -q' output",
+    bytes: text('Hello Venus!\n'),
+    size: 13,
+  },
+  {
+    name: '262144 bytes (one chunk exactly)',
+    profile: 'kubo-legacy',
+    cid: 'QmWmRj3dFDZdb6ABvbmKhEL6TmPbAfBZ1t5BxsEyJrcZhE',
+    source: '[profiles] FileAtChunkSizeCID, seed "chunk-v0-seed"',
+    bytes: seeded('chunk-v0-seed', KIB256),
+    size: KIB256,
+  },
+  {
+    name: '262145 bytes (one byte over)',
+    profile: 'kubo-legacy',
+    cid: 'QmYyLxtzZyW22zpoVAtKANLRHpDjZtNeDjQdJrcQNWoRkJ',
+    source: '[profiles] FileOverChunkSizeCID, seed "chunk-v0-seed"',
+    bytes: seeded('chunk-v0-seed', KIB256 + 1),
+    size: KIB256 + 1,
+  },
+  {
+    name: '174 × 256 KiB (full first level)',
+    profile: 'kubo-legacy',
+    cid: 'QmUbBALi174SnogsUzLpYbD4xPiBSFANF4iztWCsHbMKh2',
+    source: '[add] "under UnixFSFileMaxLinks=174"; [profiles] FileAtMaxLinksCID, seed "v0-seed"',
+    bytes: seeded('v0-seed', 174 * KIB256),
+    size: 174 * KIB256,
+  },
+  {
+    name: '174 × 256 KiB + 1 (second DAG level)',
+    profile: 'kubo-legacy',
+    cid: 'QmV81WL765sC8DXsRhE5fJv2rwhS4icHRaf3J9Zk5FdRnW',
+    source: '[profiles] FileOverMaxLinksCID, seed "v0-seed"',
+    bytes: seeded('v0-seed', 174 * KIB256 + 1),
+    size: 174 * KIB256 + 1,
+  },
+  {
+    name: '175 × 256 KiB (second DAG level)',
+    profile: 'kubo-legacy',
+    cid: 'QmepeWtdmS1hHXx1oZXsPUv6bMrfRRKfZcoPPU4eEfjnbf',
+    source: '[add] "above UnixFSFileMaxLinks=174" (44800KiB), seed "v0-seed"',
+    bytes: seeded('v0-seed', 175 * KIB256),
+    size: 175 * KIB256,
+  },
 
   // kubo-v1 = `ipfs add --cid-version=1` (CIDv1, raw leaves, 256 KiB, 174 links)
-  { name: 'empty file', profile: 'kubo-v1', cid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku', source: '[t0040] "zero length file has correct hash" (--raw-leaves)', bytes: () => [], size: 0 },
-  { name: '"hello world"', profile: 'kubo-v1', cid: 'bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e', source: '[add] shortStringCidV1 (Import.CidVersion=1)', bytes: text('hello world'), size: 11 },
-  { name: '"Hello Mars!\\n"', profile: 'kubo-v1', cid: 'bafkreibmlvvgdyihetgocpof6xk64kjjzdeq2e4c7hqs3krdheosk4tgj4', source: "[t0040] add_directory '--cid-version=1' MARS", bytes: text('Hello Mars!\n'), size: 12 },
-  { name: '"Hello Venus!\\n"', profile: 'kubo-v1', cid: 'bafkreihfsphazrk2ilejpekyltjeh5k4yvwgjuwg26ueafohqioeo3sdca', source: "[t0040] add_directory '--cid-version=1' VENUS", bytes: text('Hello Venus!\n'), size: 13 },
+  {
+    name: 'empty file',
+    profile: 'kubo-v1',
+    cid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku',
+    source: '[t0040] "zero length file has correct hash" (--raw-leaves)',
+    bytes: () => [],
+    size: 0,
+  },
+  {
+    name: '"hello world"',
+    profile: 'kubo-v1',
+    cid: 'bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e',
+    source: '[add] shortStringCidV1 (Import.CidVersion=1)',
+    bytes: text('hello world'),
+    size: 11,
+  },
+  {
+    name: '"Hello Mars!\\n"',
+    profile: 'kubo-v1',
+    cid: 'bafkreibmlvvgdyihetgocpof6xk64kjjzdeq2e4c7hqs3krdheosk4tgj4',
+    source: "[t0040] add_directory '--cid-version=1' MARS",
+    bytes: text('Hello Mars!\n'),
+    size: 12,
+  },
+  {
+    name: '"Hello Venus!\\n"',
+    profile: 'kubo-v1',
+    cid: 'bafkreihfsphazrk2ilejpekyltjeh5k4yvwgjuwg26ueafohqioeo3sdca',
+    source: "[t0040] add_directory '--cid-version=1' VENUS",
+    bytes: text('Hello Venus!\n'),
+    size: 13,
+  },
 
   // unixfs-v1-2025 (CIDv1, raw leaves, 1 MiB, 1024 links)
-  { name: 'empty file', profile: 'unixfs-v1-2025', cid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku', source: '[t0040] zero length file with raw leaves (a single raw block in every raw-leaf profile)', bytes: () => [], size: 0 },
-  { name: '"hello world"', profile: 'unixfs-v1-2025', cid: 'bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e', source: '[profiles] unixfs-v1-2025 SmallFileCID', bytes: text('hello world'), size: 11 },
-  { name: '1048576 bytes (one chunk exactly)', profile: 'unixfs-v1-2025', cid: 'bafkreiacndfy443ter6qr2tmbbdhadvxxheowwf75s6zehscklu6ezxmta', source: '[profiles] FileAtChunkSizeCID, seed "chunk-v1-seed"', bytes: seeded('chunk-v1-seed', MIB), size: MIB },
-  { name: '1048577 bytes (one byte over)', profile: 'unixfs-v1-2025', cid: 'bafybeigmix7t42i6jacydtquhet7srwvgpizfg7gjbq7627d35mjomtu64', source: '[profiles] FileOverChunkSizeCID, seed "chunk-v1-seed"', bytes: seeded('chunk-v1-seed', MIB + 1), size: MIB + 1 },
+  {
+    name: 'empty file',
+    profile: 'unixfs-v1-2025',
+    cid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku',
+    source: '[t0040] zero length file with raw leaves (a single raw block in every raw-leaf profile)',
+    bytes: () => [],
+    size: 0,
+  },
+  {
+    name: '"hello world"',
+    profile: 'unixfs-v1-2025',
+    cid: 'bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e',
+    source: '[profiles] unixfs-v1-2025 SmallFileCID',
+    bytes: text('hello world'),
+    size: 11,
+  },
+  {
+    name: '1048576 bytes (one chunk exactly)',
+    profile: 'unixfs-v1-2025',
+    cid: 'bafkreiacndfy443ter6qr2tmbbdhadvxxheowwf75s6zehscklu6ezxmta',
+    source: '[profiles] FileAtChunkSizeCID, seed "chunk-v1-seed"',
+    bytes: seeded('chunk-v1-seed', MIB),
+    size: MIB,
+  },
+  {
+    name: '1048577 bytes (one byte over)',
+    profile: 'unixfs-v1-2025',
+    cid: 'bafybeigmix7t42i6jacydtquhet7srwvgpizfg7gjbq7627d35mjomtu64',
+    source: '[profiles] FileOverChunkSizeCID, seed "chunk-v1-seed"',
+    bytes: seeded('chunk-v1-seed', MIB + 1),
+    size: MIB + 1,
+  },
 ];
 
 // A second DAG level in unixfs-v1-2025 needs more than 1024 MiB: too slow for the suite, run on demand.
 const SLOW_VECTORS: readonly Vector[] = [
-  { name: '1024 × 1 MiB (full first level)', profile: 'unixfs-v1-2025', cid: 'bafybeihmf37wcuvtx4hpu7he5zl5qaf2ineo2lqlfrapokkm5zzw7zyhvm', source: '[profiles] FileAtMaxLinksCID, seed "v1-2025-seed"', bytes: seeded('v1-2025-seed', 1024 * MIB), size: 1024 * MIB },
-  { name: '1024 × 1 MiB + 1 (second DAG level)', profile: 'unixfs-v1-2025', cid: 'bafybeibdsi225ugbkmpbdohnxioyab6jsqrmkts3twhpvfnzp77xtzpyhe', source: '[profiles] FileOverMaxLinksCID, seed "v1-2025-seed"', bytes: seeded('v1-2025-seed', 1024 * MIB + 1), size: 1024 * MIB + 1 },
+  {
+    name: '1024 × 1 MiB (full first level)',
+    profile: 'unixfs-v1-2025',
+    cid: 'bafybeihmf37wcuvtx4hpu7he5zl5qaf2ineo2lqlfrapokkm5zzw7zyhvm',
+    source: '[profiles] FileAtMaxLinksCID, seed "v1-2025-seed"',
+    bytes: seeded('v1-2025-seed', 1024 * MIB),
+    size: 1024 * MIB,
+  },
+  {
+    name: '1024 × 1 MiB + 1 (second DAG level)',
+    profile: 'unixfs-v1-2025',
+    cid: 'bafybeibdsi225ugbkmpbdohnxioyab6jsqrmkts3twhpvfnzp77xtzpyhe',
+    source: '[profiles] FileOverMaxLinksCID, seed "v1-2025-seed"',
+    bytes: seeded('v1-2025-seed', 1024 * MIB + 1),
+    size: 1024 * MIB + 1,
+  },
 ];
 
 describe('content: golden CID vectors published by Kubo', function () {
@@ -116,7 +256,9 @@ describe('content: golden CID vectors published by Kubo', function () {
       (e: unknown) => e,
     );
     expect(err).to.have.property('code', 'UNKNOWN_PROFILE');
-    expect((err as Error).message).to.contain('"kubo-v2"').and.contain('kubo-v1, kubo-legacy, unixfs-v1-2025');
+    expect((err as Error).message)
+      .to.contain('"kubo-v2"')
+      .and.contain('kubo-v1, kubo-legacy, unixfs-v1-2025');
   });
 
   // Kubo's tests publish no kubo-v1 CIDs at the chunk boundary or past 174 links for bytes we can
@@ -148,7 +290,10 @@ describe('content: golden CID vectors published by Kubo', function () {
       const fs = UnixFS.unmarshal(node.Data!);
       expect(fs.type).to.equal('file');
       expect(fs.blockSizes).to.deep.equal([262144n, 1n]);
-      expect(node.Links.map((l) => l.Hash.toString())).to.deep.equal([await rawCid(bytes.subarray(0, KIB256)), await rawCid(bytes.subarray(KIB256))]);
+      expect(node.Links.map((l) => l.Hash.toString())).to.deep.equal([
+        await rawCid(bytes.subarray(0, KIB256)),
+        await rawCid(bytes.subarray(KIB256)),
+      ]);
       expect(node.Links.map((l) => l.Tsize)).to.deep.equal([262144, 1]);
     });
 

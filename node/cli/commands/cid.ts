@@ -13,11 +13,17 @@ export function register(program: Command): void {
     .command('cid')
     .description('print the CID of each FILE (like sha256sum; "-" = standard input); needs no node')
     .argument('<file...>', 'files to hash ("-" for standard input)')
-    .option('--profile <profile>', 'CID profile: kubo-v1, kubo-legacy or unixfs-v1-2025 [default: SHULIAN_CID_PROFILE or kubo-v1]')
+    .option(
+      '--profile <profile>',
+      'CID profile: kubo-v1, kubo-legacy or unixfs-v1-2025 [default: SHULIAN_CID_PROFILE or kubo-v1]',
+    )
     .option('--json', 'one JSON object per file: file, cid, profile, sha256, sm3, size')
     .action(async (files: string[], options: { profile?: string; json?: boolean }) => {
       const envProfile = process.env.SHULIAN_CID_PROFILE?.trim();
-      const profile = cidProfile(options.profile ?? (envProfile || undefined), options.profile !== undefined ? '--profile' : 'SHULIAN_CID_PROFILE');
+      const profile = cidProfile(
+        options.profile ?? (envProfile || undefined),
+        options.profile !== undefined ? '--profile' : 'SHULIAN_CID_PROFILE',
+      );
       let failed = 0;
       for (const file of files) {
         let result: PutResult;

@@ -2,11 +2,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ContentError, loadConfig, type Config } from '../../core/index.js';
-import { embeddedContentStore, kuboContentStore, type ContentStore, type EmbeddedContentStore } from '../../content/index.js';
+import {
+  embeddedContentStore,
+  kuboContentStore,
+  type ContentStore,
+  type EmbeddedContentStore,
+} from '../../content/index.js';
 
 /** `shulian content gc|verify|stat`: maintenance of the node's content store (`<SHULIAN_HOME>/content`). */
 export function register(program: Command): void {
-  const content = program.command('content').description("maintain the node's content store (SHULIAN_HOME/content, or Kubo when SHULIAN_CONTENT=kubo)");
+  const content = program
+    .command('content')
+    .description("maintain the node's content store (SHULIAN_HOME/content, or Kubo when SHULIAN_CONTENT=kubo)");
 
   content
     .command('gc')
@@ -15,7 +22,9 @@ export function register(program: Command): void {
     .action(async (options: { json?: boolean }) => {
       await withStore(async (store, config) => {
         if (!('gc' in store)) {
-          throw new ContentError('UNSUPPORTED', 'gc applies to the embedded store; on Kubo run `ipfs repo gc`', { details: { store: config.content } });
+          throw new ContentError('UNSUPPORTED', 'gc applies to the embedded store; on Kubo run `ipfs repo gc`', {
+            details: { store: config.content },
+          });
         }
         const report = await (store as EmbeddedContentStore).gc();
         process.stdout.write(
@@ -52,7 +61,9 @@ export function register(program: Command): void {
     .action(async (cid: string, options: { json?: boolean }) => {
       await withStore(async (store) => {
         const stat = await store.stat(cid);
-        process.stdout.write(options.json ? `${JSON.stringify(stat)}\n` : `${stat.cid}  size ${stat.size}  blocks ${stat.blocks}\n`);
+        process.stdout.write(
+          options.json ? `${JSON.stringify(stat)}\n` : `${stat.cid}  size ${stat.size}  blocks ${stat.blocks}\n`,
+        );
       });
     });
 }
@@ -63,12 +74,24 @@ async function withStore(fn: (store: ContentStore, config: Readonly<Config>) => 
   if (config.content === 'kubo') {
     store = kuboContentStore({
       url: config.kuboApi,
-      ...(config.clusterApi ? { cluster: { url: config.clusterApi, replication: config.clusterReplication, basicAuth: config.clusterBasicAuth || undefined } } : {}),
+      ...(config.clusterApi
+        ? {
+            cluster: {
+              url: config.clusterApi,
+              replication: config.clusterReplication,
+              basicAuth: config.clusterBasicAuth || undefined,
+            },
+          }
+        : {}),
     });
   } else {
     const dir = join(config.home, 'content');
     if (!existsSync(dir)) {
-      throw new ContentError('NO_STORE', `no content store at ${dir} (SHULIAN_HOME=${config.home}); run \`shulian init\` or ingest content first`, { file: dir });
+      throw new ContentError(
+        'NO_STORE',
+        `no content store at ${dir} (SHULIAN_HOME=${config.home}); run \`shulian init\` or ingest content first`,
+        { file: dir },
+      );
     }
     store = await embeddedContentStore({ dir });
   }

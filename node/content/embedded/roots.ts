@@ -113,7 +113,11 @@ function parseRecord(text: string, path: string): RootRecord {
   }
   const r = value as Partial<RootRecord> | null;
   if (!r || r.v !== 1 || typeof r.cid !== 'string' || typeof r.size !== 'number' || !Array.isArray(r.blocks)) {
-    throw new ContentError('STORE_CORRUPT', `root record ${path} does not have the expected fields (v, cid, size, blocks)`, { file: path });
+    throw new ContentError(
+      'STORE_CORRUPT',
+      `root record ${path} does not have the expected fields (v, cid, size, blocks)`,
+      { file: path },
+    );
   }
   return r as RootRecord;
 }

@@ -37,7 +37,9 @@ export interface EmbeddedContentStore extends ContentStore {
 }
 
 /** An on-disk content store with Kubo-identical CIDs: durable, crash-safe, streaming. */
-export async function embeddedContentStore(options: Readonly<EmbeddedContentStoreOptions>): Promise<EmbeddedContentStore> {
+export async function embeddedContentStore(
+  options: Readonly<EmbeddedContentStoreOptions>,
+): Promise<EmbeddedContentStore> {
   if (typeof options?.dir !== 'string' || options.dir === '') {
     throw new ContentError('CONFIG', 'embeddedContentStore: /dir: expected a directory path', { pointer: '/dir' });
   }

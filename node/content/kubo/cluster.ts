@@ -19,20 +19,32 @@ export function clusterPinner(options: Readonly<ClusterOptions>): ClusterPinner 
   const base = options.url.replace(/\/+$/, '');
   const headers: Record<string, string> = {};
   if (options.basicAuth) headers.authorization = `Basic ${Buffer.from(options.basicAuth).toString('base64')}`;
-  const call = async (method: string, path: string, query: URLSearchParams | undefined, cid: string, allow404: boolean): Promise<void> => {
+  const call = async (
+    method: string,
+    path: string,
+    query: URLSearchParams | undefined,
+    cid: string,
+    allow404: boolean,
+  ): Promise<void> => {
     const url = `${base}${path}${query ? `?${query}` : ''}`;
     let res: Response;
     try {
       res = await fetch(url, { method, headers });
     } catch (err) {
-      throw new UnavailableError(`IPFS Cluster at ${base} is unreachable: ${(err as Error).message}`, { cid, cause: err });
+      throw new UnavailableError(`IPFS Cluster at ${base} is unreachable: ${(err as Error).message}`, {
+        cid,
+        cause: err,
+      });
     }
     if (res.ok || (allow404 && res.status === 404)) {
       await res.body?.cancel();
       return;
     }
     const text = (await res.text()).slice(0, 500);
-    throw new UnavailableError(`IPFS Cluster ${method} ${path} failed: HTTP ${res.status} ${text}`, { cid, details: { status: res.status } });
+    throw new UnavailableError(`IPFS Cluster ${method} ${path} failed: HTTP ${res.status} ${text}`, {
+      cid,
+      details: { status: res.status },
+    });
   };
   return {
     async pin(cid, name) {

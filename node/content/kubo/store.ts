@@ -1,7 +1,14 @@
 import type { Readable } from 'node:stream';
 import { create, type KuboRPCClient } from 'kubo-rpc-client';
 import type { CID } from 'multiformats/cid';
-import { ContentError, IntegrityError, NotFoundError, UnavailableError, ValidationError, isShulianError } from '../../core/errors.js';
+import {
+  ContentError,
+  IntegrityError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+  isShulianError,
+} from '../../core/errors.js';
 import { verifyCar } from '../car.js';
 import { Channel, teeInto } from '../channel.js';
 import { checkDag, parseCid, resolveRange } from '../dag.js';
@@ -33,10 +40,18 @@ export function kuboContentStore(options: Readonly<KuboContentStoreOptions>): Co
     url = new URL(options?.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
   } catch {
-    throw new ValidationError(`kuboContentStore: /url: expected an http(s) URL of Kubo's RPC API, got ${JSON.stringify(options?.url)}`, { pointer: '/url' });
+    throw new ValidationError(
+      `kuboContentStore: /url: expected an http(s) URL of Kubo's RPC API, got ${JSON.stringify(options?.url)}`,
+      { pointer: '/url' },
+    );
   }
-  if (options.cluster !== undefined && (!Number.isSafeInteger(options.cluster.replication) || options.cluster.replication < 1)) {
-    throw new ValidationError('kuboContentStore: /cluster/replication: expected an integer ≥ 1', { pointer: '/cluster/replication' });
+  if (
+    options.cluster !== undefined &&
+    (!Number.isSafeInteger(options.cluster.replication) || options.cluster.replication < 1)
+  ) {
+    throw new ValidationError('kuboContentStore: /cluster/replication: expected an integer ≥ 1', {
+      pointer: '/cluster/replication',
+    });
   }
   const client = create({ url: url.toString().replace(/\/+$/, ''), timeout: options.timeoutMs ?? 120_000 });
   return new Kubo(client, url.origin, options.cluster ? clusterPinner(options.cluster) : undefined);
@@ -94,7 +109,12 @@ class Kubo implements ContentStore {
     const size = (await this.stat(cid)).size;
     const { start, end } = resolveRange(size, options);
     if (end <= start) return;
-    const stream = this.#client.cat(root, { offset: start, length: end - start, offline: true, signal: options.signal } as never);
+    const stream = this.#client.cat(root, {
+      offset: start,
+      length: end - start,
+      offline: true,
+      signal: options.signal,
+    } as never);
     try {
       yield* stream;
     } catch (err) {
@@ -118,14 +138,26 @@ class Kubo implements ContentStore {
   async stat(cid: string): Promise<ContentStat> {
     const root = parseCid(cid);
     await this.#mustHave(root);
-    const file = await this.#call('files/stat', () => this.#client.files.stat(`/ipfs/${root}`, { offline: true } as never), root);
+    const file = await this.#call(
+      'files/stat',
+      () => this.#client.files.stat(`/ipfs/${root}`, { offline: true } as never),
+      root,
+    );
     let blocks = 1;
-    await this.#call('refs', async () => {
-      for await (const ref of this.#client.refs(root.toString(), { recursive: true, unique: true, offline: true } as never)) {
-        if (ref.err) throw new Error(String(ref.err));
-        blocks++;
-      }
-    }, root);
+    await this.#call(
+      'refs',
+      async () => {
+        for await (const ref of this.#client.refs(root.toString(), {
+          recursive: true,
+          unique: true,
+          offline: true,
+        } as never)) {
+          if (ref.err) throw new Error(String(ref.err));
+          blocks++;
+        }
+      },
+      root,
+    );
     return { cid: cid.trim(), size: Number(file.size), blocks };
   }
 
@@ -151,12 +183,20 @@ class Kubo implements ContentStore {
       return;
     }
     const blocks: CID[] = [root];
-    await this.#call('refs', async () => {
-      const { CID: CIDClass } = await import('multiformats/cid');
-      for await (const ref of this.#client.refs(root.toString(), { recursive: true, unique: true, offline: true } as never)) {
-        if (!ref.err) blocks.push(CIDClass.parse(ref.ref));
-      }
-    }, root);
+    await this.#call(
+      'refs',
+      async () => {
+        const { CID: CIDClass } = await import('multiformats/cid');
+        for await (const ref of this.#client.refs(root.toString(), {
+          recursive: true,
+          unique: true,
+          offline: true,
+        } as never)) {
+          if (!ref.err) blocks.push(CIDClass.parse(ref.ref));
+        }
+      },
+      root,
+    );
     await this.#cluster?.unpin(root.toString());
     try {
       await this.#client.pin.rm(root, { recursive: true });
@@ -164,11 +204,15 @@ class Kubo implements ContentStore {
       if (!/not pinned/i.test(message(err))) throw this.#error(err, 'pin/rm', root);
     }
     // Kubo refuses to delete blocks another pin still uses: exactly the takedown we want.
-    await this.#call('block/rm', async () => {
-      for await (const _ of this.#client.block.rm(blocks, { force: false, quiet: false })) {
-        /* per-block errors are blocks still pinned by other DAGs */
-      }
-    }, root);
+    await this.#call(
+      'block/rm',
+      async () => {
+        for await (const _ of this.#client.block.rm(blocks, { force: false, quiet: false })) {
+          /* per-block errors are blocks still pinned by other DAGs */
+        }
+      },
+      root,
+    );
   }
 
   async *exportCar(cid: string): AsyncIterable<Uint8Array> {
@@ -197,7 +241,10 @@ class Kubo implements ContentStore {
       abort.abort();
       await Promise.allSettled([verified, upload]);
       // Our verdict on the CAR comes first; Kubo's only when ours had nothing to say.
-      const ours = await verified.then(() => undefined, (e: unknown) => e);
+      const ours = await verified.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       throw this.#error(ours ?? err, 'dag/import');
     }
     await this.#call('pin/add', () => this.#client.pin.add(car.root, { recursive: true }), car.root);
@@ -209,7 +256,9 @@ class Kubo implements ContentStore {
 
   async #mustHave(root: CID): Promise<void> {
     if (!(await this.has(root.toString()))) {
-      throw new NotFoundError(`no content with CID ${root} is pinned on Kubo at ${this.#origin}`, { cid: root.toString() });
+      throw new NotFoundError(`no content with CID ${root} is pinned on Kubo at ${this.#origin}`, {
+        cid: root.toString(),
+      });
     }
   }
 
