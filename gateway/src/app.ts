@@ -126,11 +126,16 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
   registerHarvestRoutes(ctx);
   registerContentRoutes(ctx);
   registerOperatorRoutes(ctx);
+  for (const mount of deps.mounts ?? []) {
+    app.use(mount.path, mount.router);
+    routes.push(...mount.routes);
+  }
   app.use('/oai', oaiRouter({ index: deps.index, mspId: deps.mspId, tokenKey: deps.cursorKey, log, now: ctx.now }));
 
   // a known path with another method: 405 with Allow, else 404
   const byPath = new Map<string, string[]>();
-  for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r.method]);
+  const mounted = new Set((deps.mounts ?? []).flatMap((m) => m.routes.map((r) => r.path)));
+  for (const r of routes) if (!mounted.has(r.path)) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r.method]);
   for (const [path, methods] of byPath) {
     app.all(expressPath(path), (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = path;

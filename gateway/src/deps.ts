@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { GatewayContent, GatewayIndex, GatewayLedger } from './ports.js';
 import type { RevocationList } from './revocation.js';
@@ -46,6 +47,17 @@ export interface GatewayDeps {
    * their reads; costs a full read per request).
    */
   readonly rangeVerification?: 'store-reads' | 'full-dag';
+  /**
+   * More routers mounted behind the same mTLS identity, limits, logging, metrics and problem handler
+   * (OAI-PMH at /oai). `routes` lists what each serves, in OpenAPI path syntax, for the document check.
+   */
+  readonly mounts?: readonly GatewayMount[];
+}
+
+export interface GatewayMount {
+  readonly path: string;
+  readonly router: RequestHandler;
+  readonly routes: readonly { readonly method: 'GET' | 'POST'; readonly path: string }[];
 }
 
 export interface IntegrityAlert {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import type { GatewayLimits, IntegrityAlert } from './deps.js';
 import type { GatewayContent, GatewayIndex, GatewayLedger } from './ports.js';
 import { createRevocationList } from './revocation.js';
 import { startGateway, type GatewayTimeouts, type RunningGateway } from './server.js';
+import { oaiRouter, SHULIAN_XSD } from './oai/index.js';
 
 /** The parts of node/runtime's ShulianNode the gateway runs on (structural, so the runtime need not be exported). */
 export interface GatewayNode {
@@ -86,6 +87,9 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
   const logger = options.logger ?? pino({ level: process.env.SHULIAN_LOG_LEVEL ?? 'info' });
   const follower = options.followIndex === false ? undefined : node.followIndex();
   follower?.done.catch((err: unknown) => logger.error({ err }, 'index follower stopped'));
+  const cursorKey = await loadCursorKey(files.cursorKey);
+  // resumption tokens get their own key, derived, so a cursor can never pass for a token or the reverse
+  const tokenKey = createHmac('sha256', cursorKey).update('shulian-oai-resumption-token').digest();
   let gateway: RunningGateway;
   try {
     gateway = await startGateway({
@@ -98,11 +102,22 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
         ledger: node.ledger,
         content: node.content,
         index: node.index,
-        cursorKey: await loadCursorKey(files.cursorKey),
+        cursorKey,
         logger,
         schemasDir: schemasDir(),
         revocation: createRevocationList(files.revocationList),
         validateMetadata: (metadata) => assertValid('resource', metadata, { pointerPrefix: '/header/Shulian-Metadata' }),
+        mounts: [
+          {
+            path: '/oai',
+            router: oaiRouter({ index: node.index, mspId: node.config.orgMsp, tokenKey, log: logger }),
+            routes: [
+              { method: 'GET', path: '/oai' },
+              { method: 'POST', path: '/oai' },
+              { method: 'GET', path: `/oai/schemas/${SHULIAN_XSD}` },
+            ],
+          },
+        ],
         ...(options.limits ? { limits: options.limits } : {}),
         ...(options.onIntegrityFailure ? { onIntegrityFailure: options.onIntegrityFailure } : {}),
       },

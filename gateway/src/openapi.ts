@@ -1,4 +1,5 @@
 import { problemTypes } from './problem.js';
+import { SHULIAN_XSD } from './oai/formats.js';
 
 /**
  * The gateway's OpenAPI 3.1 description. It is data, and it is used: request parameters and JSON bodies are
@@ -270,6 +271,41 @@ export const OPENAPI_DOCUMENT = {
         summary: 'A metadata JSON Schema (2020-12) the node validates against: `resource`, `indexing-record`.',
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: SCHEMA_NAME_PATTERN } }],
         responses: { '200': { description: 'The schema.', content: { 'application/schema+json': { schema: { type: 'object' } } } }, ...commonErrors },
+      },
+    },
+    '/oai': {
+      get: {
+        operationId: 'oaiPmhGet',
+        tags: ['harvest'],
+        summary: 'OAI-PMH 2.0: all six verbs; metadata formats oai_dc and shulian; sets by owner, class and theme.',
+        description:
+          'Protocol errors are OAI-PMH error responses (HTTP 200, as the protocol requires). Datestamps are chain commit ' +
+          'times; withdrawn resources are persistent deleted records; resumption tokens are stateless and survive restarts.',
+        parameters: [
+          { name: 'verb', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'identifier', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'metadataPrefix', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'from', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'until', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'set', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'resumptionToken', in: 'query', required: false, schema: { type: 'string' } },
+        ],
+        responses: { '200': { description: 'OAI-PMH response.', content: { 'text/xml': { schema: { type: 'string' } } } }, ...commonErrors },
+      },
+      post: {
+        operationId: 'oaiPmhPost',
+        tags: ['harvest'],
+        summary: 'OAI-PMH 2.0 with the arguments as application/x-www-form-urlencoded.',
+        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } },
+        responses: { '200': { description: 'OAI-PMH response.', content: { 'text/xml': { schema: { type: 'string' } } } }, ...commonErrors },
+      },
+    },
+    [`/oai/schemas/${SHULIAN_XSD}`]: {
+      get: {
+        operationId: 'oaiShulianSchema',
+        tags: ['harvest'],
+        summary: 'XML Schema of the `shulian` OAI-PMH metadata format.',
+        responses: { '200': { description: 'XML Schema.', content: { 'application/xml': { schema: { type: 'string' } } } }, ...commonErrors },
       },
     },
     '/healthz': {

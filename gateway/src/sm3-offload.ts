@@ -15,7 +15,7 @@ export interface Sm3Job {
   dispose(): void;
 }
 
-const MAX_QUEUED = 8 << 20;
+const MAX_QUEUED = 2 << 20;
 
 // Plain JavaScript from a string: runs the same under tsx and from dist/, with no worker entry file to build.
 const WORKER_SOURCE = `
