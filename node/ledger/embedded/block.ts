@@ -146,7 +146,7 @@ export function headerBytes(header: BlockHeader): Uint8Array {
  * validationCode). verify() re-canonicalizes the parsed envelope, so any divergence would show there.
  */
 export function envelopeBytes(envelope: Omit<TxEnvelope, 'proposal'>, proposalJson: string): Uint8Array {
-  const c = canonicalize;
+  const c = fastCanonical;
   return Buffer.from(
     `{"event":${c(envelope.event)},"proposal":${proposalJson},"response":${c(envelope.response)},"rwset":${c(envelope.rwset)},` +
       `"signature":${c(envelope.signature)},"txId":${c(envelope.txId)},"validationCode":${c(envelope.validationCode)}}`,
@@ -159,6 +159,40 @@ export function timestampToIso(ts: TxTimestamp): string {
   const iso = new Date(ts.seconds * 1000).toISOString();
   const frac = String(ts.nanos).padStart(9, '0').replace(/0+$/, '').padEnd(3, '0');
   return `${iso.slice(0, 19)}.${frac}Z`;
+}
+
+const INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/;
+
+class NeedsFullCanonicalization extends Error {}
+
+function sortedDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedDeep);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      // JS objects list integer-like keys first: JSON.stringify would not keep the sorted order
+      if (INDEX_LIKE.test(key)) throw new NeedsFullCanonicalization();
+      const member = (value as Record<string, unknown>)[key];
+      if (member !== undefined) out[key] = sortedDeep(member);
+    }
+    return out;
+  }
+  if (typeof value === 'string' && !isWellFormed(value)) throw new NeedsFullCanonicalization();
+  return value;
+}
+
+/**
+ * RFC 8785 text of the runtime's own records (plain objects, well-formed strings, integers), through the
+ * native JSON.stringify: JCS serialises strings and numbers exactly as ECMAScript's JSON.stringify does,
+ * so sorting the members is all that is left. Anything unusual goes through node/core canonicalize.
+ */
+export function fastCanonical(value: unknown): string {
+  try {
+    return JSON.stringify(sortedDeep(value));
+  } catch (err) {
+    if (err instanceof NeedsFullCanonicalization) return canonicalize(value);
+    throw err;
+  }
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -73,6 +73,7 @@ export class EmbeddedLedger implements Ledger {
     });
     const transient = new Map<string, Uint8Array>();
     for (const [name, value] of Object.entries(proposal.transient ?? {})) {
+      if (!isWellFormed(name)) throw new ValidationError('transient names must be well-formed Unicode', { pointer: '/transient' });
       if (!(value instanceof Uint8Array)) throw new ValidationError(`transient "${name}" must be bytes (Uint8Array)`, { pointer: `/transient/${name}` });
       transient.set(name, value);
     }

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createPublicKey, randomBytes, verify as verifySignature, type KeyObject, X509Certificate } from 'node:crypto';
 import { AccessDeniedError, ConflictError, LedgerError, ValidationError } from '../../core/errors.js';
-import { canonicalize } from '../../core/canonical.js';
 import { MerkleTree } from '../../core/merkle.js';
 import { verifyCertChain } from '../../identity/index.js';
 import type { SigningIdentity } from '../../identity/types.js';
@@ -10,11 +9,13 @@ import {
   CHAINCODE_NAME,
   computeTxId,
   envelopeBytes,
+  fastCanonical,
   headerBytes,
   sha256,
   sha256Hex,
   type BlockHeader,
   type ProposalBody,
+  type TxEnvelope,
   type ValidationCode,
   type Version,
 } from './block.js';
@@ -225,7 +226,7 @@ export class Runtime implements EmbeddedRuntime {
         timestamp: now(),
       };
       const txId = computeTxId(nonce, creator);
-      const proposalJson = canonicalize(proposal);
+      const proposalJson = fastCanonical(proposal);
       const bytes = Buffer.from(proposalJson, 'utf8');
       const signature = await identity.signer(sha256(bytes));
       const proven = this.#provenSigners.get(identity.signer);
@@ -247,7 +248,7 @@ export class Runtime implements EmbeddedRuntime {
           args: [fn, ...args],
           transient,
           view: this.store.view,
-          history: (key) => this.store.history(key),
+          history: (key) => this.#history(key),
           makeLong: this.#chaincode.makeLong,
         });
         try {
@@ -273,6 +274,21 @@ export class Runtime implements EmbeddedRuntime {
       this.#queue.push({ ...out, enqueued: Date.now(), resolve, reject });
       this.#schedule();
     }).finally(() => this.#doneInFlight());
+  }
+
+  /** A key's history, newest first, with each value read from the transaction that wrote it. */
+  #history(key: Buffer): { txId: string; seconds: number; nanos: number; isDelete: boolean; value: Buffer }[] {
+    const keyText = key.toString('utf8');
+    return this.store.history(key).map((h) => {
+      let value = Buffer.alloc(0);
+      if (!h.isDelete) {
+        const bytes = this.store.envelopeAt(h.block, h.tx);
+        const write = bytes && (JSON.parse(bytes.toString('utf8')) as TxEnvelope).rwset.writes.find((w) => w.key === keyText);
+        if (!write || write.isDelete) throw new LedgerError('LEDGER_CORRUPT', `history of a key points at block ${h.block} tx ${h.tx}, which did not write it`, { blockNumber: h.block });
+        value = Buffer.from(write.value ?? '', 'base64');
+      }
+      return { txId: h.txId, seconds: h.seconds, nanos: h.nanos, isDelete: h.isDelete, value };
+    });
   }
 
   #doneInFlight(): void {
@@ -397,7 +413,7 @@ export class Runtime implements EmbeddedRuntime {
           const value = w.isDelete ? Buffer.alloc(0) : Buffer.from(w.value ?? '', 'base64');
           if (w.isDelete) store.deleteState(key);
           else store.putState(key, value, number, idx);
-          store.addHistory(key, number, idx, p.txId, p.proposal.timestamp, w.isDelete, value);
+          store.addHistory(key, number, idx, p.txId, p.proposal.timestamp, w.isDelete);
         }
         for (const w of p.sim.privateValues) {
           if (w.value === null) store.deletePrivate(w.collection, w.key);

@@ -18,7 +18,7 @@ type Statement = Database.Statement;
  * commits from several processes that opened the same directory.
  */
 export const DB_FILE = 'ledger.sqlite';
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 export interface StateRow {
   readonly key: Buffer;
@@ -28,11 +28,12 @@ export interface StateRow {
 }
 
 export interface HistoryRow {
+  readonly block: number;
+  readonly tx: number;
   readonly txId: string;
   readonly seconds: number;
   readonly nanos: number;
   readonly isDelete: boolean;
-  readonly value: Buffer;
 }
 
 export interface PrivateRow {
@@ -64,16 +65,33 @@ CREATE TABLE IF NOT EXISTS blocks (
   number INTEGER PRIMARY KEY, header BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL, signer_cert TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS txs (
   block INTEGER NOT NULL, idx INTEGER NOT NULL, tx_id TEXT NOT NULL, envelope BLOB NOT NULL, valid INTEGER NOT NULL,
-  event_name TEXT, PRIMARY KEY (block, idx)) WITHOUT ROWID;
+  event_name TEXT);
+CREATE UNIQUE INDEX IF NOT EXISTS txs_by_position ON txs (block, idx);
 CREATE INDEX IF NOT EXISTS txs_by_id ON txs (tx_id);
 CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL, block INTEGER NOT NULL, tx INTEGER NOT NULL) WITHOUT ROWID;
+-- as Fabric's history database: which transactions wrote a key; the values stay in the blocks
 CREATE TABLE IF NOT EXISTS history (
   key BLOB NOT NULL, block INTEGER NOT NULL, tx INTEGER NOT NULL, tx_id TEXT NOT NULL, seconds INTEGER NOT NULL,
-  nanos INTEGER NOT NULL, is_delete INTEGER NOT NULL, value BLOB NOT NULL, PRIMARY KEY (key, block, tx)) WITHOUT ROWID;
+  nanos INTEGER NOT NULL, is_delete INTEGER NOT NULL, PRIMARY KEY (key, block, tx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS private (
   collection TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, hash BLOB NOT NULL, block INTEGER NOT NULL,
   tx INTEGER NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID;
 `;
+
+/** Schema 1 kept each history entry's value (duplicating the blocks); schema 2 reads it from the block. */
+function migrateFrom1(db: Db): void {
+  const columns = (db.prepare('PRAGMA table_info(history)').all() as { name: string }[]).map((c) => c.name);
+  if (columns.includes('value')) {
+    db.exec(`
+      CREATE TABLE history_v2 (
+        key BLOB NOT NULL, block INTEGER NOT NULL, tx INTEGER NOT NULL, tx_id TEXT NOT NULL, seconds INTEGER NOT NULL,
+        nanos INTEGER NOT NULL, is_delete INTEGER NOT NULL, PRIMARY KEY (key, block, tx)) WITHOUT ROWID;
+      INSERT INTO history_v2 SELECT key, block, tx, tx_id, seconds, nanos, is_delete FROM history;
+      DROP TABLE history;
+      ALTER TABLE history_v2 RENAME TO history;`);
+  }
+  db.prepare("UPDATE meta SET value = ? WHERE name = 'schemaVersion'").run(SCHEMA_VERSION);
+}
 
 function openDb(path: string): Db {
   const db = new Database(path, { timeout: 30_000 });
@@ -161,7 +179,8 @@ export class LedgerStore {
         put.run('schemaVersion', SCHEMA_VERSION);
         put.run('channel', channel);
       } else {
-        if (meta.get('schemaVersion') !== SCHEMA_VERSION) {
+        if (meta.get('schemaVersion') === '1') migrateFrom1(writer);
+        if (meta.get('schemaVersion') !== SCHEMA_VERSION && meta.get('schemaVersion') !== '1') {
           throw new LedgerError('LEDGER_FORMAT', `ledger ${path} has schema version ${String(meta.get('schemaVersion'))}, expected ${SCHEMA_VERSION}`);
         }
         if (meta.get('channel') !== channel) {
@@ -191,12 +210,13 @@ export class LedgerStore {
   }
 
   history(key: Buffer): HistoryRow[] {
-    return (this.#stmts.history.all(key) as { tx_id: string; seconds: number; nanos: number; is_delete: number; value: Buffer }[]).map((r) => ({
+    return (this.#stmts.history.all(key) as { block: number; tx: number; tx_id: string; seconds: number; nanos: number; is_delete: number }[]).map((r) => ({
+      block: r.block,
+      tx: r.tx,
       txId: r.tx_id,
       seconds: r.seconds,
       nanos: r.nanos,
       isDelete: r.is_delete === 1,
-      value: r.value,
     }));
   }
 
@@ -225,9 +245,14 @@ export class LedgerStore {
     yield* this.#stmts.allState.iterate() as IterableIterator<StateRow>;
   }
 
-  *iterateHistory(): Generator<{ key: Buffer; block: number; tx: number; txId: string; seconds: number; nanos: number; isDelete: boolean; value: Buffer }> {
-    for (const r of this.#stmts.allHistory.iterate() as IterableIterator<{ key: Buffer; block: number; tx: number; tx_id: string; seconds: number; nanos: number; is_delete: number; value: Buffer }>) {
-      yield { key: r.key, block: r.block, tx: r.tx, txId: r.tx_id, seconds: r.seconds, nanos: r.nanos, isDelete: r.is_delete === 1, value: r.value };
+  /** The stored envelope of the transaction at (block, idx). */
+  envelopeAt(block: number, idx: number): Buffer | undefined {
+    return (this.#stmts.envelopeAt.get(block, idx) as { envelope: Buffer } | undefined)?.envelope;
+  }
+
+  *iterateHistory(): Generator<{ key: Buffer; block: number; tx: number; txId: string; seconds: number; nanos: number; isDelete: boolean }> {
+    for (const r of this.#stmts.allHistory.iterate() as IterableIterator<{ key: Buffer; block: number; tx: number; tx_id: string; seconds: number; nanos: number; is_delete: number }>) {
+      yield { key: r.key, block: r.block, tx: r.tx, txId: r.tx_id, seconds: r.seconds, nanos: r.nanos, isDelete: r.is_delete === 1 };
     }
   }
 
@@ -256,8 +281,8 @@ export class LedgerStore {
     this.#w.deleteState.run(key);
   }
 
-  addHistory(key: Buffer, block: number, tx: number, txId: string, ts: { seconds: number; nanos: number }, isDelete: boolean, value: Buffer): void {
-    this.#w.addHistory.run(key, block, tx, txId, ts.seconds, ts.nanos, isDelete ? 1 : 0, value);
+  addHistory(key: Buffer, block: number, tx: number, txId: string, ts: { seconds: number; nanos: number }, isDelete: boolean): void {
+    this.#w.addHistory.run(key, block, tx, txId, ts.seconds, ts.nanos, isDelete ? 1 : 0);
   }
 
   putPrivate(collection: string, key: Buffer, value: Buffer, hash: Buffer, block: number, tx: number): void {
@@ -313,7 +338,8 @@ function prepareReads(db: Db) {
     txCounts: db.prepare('SELECT count(*) AS n, sum(valid) AS v FROM txs'),
     stateCount: db.prepare('SELECT count(*) AS n FROM state'),
     // Fabric 2.x returns history newest first
-    history: db.prepare('SELECT tx_id, seconds, nanos, is_delete, value FROM history WHERE key = ? ORDER BY block DESC, tx DESC'),
+    history: db.prepare('SELECT block, tx, tx_id, seconds, nanos, is_delete FROM history WHERE key = ? ORDER BY block DESC, tx DESC'),
+    envelopeAt: db.prepare('SELECT envelope FROM txs WHERE block = ? AND idx = ?'),
     block: db.prepare('SELECT number, header, hash, signature, signer_cert FROM blocks WHERE number = ?'),
     blockTxs: db.prepare('SELECT block, idx, tx_id, envelope, valid FROM txs WHERE block = ? ORDER BY idx'),
     eventTxs: db.prepare(
@@ -321,7 +347,7 @@ function prepareReads(db: Db) {
     ),
     findTx: db.prepare('SELECT block, idx, tx_id, envelope, valid FROM txs WHERE tx_id = ? ORDER BY valid DESC, block, idx LIMIT 1'),
     allState: db.prepare('SELECT key, value, block, tx FROM state ORDER BY key'),
-    allHistory: db.prepare('SELECT key, block, tx, tx_id, seconds, nanos, is_delete, value FROM history ORDER BY key, block, tx'),
+    allHistory: db.prepare('SELECT key, block, tx, tx_id, seconds, nanos, is_delete FROM history ORDER BY key, block, tx'),
     allPrivate: db.prepare('SELECT collection, key, value, hash, block, tx FROM private ORDER BY collection, key'),
   };
 }
@@ -332,7 +358,7 @@ function prepareWrites(db: Db) {
     txExists: db.prepare('SELECT 1 FROM txs WHERE tx_id = ? LIMIT 1'),
     putState: db.prepare('INSERT OR REPLACE INTO state (key, value, block, tx) VALUES (?, ?, ?, ?)'),
     deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
-    addHistory: db.prepare('INSERT INTO history (key, block, tx, tx_id, seconds, nanos, is_delete, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    addHistory: db.prepare('INSERT INTO history (key, block, tx, tx_id, seconds, nanos, is_delete) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     putPrivate: db.prepare('INSERT OR REPLACE INTO private (collection, key, value, hash, block, tx) VALUES (?, ?, ?, ?, ?, ?)'),
     deletePrivate: db.prepare('DELETE FROM private WHERE collection = ? AND key = ?'),
     insertBlock: db.prepare('INSERT INTO blocks (number, header, hash, signature, signer_cert) VALUES (?, ?, ?, ?, ?)'),

@@ -128,6 +128,7 @@ function checkKey(key: unknown, what = 'key'): string {
 
 function validateSimpleKeys(...keys: string[]): void {
   for (const key of keys) {
+    if (typeof key === 'string' && !isWellFormed(key)) throw new Error('range keys must be valid UTF-8');
     if (key && key.charAt(0) === COMPOSITEKEY_NS) {
       throw new Error(`first character of the key [${key}] contains a null character which is not allowed`);
     }
@@ -363,6 +364,7 @@ export class EmbeddedStub {
   setEvent(name: string, payload: unknown): void {
     this.#live();
     if (typeof name !== 'string' || name.length === 0) throw new Error('Event name must be a non-empty string');
+    if (!isWellFormed(name)) throw new Error('Event name must be valid UTF-8');
     this.#event = { name, payload: toBuffer(payload ?? Buffer.alloc(0)).toString('base64') };
   }
 

@@ -57,7 +57,7 @@ export async function verifyLedger(store: LedgerStore, channel: string, options:
   const height = store.height();
   const state = new Map<string, Replayed>();
   const history = createHash('sha256');
-  const historyRows: { key: Buffer; block: number; tx: number; txId: string; seconds: number; nanos: number; isDelete: boolean; value: Buffer }[] = [];
+  const historyRows: { key: Buffer; block: number; tx: number; txId: string; seconds: number; nanos: number; isDelete: boolean }[] = [];
   const privateHashes = new Map<string, string | null>();
   const keys = new Map<string, KeyObject | undefined>();
   const trusted = new Map<string, string | undefined>();
@@ -155,7 +155,7 @@ export async function verifyLedger(store: LedgerStore, channel: string, options:
         const value = w.isDelete ? Buffer.alloc(0) : Buffer.from(w.value ?? '', 'base64');
         if (w.isDelete) state.delete(key.toString('hex'));
         else state.set(key.toString('hex'), { value, version: [n, i] });
-        historyRows.push({ key, block: n, tx: i, txId: envelope.txId, seconds: p.timestamp.seconds, nanos: p.timestamp.nanos, isDelete: w.isDelete, value });
+        historyRows.push({ key, block: n, tx: i, txId: envelope.txId, seconds: p.timestamp.seconds, nanos: p.timestamp.nanos, isDelete: w.isDelete });
       }
       for (const w of envelope.rwset.privateWrites) privateHashes.set(`${w.collection}\u0000${w.keyHash}`, w.isDelete ? null : (w.valueHash ?? null));
     }
@@ -230,8 +230,7 @@ function digestStateRow(hash: ReturnType<typeof createHash>, key: Buffer, value:
 
 function digestHistoryRow(
   hash: ReturnType<typeof createHash>,
-  h: { key: Buffer; block: number; tx: number; txId: string; seconds: number; nanos: number; isDelete: boolean; value: Buffer },
+  h: { key: Buffer; block: number; tx: number; txId: string; seconds: number; nanos: number; isDelete: boolean },
 ): void {
   hash.update(u32(h.key.length)).update(h.key).update(u32(h.block)).update(u32(h.tx)).update(h.txId).update(`${h.seconds}.${h.nanos}`).update(h.isDelete ? '1' : '0');
-  hash.update(u32(h.value.length)).update(h.value);
 }

@@ -1,0 +1,33 @@
+import { expect } from 'chai';
+import { canonicalize } from '../../node/core/index.js';
+import { computeTxId, fastCanonical, timestampToIso } from '../../node/ledger/embedded/block.js';
+
+describe('embedded ledger block encoding', () => {
+  it('fastCanonical writes exactly the RFC 8785 text of node/core canonicalize', () => {
+    const values: unknown[] = [
+      { b: 1, a: [3, 2, { d: null, c: true }], '\u00e9': 'x', z: '\u{1F600}', '\uffff': 'max', '': 'empty' },
+      { key: '\u0000item\u0000shelf\u0000n1\u0000', value: 'aGVsbG8=', isDelete: false, version: [12, 3] },
+      { transient: { '10': 'a', '9': 'b', x: 'c' } },
+      { text: 'quote " backslash \\ newline \n tab \t control \u0001 line sep \u2028', n: -0, big: 1e21, frac: 0.1 },
+      [],
+      {},
+      'plain',
+      { nested: { deeper: { deepest: ['\u{10ffff}', '\ud7ff', '\ue000'] } } },
+    ];
+    for (const v of values) expect(fastCanonical(v)).to.equal(canonicalize(v));
+  });
+
+  it('falls back to the full canonicalizer (and its errors) for what JSON.stringify would write differently', () => {
+    expect(() => fastCanonical({ bad: 'lone \ud800 surrogate' })).to.throw(/lone surrogate/);
+  });
+
+  it('derives the txId from nonce and creator, and prints nanosecond timestamps', () => {
+    const nonce = Buffer.alloc(24, 7);
+    const a = computeTxId(nonce, { mspId: 'OrgMSP', certPem: 'cert' });
+    expect(a).to.match(/^[0-9a-f]{64}$/);
+    expect(computeTxId(nonce, { mspId: 'OrgMSP', certPem: 'cert2' })).to.not.equal(a);
+    expect(timestampToIso({ seconds: 1_700_000_000, nanos: 0 })).to.equal('2023-11-14T22:13:20.000Z');
+    expect(timestampToIso({ seconds: 1_700_000_000, nanos: 123_456_789 })).to.equal('2023-11-14T22:13:20.123456789Z');
+    expect(timestampToIso({ seconds: 1_700_000_000, nanos: 120_000_000 })).to.equal('2023-11-14T22:13:20.120Z');
+  });
+});
