@@ -3,7 +3,7 @@
  * SIGKILL itself the n-th time it reaches `phase` (n from 1). Phases: stored (a payload stored and
  * journaled), submit (a RegisterVersions intent fsynced, before the submit), submitted (a submit
  * acknowledged, before its journal line), anchor / anchored (the same for AnchorBatches), proofs (proofs
- * stored, before the journal line), withdraw (before a withdrawal submit). Unset: nothing happens.
+ * stored, before the journal line), withdraw / withdrawn (before a withdrawal submit / after it). Unset: nothing happens.
  */
 const counts = new Map<string, number>();
 

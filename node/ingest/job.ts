@@ -137,6 +137,7 @@ async function withdrawOne(
     await journal.record({ t: 'withdraw', resourceId, reason: how.reason });
     crashPoint('withdraw');
     const { tx } = await ctx.chain.withdraw(resourceId, how.reason, how.note ?? `no longer in the source (${relPath})`);
+    crashPoint('withdrawn');
     journal.append({ t: 'withdrawn', resourceId, txId: tx.txId });
     done('withdrawn');
     return 'withdrawn';

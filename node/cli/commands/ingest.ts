@@ -11,6 +11,7 @@ interface IngestCommandOptions extends NodeCommandOptions {
   readonly reason?: string;
   readonly note?: string;
   readonly concurrency?: string;
+  readonly batchSize?: string;
   readonly profile?: CidProfileName;
 }
 
@@ -35,6 +36,7 @@ export function register(program: Command): void {
       .argument('<source>', 'directory, BagIt bag, manifest (.csv / .jsonl) or indexing records (.records.jsonl)')
       .option('--dry-run', 'print the plan and change nothing')
       .option('--concurrency <n>', 'files stored in parallel (default: SHULIAN_INGEST_CONCURRENCY)')
+      .option('--batch-size <n>', 'versions registered per transaction (default 100)')
       .addOption(new Option('--profile <name>', 'CID profile for new content (default: SHULIAN_CID_PROFILE)').choices([...CID_PROFILE_NAMES]))
       .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
       .option('--json', 'print the summary as JSON (counts, bytes, failures with file and reason)')
@@ -59,6 +61,10 @@ async function run(source: string, options: IngestCommandOptions, sync: boolean)
   if (concurrency !== undefined && (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 256)) {
     throw new ValidationError(`--concurrency: expected an integer 1-256, got ${options.concurrency}`, { pointer: '/concurrency' });
   }
+  const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize);
+  if (batchSize !== undefined && (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 1000)) {
+    throw new ValidationError(`--batch-size: expected an integer 1-1000, got ${options.batchSize}`, { pointer: '/batchSize' });
+  }
   const summary = await withNode(options, async (node) => {
     const reporter = progressReporter({ json: options.json === true });
     let result: IngestSummary;
@@ -69,6 +75,7 @@ async function run(source: string, options: IngestCommandOptions, sync: boolean)
           source,
           dryRun: options.dryRun === true,
           concurrency: concurrency ?? node.config.ingestConcurrency,
+          ...(batchSize === undefined ? {} : { registerBatchSize: batchSize }),
           profile: options.profile ?? node.config.cidProfile,
           onProgress: reporter.onProgress,
           ...(sync && options.withdrawMissing ? { withdrawMissing: { reason: options.reason as string, ...(options.note ? { note: options.note } : {}) } } : {}),
