@@ -67,7 +67,14 @@ export function registerOperatorRoutes(ctx: RouteContext): void {
     req.once('error', (err) => limiter.destroy(err));
     const profile = query.profile as CidProfileName | undefined;
     // durable content first: the record must never point at bytes that are not there
-    const stored = await ctx.deps.content.put(limiter, profile ? { profile } : {});
+    let stored: Awaited<ReturnType<typeof ctx.deps.content.put>>;
+    try {
+      stored = await ctx.deps.content.put(limiter, profile ? { profile } : {});
+    } catch (err) {
+      // the store wraps the source's failure; the limit is what the client needs to hear about
+      if (limiter.seen > limiter.limit) throw new HttpProblem('PAYLOAD_TOO_LARGE', `the upload exceeds the ${limiter.limit}-byte maximum`, { cause: err });
+      throw err;
+    }
     const metaStored = await ctx.deps.content.put(
       (async function* () {
         yield new TextEncoder().encode(canonical);

@@ -86,7 +86,7 @@ describe('gateway over mTLS, on a real node', function () {
         done();
       },
     });
-    gw = await startNodeGateway({ node, host: '127.0.0.1', port: 0, logger: pino({ level: 'info' }, sink), timeouts: { shutdownGraceMs: 10_000 } });
+    gw = await startNodeGateway({ node, host: '127.0.0.1', port: 0, logger: pino({ level: 'info' }, sink), timeouts: { shutdownGraceMs: 10_000 }, limits: { maxUploadBytes: 10 << 20 } });
     base = gw.url;
     const layout = consortiumLayout(home);
     caFile = layout.tlsCaBundle;
@@ -365,6 +365,38 @@ describe('gateway over mTLS, on a real node', function () {
       const r = await upload('res-a', bytes.a);
       expect(r.status).to.equal(200);
       expect((jsonOf(r) as { record: { version: number } }).record.version).to.equal(1);
+    });
+    it('refuse uploads over the configured maximum (declared or streamed) with 413', async () => {
+      const declared = await call(base, operator, 'POST', '/v1/resources/res-big/versions', {
+        headers: { 'content-type': 'application/pdf', 'content-length': String(11 << 20), 'shulian-metadata': Buffer.from('{"title":["t"]}').toString('base64url') },
+      }).catch((err: Error) => ({ status: -1, headers: {}, body: Buffer.from(err.message) }));
+      expect(declared.status).to.equal(413);
+      const { request } = await import('node:https');
+      const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { hostname, port } = new URL(base);
+        const req = request(
+          { host: hostname, port, path: '/v1/resources/res-big/versions', method: 'POST', agent: operator, headers: { 'content-type': 'application/pdf', 'transfer-encoding': 'chunked', 'shulian-metadata': Buffer.from('{"title":["t"]}').toString('base64url') } },
+          (res) => {
+            const parts: Buffer[] = [];
+            res.on('data', (c: Buffer) => parts.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
+          },
+        );
+        req.on('error', reject);
+        const chunk = Buffer.alloc(1 << 20, 1);
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < 12) {
+            sent++;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
+      expect(streamed.status).to.equal(413);
+      expect(JSON.parse(streamed.body).type).to.equal('urn:shulian:problem:payload-too-large');
+      expect(node.index.getResource('res-big')).to.equal(undefined);
     });
     it('validate upload metadata against the resource schema, naming the field', async () => {
       const r = await upload('res-y', Buffer.from('y'), operator, { title: 'not an array' });
