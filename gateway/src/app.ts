@@ -13,7 +13,6 @@ import { registerContentRoutes } from './routes-content.js';
 import { registerHarvestRoutes } from './routes-harvest.js';
 import { registerOperationRoutes } from './routes-operations.js';
 import { registerOperatorRoutes } from './routes-operator.js';
-import { oaiRouter } from './oai/index.js';
 
 export interface GatewayApp {
   /** The request handler, for node:https createServer. */
@@ -130,7 +129,6 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
     app.use(mount.path, mount.router);
     routes.push(...mount.routes);
   }
-  app.use('/oai', oaiRouter({ index: deps.index, mspId: deps.mspId, tokenKey: deps.cursorKey, log, now: ctx.now }));
 
   // a known path with another method: 405 with Allow, else 404
   const byPath = new Map<string, string[]>();
