@@ -4,11 +4,12 @@ import type { Checkpoint, EventsOptions, Ledger, LedgerEvent, Proposal, SubmitRe
 import { isWellFormed, type BlockHeader, type TxEnvelope } from './block.js';
 import { buildProofBundle } from './proof.js';
 import type { Runtime } from './runtime.js';
+import type { SignedProposal, SignedProposalRelay } from './relay.js';
 
 const EVENT_PAGE = 256;
 
 /** The Ledger port over the embedded runtime, bound to one signing identity. */
-export class EmbeddedLedger implements Ledger {
+export class EmbeddedLedger implements Ledger, SignedProposalRelay {
   readonly identity: SigningIdentity['identity'];
   readonly #runtime: Runtime;
   readonly #signing: SigningIdentity;
@@ -23,6 +24,15 @@ export class EmbeddedLedger implements Ledger {
   async submit(proposal: Readonly<Proposal>): Promise<SubmitResult> {
     const { fn, args, transient } = this.#check(proposal);
     const out = await this.#runtime.simulate(this.#signing, fn, args, transient);
+    const { blockNumber, code } = await this.#runtime.order(out);
+    if (code !== 'VALID') throw this.#runtime.conflict(out.txId, code, blockNumber);
+    return { txId: out.txId, blockNumber, result: new Uint8Array(out.response.payload ?? new Uint8Array()) };
+  }
+
+  /** Executes a proposal signed by its creator elsewhere (relay.ts): a receipt the warehouse signed, relayed by the gateway. */
+  async submitSigned(signed: Readonly<SignedProposal>): Promise<SubmitResult> {
+    this.#open();
+    const out = await this.#runtime.simulateSigned(signed);
     const { blockNumber, code } = await this.#runtime.order(out);
     if (code !== 'VALID') throw this.#runtime.conflict(out.txId, code, blockNumber);
     return { txId: out.txId, blockNumber, result: new Uint8Array(out.response.payload ?? new Uint8Array()) };

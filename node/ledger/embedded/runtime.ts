@@ -21,6 +21,7 @@ import {
 } from './block.js';
 import { defaultChaincodeDir, loadChaincode, type ChaincodeResponse, type LoadedChaincode } from './chaincode.js';
 import { chaincodeError } from './errors.js';
+import { parseSignedProposal } from './relay.js';
 import { SimulationGate } from './gate.js';
 import { EmbeddedLedger } from './ledger.js';
 import { LedgerStore, type NewTx } from './store.js';
@@ -235,35 +236,56 @@ export class Runtime implements EmbeddedRuntime {
         if (proven) proven.add(certPem);
         else this.#provenSigners.set(identity.signer, new Set([certPem]));
       }
-      await this.#gate.enter();
-      let response: ChaincodeResponse;
-      let sim: SimulationResult;
-      try {
-        const stub = new EmbeddedStub({
-          txId,
-          channel: this.channel,
-          peerMspId: this.#peer.identity.mspId,
-          proposal,
-          signature,
-          args: [fn, ...args],
-          transient,
-          view: this.store.view,
-          history: (key) => this.#history(key),
-          makeLong: this.#chaincode.makeLong,
-        });
-        try {
-          response = await this.#chaincode.invoke(stub);
-        } finally {
-          sim = stub.finish();
-        }
-      } finally {
-        this.#gate.exit();
-      }
-      if (response.status !== 200) throw chaincodeError(response.message ?? '', txId);
-      return { txId, proposal, proposalJson, signature, response, sim };
+      return await this.#execute(txId, proposal, proposalJson, signature, transient);
     } finally {
       this.#doneInFlight();
     }
+  }
+
+  /**
+   * Executes a proposal its creator built and signed elsewhere (see relay.ts): its form, signature and
+   * creator certificate are checked as for a local submit, then it is endorsed and ordered the same way.
+   */
+  async simulateSigned(signed: unknown): Promise<SimulationOutput> {
+    this.#checkOpen();
+    this.#inFlight++;
+    try {
+      const { proposal, proposalJson, signature, txId } = parseSignedProposal(signed, { channel: this.channel, now: Date.now() });
+      this.#checkCreator(proposal.creator.certPem, Buffer.from(proposalJson, 'utf8'), signature, txId);
+      return await this.#execute(txId, proposal, proposalJson, signature, new Map());
+    } finally {
+      this.#doneInFlight();
+    }
+  }
+
+  async #execute(txId: string, proposal: ProposalBody, proposalJson: string, signature: Uint8Array, transient: ReadonlyMap<string, Uint8Array>): Promise<SimulationOutput> {
+    const { fn, args } = proposal;
+    await this.#gate.enter();
+    let response: ChaincodeResponse;
+    let sim: SimulationResult;
+    try {
+      const stub = new EmbeddedStub({
+        txId,
+        channel: this.channel,
+        peerMspId: this.#peer.identity.mspId,
+        proposal,
+        signature,
+        args: [fn, ...args],
+        transient,
+        view: this.store.view,
+        history: (key) => this.#history(key),
+        makeLong: this.#chaincode.makeLong,
+      });
+      try {
+        response = await this.#chaincode.invoke(stub);
+      } finally {
+        sim = stub.finish();
+      }
+    } finally {
+      this.#gate.exit();
+    }
+    if (response.status !== 200) throw chaincodeError(response.message ?? '', txId);
+    return { txId, proposal, proposalJson, signature, response, sim };
   }
 
   /** Orders a simulated transaction and resolves when its block is durably committed. */
