@@ -40,7 +40,55 @@ interface PlannedBatch {
 
 /** The leaf of an indexing record: its canonical JSON's SHA-256, as the Merkle data (hashed again as 0x00||data). */
 export function recordDigest(record: unknown): Uint8Array {
-  return sha256(Buffer.from(canonicalize(record), 'utf8'));
+  return sha256(Buffer.from(canonicalJson(record), 'utf8'));
+}
+
+/**
+ * RFC 8785 text of a parsed JSON value, fast: JSON.stringify already writes strings and numbers exactly as
+ * RFC 8785 says (it cites ECMAScript's serialisation), so only member order needs doing, without the
+ * per-member bookkeeping core's canonicalize keeps to name offending fields. Anything that is not plain
+ * parsed JSON (a lone surrogate, a non-finite number, undefined, a class instance) goes to core's
+ * canonicalize, which refuses it with a pointer. test/ingest/canonical.test.ts holds the two equal.
+ */
+export function canonicalJson(value: unknown): string {
+  const text = fast(value);
+  return text ?? canonicalize(value);
+}
+
+function fast(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value.isWellFormed() ? JSON.stringify(value) : undefined;
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        const parts: string[] = [];
+        for (let i = 0; i < value.length; i++) {
+          const part = fast(value[i]);
+          if (part === undefined) return undefined;
+          parts.push(part);
+        }
+        return `[${parts.join(',')}]`;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return undefined;
+      const names = Object.keys(value).sort();
+      const parts: string[] = [];
+      for (const name of names) {
+        const member = (value as Record<string, unknown>)[name];
+        if (member === undefined) continue;
+        const text = fast(member);
+        if (text === undefined || !name.isWellFormed()) return undefined;
+        parts.push(`${JSON.stringify(name)}:${text}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Deterministic: the same records for the same parent always make the same batch id, so a re-run is a no-op. */
