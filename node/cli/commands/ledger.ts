@@ -69,6 +69,7 @@ export function register(program: Command): void {
 
   ledger
     .command('check-proof')
+    .alias('verify-proof')
     .argument('<file>', 'a proof bundle written by `shulian ledger proof`')
     .description('verify a proof bundle offline, with only the consortium CA certificates')
     .option('--home <dir>', 'node home whose consortium/ca-bundle.pem to trust (default: SHULIAN_HOME)')
