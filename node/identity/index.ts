@@ -33,3 +33,5 @@ export type {
   TlsFiles,
   UserRole,
 } from './consortium.js';
+export { enrollIdentity, registerIdentity, reenrollIdentity, revokeIdentity, registrarFromMsp, IDENTITY_TYPES, ROLES } from './fabric-ca.js';
+export type { CaEndpoint, EnrolledIdentity, IdentityType, Registrar } from './fabric-ca.js';
