@@ -9,6 +9,8 @@
 #   network.sh status   processes, ports, channel height, committed chaincode
 #   network.sh down     stop every process started here and delete $NETWORK_HOME
 #   network.sh stop|start   stop / restart the processes, keeping the data
+#   network.sh config   only the files (crypto, genesis block, core.yaml/orderer.yaml): for network/compose
+#   network.sh join     only the channel joins and connection files (nodes already running, e.g. in Docker)
 #
 # Settings (environment):
 #   FABRIC_BIN        folder with peer, orderer, configtxgen, osnadmin (default: from PATH)
@@ -17,6 +19,8 @@
 #   ORDERERS          1 or 3 (default 1)
 #   PORT_BASE         ports are PORT_BASE + fixed offsets (default 27000; see `status`)
 #   CC_VERSION        chaincode version label (default: 1.0)
+#   CCAAS             local: deploy starts the chaincode servers as local processes (default);
+#                     external: something else runs them (network/compose), deploy only writes their ids
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +32,7 @@ PORT_BASE="${PORT_BASE:-27000}"
 CHANNEL=smartlibrary
 CC_NAME=shulian
 CC_VERSION="${CC_VERSION:-1.0}"
+CCAAS="${CCAAS:-local}"
 CC_POLICY="OutOf(2,'NLCMSP.peer','JilinLibraryMSP.peer','HebeiLibraryMSP.peer')"
 
 if [ -n "${FABRIC_BIN:-}" ]; then export PATH="$FABRIC_BIN:$PATH"; fi
@@ -266,17 +271,27 @@ EOF
   log "connection files: $NETWORK_HOME/connection-{nlc,jilin,hebei}.env"
 }
 
-cmd_up() {
-  need peer orderer configtxgen osnadmin
+cmd_config() {
+  need configtxgen
   [ "$ORDERERS" = 1 ] || [ "$ORDERERS" = 3 ] || die "ORDERERS must be 1 or 3"
   mkdir -p "$NETWORK_HOME/logs"
   gen_crypto
   gen_configtx
   gen_genesis
   gen_node_config
-  cmd_start
+}
+
+cmd_join() {
+  need peer osnadmin
   join_channel
   write_connections
+}
+
+cmd_up() {
+  need peer orderer configtxgen osnadmin
+  cmd_config
+  cmd_start
+  cmd_join
   log "network up: channel $CHANNEL; next: network.sh deploy"
 }
 
@@ -312,6 +327,7 @@ cmd_down() {
 # --- chaincode ---------------------------------------------------------------------------------
 start_ccaas() { # org package-id
   local org="$1" id="$2"
+  if [ "$CCAAS" = external ]; then log "chaincode server of $org: run externally with CHAINCODE_ID=$id on 127.0.0.1:$(ccaas_port "$org")"; return; fi
   [ -f "$REPO/chaincode/dist/index.js" ] || die "chaincode/dist is missing: npm run --prefix chaincode build"
   start_proc "ccaas.$org" "$NETWORK_HOME/logs/ccaas.$org.log" env \
     CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(ccaas_port "$org")" CHAINCODE_ID="$id" \
@@ -397,5 +413,7 @@ case "${1:-}" in
   down) cmd_down ;;
   stop) cmd_stop ;;
   start) cmd_start ;;
-  *) echo "usage: $(basename "$0") up|deploy|status|down|stop|start" >&2; exit 2 ;;
+  config) cmd_config ;;
+  join) cmd_join ;;
+  *) echo "usage: $(basename "$0") up|deploy|status|down|stop|start|config|join" >&2; exit 2 ;;
 esac
