@@ -20,7 +20,14 @@ const layout = consortiumLayout(home);
 const tls = layout.province.gatewayTls!;
 const size = (await stat(plainFile)).size;
 const plain = createServer(
-  { cert: await readFile(tls.cert), key: await readFile(tls.key), ca: await readFile(layout.tlsCaBundle), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+  {
+    cert: await readFile(tls.cert),
+    key: await readFile(tls.key),
+    ca: await readFile(layout.tlsCaBundle),
+    requestCert: true,
+    rejectUnauthorized: true,
+    minVersion: 'TLSv1.2',
+  },
   (req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
     pipeline(createReadStream(plainFile, { highWaterMark: 256 * 1024 }), res).catch(() => res.destroy());

@@ -126,16 +126,40 @@ try {
   try {
     const put = await node.content.put(createReadStream(file, { highWaterMark: MiB }));
     const metadata = canonicalize({ title: ['Gateway benchmark payload'] });
-    const meta = await node.content.put((async function* () {
-      yield Buffer.from(metadata);
-    })());
+    const meta = await node.content.put(
+      (async function* () {
+        yield Buffer.from(metadata);
+      })(),
+    );
     await node.ledger.submit({
       fn: 'RegisterVersion',
-      args: [JSON.stringify({ resourceId, cid: put.cid, cidProfile: put.profile, sha256: put.sha256, sm3: put.sm3, size: put.size, mediaType: 'application/octet-stream', metadataHash: sha256Hex(metadata), metadataCid: meta.cid })],
+      args: [
+        JSON.stringify({
+          resourceId,
+          cid: put.cid,
+          cidProfile: put.profile,
+          sha256: put.sha256,
+          sm3: put.sm3,
+          size: put.size,
+          mediaType: 'application/octet-stream',
+          metadataHash: sha256Hex(metadata),
+          metadataCid: meta.cid,
+        }),
+      ],
     });
     await node.ledger.submit({
       fn: 'GrantRights',
-      args: [JSON.stringify({ rightsId: 'bench-grant', target: { type: 'resource', id: resourceId }, rightsholder: 'bench', assignee: 'NLCMSP', actions: ['reproduce'], constraints: { notBefore: '2020-01-01T00:00:00Z', notAfter: null }, basis: 'licence' })],
+      args: [
+        JSON.stringify({
+          rightsId: 'bench-grant',
+          target: { type: 'resource', id: resourceId },
+          rightsholder: 'bench',
+          assignee: 'NLCMSP',
+          actions: ['reproduce'],
+          constraints: { notBefore: '2020-01-01T00:00:00Z', notAfter: null },
+          basis: 'licence',
+        }),
+      ],
     });
     await node.catchUp();
   } finally {
@@ -143,7 +167,10 @@ try {
   }
 
   log('starting the gateway process');
-  child = fork(join(import.meta.dirname, 'gateway.child.ts'), [home, file], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  child = fork(join(import.meta.dirname, 'gateway.child.ts'), [home, file], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const ask = <T>(m: string): Promise<T> =>
     new Promise((resolve) => {
       child!.once('message', (reply) => resolve(reply as T));
@@ -153,10 +180,18 @@ try {
 
   const layout = consortiumLayout(home);
   const tls = layout.national.users.warehouse.tls!;
-  const agentOptions = { cert: await readFile(tls.cert), key: await readFile(tls.key), ca: await readFile(layout.tlsCaBundle), servername: 'localhost', keepAlive: true };
+  const agentOptions = {
+    cert: await readFile(tls.cert),
+    key: await readFile(tls.key),
+    ca: await readFile(layout.tlsCaBundle),
+    servername: 'localhost',
+    keepAlive: true,
+  };
   const agent = new Agent({ ...agentOptions, maxSockets: 64 });
   const versionUrl = `${ready.gatewayUrl}/v1/resources/${resourceId}/versions/1`;
-  const manifest = JSON.parse(await drainText(await get(agent, versionUrl))) as { digests: { cid: string; sha256: string; sm3: string; size: number } };
+  const manifest = JSON.parse(await drainText(await get(agent, versionUrl))) as {
+    digests: { cid: string; sha256: string; sm3: string; size: number };
+  };
 
   log('plain HTTPS stream of the same bytes');
   let t = now();
@@ -168,7 +203,11 @@ try {
   const res = await get(agent, `${versionUrl}/content`);
   const got = await computeCid(res);
   const pullSeconds = (now() - t) / 1000;
-  const verified = got.cid === manifest.digests.cid && got.sha256 === manifest.digests.sha256 && got.sm3 === manifest.digests.sm3 && got.size === size;
+  const verified =
+    got.cid === manifest.digests.cid &&
+    got.sha256 === manifest.digests.sha256 &&
+    got.sm3 === manifest.digests.sm3 &&
+    got.size === size;
 
   log('SM3 on one core over the same bytes');
   let sm3Ns = 0n;
@@ -177,7 +216,7 @@ try {
     const buf = Buffer.alloc(8 * MiB);
     const hash = createHash('sm3');
     try {
-      for (let pos = 0; pos < size; ) {
+      for (let pos = 0; pos < size;) {
         const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
         if (bytesRead === 0) break;
         const s = process.hrtime.bigint();
@@ -189,7 +228,8 @@ try {
       await fh.close();
     }
     const s = process.hrtime.bigint();
-    if (hash.digest('hex') !== manifest.digests.sm3) throw new Error('SM3 over the file does not match the chain record');
+    if (hash.digest('hex') !== manifest.digests.sm3)
+      throw new Error('SM3 over the file does not match the chain record');
     sm3Ns += process.hrtime.bigint() - s;
   }
   const sm3Seconds = Number(sm3Ns) / 1e9;
@@ -238,9 +278,18 @@ try {
     plainStream: { MBps: plainMBps, seconds: r2(plainSeconds) },
     verifiedPull: { MBps: pullMBps, seconds: r2(pullSeconds), verified, checks: ['cid', 'sha256', 'sm3'] },
     sm3SingleCore: { MBps: sm3MBps, seconds: r2(sm3Seconds) },
-    pullRatio: { toPlain: r2(pullMBps / plainMBps), toSm3: r2(pullMBps / sm3MBps), toReference: r2(pullMBps / reference) },
+    pullRatio: {
+      toPlain: r2(pullMBps / plainMBps),
+      toSm3: r2(pullMBps / sm3MBps),
+      toReference: r2(pullMBps / reference),
+    },
     manifests: { closedLoop, openLoop1000: openLoop },
-    rssWith16Pulls: { peakMiB: peakRssMiB, idleMiB: Math.round(baselineRss / MiB), pulls, windowSeconds: pullWindow / 1000 },
+    rssWith16Pulls: {
+      peakMiB: peakRssMiB,
+      idleMiB: Math.round(baselineRss / MiB),
+      pulls,
+      windowSeconds: pullWindow / 1000,
+    },
     targets: {
       verifiedPullAtLeast06xMinOfPlainAndSm3: pullMBps >= 0.6 * reference,
       manifestsAtLeast3000PerSecond: closedLoop.requestsPerSecond >= 3000,

@@ -71,28 +71,49 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
         const identity = (res as Response).locals?.identity as { org?: string; commonName?: string } | undefined;
         return identity ? { org: identity.org, subject: identity.commonName } : {};
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       quietReqLogger: true,
     }),
   );
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.originalUrl.length > limits.maxUrlLength) return next(new HttpProblem('URI_TOO_LONG', `the request target is longer than ${limits.maxUrlLength} characters`));
+    if (req.originalUrl.length > limits.maxUrlLength)
+      return next(
+        new HttpProblem('URI_TOO_LONG', `the request target is longer than ${limits.maxUrlLength} characters`),
+      );
     if (shuttingDown) {
       res.setHeader('Connection', 'close');
-      return next(new HttpProblem('SHUTTING_DOWN', 'the gateway is shutting down; retry against another instance or later'));
+      return next(
+        new HttpProblem('SHUTTING_DOWN', 'the gateway is shutting down; retry against another instance or later'),
+      );
     }
     next();
   });
   app.use(
     identityMiddleware(deps.revocation, (reason, identity) => {
       metrics.tlsRefusals.inc({ reason: 'revoked' });
-      log.warn({ event: 'certificate-revoked', reason, org: identity?.org, subject: identity?.commonName, serial: identity?.serialNumber }, 'revoked client certificate refused');
+      log.warn(
+        {
+          event: 'certificate-revoked',
+          reason,
+          org: identity?.org,
+          subject: identity?.commonName,
+          serial: identity?.serialNumber,
+        },
+        'revoked client certificate refused',
+      );
     }),
   );
 
-  const jsonBody = express.json({ limit: limits.maxJsonBytes, strict: true, type: ['application/json', 'application/*+json'] });
+  const jsonBody = express.json({
+    limit: limits.maxJsonBytes,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+  });
   const requireJson = (req: Request, _res: Response, next: NextFunction) =>
-    req.is(['application/json', 'application/*+json']) ? next() : next(new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json'));
+    req.is(['application/json', 'application/*+json'])
+      ? next()
+      : next(new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json'));
 
   const ctx: RouteContext = {
     deps,
@@ -110,14 +131,19 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
       const hasBody = method === 'post' && path !== '/v1/resources/{id}/versions';
       const pre = hasBody ? [requireJson, jsonBody, ...before] : before;
       routes.push({ method: method.toUpperCase(), path });
-      app[method](expressPath(path), (_req: Request, res: Response, next: NextFunction) => {
-        res.locals.route = path;
-        next();
-      }, ...pre, async (req: Request, res: Response) => {
-        const params = validator.params({ ...req.params }, { ...(req.query as Record<string, unknown>) });
-        if (hasBody) validator.body(req.body);
-        await handler(req, res, { path: params.path as Record<string, string>, query: params.query });
-      });
+      app[method](
+        expressPath(path),
+        (_req: Request, res: Response, next: NextFunction) => {
+          res.locals.route = path;
+          next();
+        },
+        ...pre,
+        async (req: Request, res: Response) => {
+          const params = validator.params({ ...req.params }, { ...(req.query as Record<string, unknown>) });
+          if (hasBody) validator.body(req.body);
+          await handler(req, res, { path: params.path as Record<string, string>, query: params.query });
+        },
+      );
     },
   };
 
@@ -138,23 +164,41 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
     app.all(expressPath(path), (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = path;
       res.setHeader('Allow', [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', '));
-      next(new HttpProblem('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; allowed: ${methods.join(', ')}`));
+      next(
+        new HttpProblem(
+          'METHOD_NOT_ALLOWED',
+          `${req.method} is not allowed on ${path}; allowed: ${methods.join(', ')}`,
+        ),
+      );
     });
   }
-  app.use((req: Request, _res: Response, next: NextFunction) => next(new HttpProblem('ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}`)));
+  app.use((req: Request, _res: Response, next: NextFunction) =>
+    next(new HttpProblem('ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}`)),
+  );
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const mapped = fromHttpLibraryError(err) ?? err;
     const problem = toProblem(mapped, req.originalUrl.slice(0, 512), String(req.id ?? ''));
     const level = problem.status >= 500 ? 'error' : 'warn';
-    req.log?.[level]({ err: mapped, problem: { type: problem.type, status: problem.status, code: problem.code } }, 'request failed');
+    req.log?.[level](
+      { err: mapped, problem: { type: problem.type, status: problem.status, code: problem.code } },
+      'request failed',
+    );
     if (res.headersSent) {
       res.destroy();
       return;
     }
     // the failed request's body may still be arriving (oversized upload): do not read it, close after
     if (!req.complete) res.setHeader('Connection', 'close');
-    for (const h of ['ETag', 'Repr-Digest', 'Content-Disposition', 'Accept-Ranges', 'Content-Length', 'X-Shulian-Transaction']) res.removeHeader(h);
+    for (const h of [
+      'ETag',
+      'Repr-Digest',
+      'Content-Disposition',
+      'Accept-Ranges',
+      'Content-Length',
+      'X-Shulian-Transaction',
+    ])
+      res.removeHeader(h);
     if (problem.status === 416 && isSized(mapped)) res.setHeader('Content-Range', `bytes */${mapped.details.size}`);
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   });

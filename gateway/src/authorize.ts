@@ -9,7 +9,13 @@ import { HttpProblem } from './problem.js';
  * the request performs, answered by the local index with the chaincode's IsAuthorized rules. Every
  * decision is logged with the rights id it relied on; a refusal is a 403 problem naming what was missing.
  */
-export function authorizeContent(ctx: RouteContext, res: Response, resourceId: string, version: number, action: Action): Authorization {
+export function authorizeContent(
+  ctx: RouteContext,
+  res: Response,
+  resourceId: string,
+  version: number,
+  action: Action,
+): Authorization {
   const identity = identityOf(res);
   const at = ctx.now().toISOString();
   const decision = ctx.deps.index.isAuthorized({ resourceId, org: identity.org, action, at });
@@ -31,10 +37,14 @@ export function authorizeContent(ctx: RouteContext, res: Response, resourceId: s
   );
   if (!decision.authorized) {
     ctx.metrics.authorizationRefusals.inc({ action });
-    throw new HttpProblem('NOT_AUTHORIZED', `${identity.org} holds no rights grant in force permitting "${action}" of ${resourceId}: ${decision.reason}`, {
-      resourceId,
-      version,
-    });
+    throw new HttpProblem(
+      'NOT_AUTHORIZED',
+      `${identity.org} holds no rights grant in force permitting "${action}" of ${resourceId}: ${decision.reason}`,
+      {
+        resourceId,
+        version,
+      },
+    );
   }
   return decision;
 }
@@ -44,7 +54,17 @@ export function requireRole(ctx: RouteContext, res: Response, roles: readonly st
   const identity = identityOf(res);
   const ok = identity.org === ctx.deps.mspId && identity.role !== undefined && roles.includes(identity.role);
   const log = (res.req as { log?: RouteContext['log'] }).log ?? ctx.log;
-  log.info({ event: 'role-check', org: identity.org, subject: identity.commonName, role: identity.role ?? null, required: roles, allowed: ok }, ok ? 'role allowed' : 'role refused');
+  log.info(
+    {
+      event: 'role-check',
+      org: identity.org,
+      subject: identity.commonName,
+      role: identity.role ?? null,
+      required: roles,
+      allowed: ok,
+    },
+    ok ? 'role allowed' : 'role refused',
+  );
   if (!ok) {
     ctx.metrics.authorizationRefusals.inc({ action: `role:${roles.join('|')}` });
     throw new HttpProblem(

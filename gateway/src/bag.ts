@@ -34,7 +34,8 @@ export interface BagInput {
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function checkPath(path: string): void {
-  if (!path.split('/').every((s) => SAFE_SEGMENT.test(s) && s !== '.' && s !== '..')) throw new RangeError(`unsafe bag path ${path}`);
+  if (!path.split('/').every((s) => SAFE_SEGMENT.test(s) && s !== '.' && s !== '..'))
+    throw new RangeError(`unsafe bag path ${path}`);
 }
 
 function bagInfoLine(label: string, value: string): string {
@@ -61,7 +62,10 @@ export async function writeBag(pack: Pack, bag: BagInput): Promise<void> {
   await addSmall('bag-info.txt', info, true);
 
   const dataPath = `data/${bag.payloadName}`;
-  const entry = pack.entry({ name: `${bag.baseName}/${dataPath}`, size: bag.payloadSize, mtime: bag.mtime }, () => undefined);
+  const entry = pack.entry(
+    { name: `${bag.baseName}/${dataPath}`, size: bag.payloadSize, mtime: bag.mtime },
+    () => undefined,
+  );
   const done = entryDone(entry);
   for await (const chunk of bag.payload) {
     if (!entry.write(chunk)) await Promise.race([once(entry, 'drain'), done]);
@@ -75,7 +79,8 @@ export async function writeBag(pack: Pack, bag: BagInput): Promise<void> {
   for (const t of bag.tagFiles) await addSmall(t.path, t.content, true);
 
   // tag manifests list every tag file except themselves (RFC 8493 2.2.1)
-  const line = (alg: 'sha256' | 'sm3') => tags.map((t) => `${createHash(alg).update(t.bytes).digest('hex')}  ${t.path}\n`).join('');
+  const line = (alg: 'sha256' | 'sm3') =>
+    tags.map((t) => `${createHash(alg).update(t.bytes).digest('hex')}  ${t.path}\n`).join('');
   await addSmall('tagmanifest-sha256.txt', line('sha256'), false);
   await addSmall('tagmanifest-sm3.txt', line('sm3'), false);
 }

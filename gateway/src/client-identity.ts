@@ -21,7 +21,10 @@ export interface ClientIdentity {
 }
 
 export function normalizeSerial(serial: string): string {
-  return serial.replace(/[^0-9a-fA-F]/g, '').toLowerCase().replace(/^0+(?=.)/, '');
+  return serial
+    .replace(/[^0-9a-fA-F]/g, '')
+    .toLowerCase()
+    .replace(/^0+(?=.)/, '');
 }
 
 /**
@@ -40,15 +43,21 @@ export function identityFromCertificate(der: Uint8Array): ClientIdentity {
   const issuer = parseName(cert.issuer);
   const org = subject.get('O');
   const commonName = subject.get('CN');
-  if (!org || !commonName) throw new HttpProblem('CERT_INVALID', 'the client certificate names no organisation (O) or common name (CN)');
+  if (!org || !commonName)
+    throw new HttpProblem('CERT_INVALID', 'the client certificate names no organisation (O) or common name (CN)');
   if (issuer.get('O') !== org) {
-    throw new HttpProblem('CERT_INVALID', `the client certificate claims organisation ${org} but was issued by a CA of ${issuer.get('O') ?? 'no organisation'}`);
+    throw new HttpProblem(
+      'CERT_INVALID',
+      `the client certificate claims organisation ${org} but was issued by a CA of ${issuer.get('O') ?? 'no organisation'}`,
+    );
   }
   let attrs: Record<string, string>;
   try {
     attrs = clientIdentityAttributes(cert.toString());
   } catch (cause) {
-    throw new HttpProblem('CERT_INVALID', 'the client certificate carries an unreadable attribute extension', { cause });
+    throw new HttpProblem('CERT_INVALID', 'the client certificate carries an unreadable attribute extension', {
+      cause,
+    });
   }
   return {
     org,

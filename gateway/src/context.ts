@@ -17,7 +17,12 @@ export interface RouteContext {
   readonly alerts: Map<string, IntegrityAlert>;
   readonly now: () => Date;
   /** Registers a route documented in the OpenAPI document under `path` (OpenAPI syntax). */
-  readonly route: (method: 'get' | 'post', path: string, handler: OperationHandler, ...before: RequestHandler[]) => void;
+  readonly route: (
+    method: 'get' | 'post',
+    path: string,
+    handler: OperationHandler,
+    ...before: RequestHandler[]
+  ) => void;
   readonly isShuttingDown: () => boolean;
 }
 

@@ -35,8 +35,10 @@ export function createCursorCodec(key: Uint8Array): CursorCodec {
   const mac = (body: Buffer): Buffer => createHmac('sha256', key).update(DOMAIN).update(body).digest().subarray(0, TAG);
   return {
     encode({ blockNumber, txIndex }) {
-      if (!Number.isSafeInteger(blockNumber) || blockNumber < 0) throw new RangeError(`bad block number ${blockNumber}`);
-      if (!Number.isInteger(txIndex) || txIndex < 0 || txIndex > 0xffffffff) throw new RangeError(`bad tx index ${txIndex}`);
+      if (!Number.isSafeInteger(blockNumber) || blockNumber < 0)
+        throw new RangeError(`bad block number ${blockNumber}`);
+      if (!Number.isInteger(txIndex) || txIndex < 0 || txIndex > 0xffffffff)
+        throw new RangeError(`bad tx index ${txIndex}`);
       const body = Buffer.alloc(BODY);
       body.writeUInt8(VERSION, 0);
       body.writeBigUInt64BE(BigInt(blockNumber), 1);
@@ -45,16 +47,22 @@ export function createCursorCodec(key: Uint8Array): CursorCodec {
     },
     decode(cursor) {
       const bad = (why: string): never => {
-        throw new HttpProblem('INVALID_CURSOR', `cursor: ${why}; use the "next" value of a previous page, or omit it to start from the beginning`, {
-          pointer: '/cursor',
-        });
+        throw new HttpProblem(
+          'INVALID_CURSOR',
+          `cursor: ${why}; use the "next" value of a previous page, or omit it to start from the beginning`,
+          {
+            pointer: '/cursor',
+          },
+        );
       };
-      if (typeof cursor !== 'string' || cursor.length !== ENCODED_LENGTH || !BASE64URL.test(cursor)) bad('not a cursor issued by this gateway');
+      if (typeof cursor !== 'string' || cursor.length !== ENCODED_LENGTH || !BASE64URL.test(cursor))
+        bad('not a cursor issued by this gateway');
       const raw = Buffer.from(cursor, 'base64url');
       // Buffer's decoder ignores stray trailing bits; only the one canonical spelling is accepted
       if (raw.length !== BODY + TAG || raw.toString('base64url') !== cursor) bad('not a cursor issued by this gateway');
       const body = raw.subarray(0, BODY);
-      if (!timingSafeEqual(raw.subarray(BODY), mac(body))) bad('integrity check failed (altered, or issued by another gateway)');
+      if (!timingSafeEqual(raw.subarray(BODY), mac(body)))
+        bad('integrity check failed (altered, or issued by another gateway)');
       if (body.readUInt8(0) !== VERSION) bad('unsupported cursor version');
       const block = body.readBigUInt64BE(1);
       if (block > BigInt(Number.MAX_SAFE_INTEGER)) bad('block number out of range');

@@ -11,7 +11,10 @@ import type { RevocationList } from './revocation.js';
  * connections without a certificate chaining to a consortium CA; a revoked or unusable one gets a 403
  * problem here, on every request of that connection.
  */
-export function identityMiddleware(revocation: RevocationList | undefined, onRefusal: (reason: string, identity?: ClientIdentity) => void) {
+export function identityMiddleware(
+  revocation: RevocationList | undefined,
+  onRefusal: (reason: string, identity?: ClientIdentity) => void,
+) {
   const perSocket = new WeakMap<Socket, Promise<ClientIdentity>>();
   const resolve = async (socket: TLSSocket): Promise<ClientIdentity> => {
     const der = typeof socket.getPeerCertificate === 'function' ? peerCertificateDer(socket) : undefined;
@@ -20,7 +23,10 @@ export function identityMiddleware(revocation: RevocationList | undefined, onRef
     const revoked = revocation ? await revocation.check(identity) : undefined;
     if (revoked) {
       onRefusal(revoked, identity);
-      throw new HttpProblem('CERT_REVOKED', `client certificate ${identity.serialNumber} (${identity.commonName}, ${identity.org}) is revoked: ${revoked}`);
+      throw new HttpProblem(
+        'CERT_REVOKED',
+        `client certificate ${identity.serialNumber} (${identity.commonName}, ${identity.org}) is revoked: ${revoked}`,
+      );
     }
     return identity;
   };

@@ -62,7 +62,11 @@ export class Gauge implements Metric {
     if (!NAME.test(name)) throw new RangeError(`bad metric name ${name}`);
   }
   render(out: string[]): void {
-    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${formatValue(this.read())}`);
+    out.push(
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+      `${this.name} ${formatValue(this.read())}`,
+    );
   }
 }
 
@@ -109,7 +113,8 @@ export class Histogram implements Metric {
 export class Registry {
   readonly #metrics: Metric[] = [];
   register<M extends Metric>(metric: M): M {
-    if (this.#metrics.some((m) => m.name === metric.name)) throw new RangeError(`metric ${metric.name} registered twice`);
+    if (this.#metrics.some((m) => m.name === metric.name))
+      throw new RangeError(`metric ${metric.name} registered twice`);
     this.#metrics.push(metric);
     return metric;
   }
@@ -127,20 +132,34 @@ export function createGatewayMetrics() {
   const registry = new Registry();
   return {
     registry,
-    requests: registry.register(new Counter('shulian_gateway_requests_total', 'HTTP requests answered, by method, route and status.')),
-    duration: registry.register(
-      new Histogram('shulian_gateway_request_duration_seconds', 'Time to the end of the response, by route.', [
-        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-      ]),
+    requests: registry.register(
+      new Counter('shulian_gateway_requests_total', 'HTTP requests answered, by method, route and status.'),
     ),
-    bytesOut: registry.register(new Counter('shulian_gateway_content_bytes_out_total', 'Payload bytes sent (content, CAR, BagIt), by kind.')),
+    duration: registry.register(
+      new Histogram(
+        'shulian_gateway_request_duration_seconds',
+        'Time to the end of the response, by route.',
+        [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      ),
+    ),
+    bytesOut: registry.register(
+      new Counter('shulian_gateway_content_bytes_out_total', 'Payload bytes sent (content, CAR, BagIt), by kind.'),
+    ),
     verificationFailures: registry.register(
-      new Counter('shulian_gateway_verification_failures_total', 'Streams cut because stored bytes did not match the chain, by kind.'),
+      new Counter(
+        'shulian_gateway_verification_failures_total',
+        'Streams cut because stored bytes did not match the chain, by kind.',
+      ),
     ),
     authorizationRefusals: registry.register(
-      new Counter('shulian_gateway_authorization_refusals_total', 'Requests refused for want of a rights grant or role, by action.'),
+      new Counter(
+        'shulian_gateway_authorization_refusals_total',
+        'Requests refused for want of a rights grant or role, by action.',
+      ),
     ),
-    tlsRefusals: registry.register(new Counter('shulian_gateway_tls_refusals_total', 'TLS handshakes refused, by reason.')),
+    tlsRefusals: registry.register(
+      new Counter('shulian_gateway_tls_refusals_total', 'TLS handshakes refused, by reason.'),
+    ),
     inFlight: { value: 0 },
   };
 }

@@ -11,11 +11,17 @@ import type { GatewayContent, GatewayIndex, GatewayLedger } from './ports.js';
 import { createRevocationList } from './revocation.js';
 import { startGateway, type GatewayTimeouts, type RunningGateway } from './server.js';
 import { oaiRouter, SHULIAN_XSD } from './oai/index.js';
+import { receiptsRouter, RECEIPTS_ROUTES } from './receipts/index.js';
 
 /** The parts of node/runtime's ShulianNode the gateway runs on (structural, so the runtime need not be exported). */
 export interface GatewayNode {
   readonly home: string;
-  readonly config: { readonly orgMsp: string; readonly nationalMsp: string; readonly gatewayHost: string; readonly gatewayPort: number };
+  readonly config: {
+    readonly orgMsp: string;
+    readonly nationalMsp: string;
+    readonly gatewayHost: string;
+    readonly gatewayPort: number;
+  };
   readonly ledger: GatewayLedger;
   readonly content: GatewayContent;
   readonly index: GatewayIndex;
@@ -49,7 +55,10 @@ export function gatewayFiles(home: string) {
 export async function loadCursorKey(path: string): Promise<Buffer> {
   try {
     const key = await readFile(path);
-    if (key.length < 32) throw new ConfigError(`${path}: the cursor key must be 32 bytes; delete it only if you accept that issued cursors stop working`);
+    if (key.length < 32)
+      throw new ConfigError(
+        `${path}: the cursor key must be 32 bytes; delete it only if you accept that issued cursors stop working`,
+      );
     return key;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -82,7 +91,11 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
   const layout = consortiumLayout(node.home, { provinceMsp: node.config.orgMsp, nationalMsp: node.config.nationalMsp });
   const tlsFiles = layout.province.gatewayTls;
   if (!tlsFiles) throw new ConfigError(`no gateway TLS certificate in ${layout.dir}: run shulian init`);
-  const [cert, key, ca] = await Promise.all([readFile(tlsFiles.cert), readFile(tlsFiles.key), readFile(layout.tlsCaBundle)]);
+  const [cert, key, ca] = await Promise.all([
+    readFile(tlsFiles.cert),
+    readFile(tlsFiles.key),
+    readFile(layout.tlsCaBundle),
+  ]);
   const files = gatewayFiles(node.home);
   const logger = options.logger ?? pino({ level: process.env.SHULIAN_LOG_LEVEL ?? 'info' });
   const follower = options.followIndex === false ? undefined : node.followIndex();
@@ -106,8 +119,11 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
         logger,
         schemasDir: schemasDir(),
         revocation: createRevocationList(files.revocationList),
-        validateMetadata: (metadata) => assertValid('resource', metadata, { pointerPrefix: '/header/Shulian-Metadata' }),
+        validateMetadata: (metadata) =>
+          assertValid('resource', metadata, { pointerPrefix: '/header/Shulian-Metadata' }),
         mounts: [
+          // the warehouse's own signed receipts, relayed to this node's ledger (gateway/src/receipts)
+          { path: '/v1/receipts', router: receiptsRouter({ ledger: node.ledger }), routes: [...RECEIPTS_ROUTES] },
           {
             path: '/oai',
             router: oaiRouter({ index: node.index, mspId: node.config.orgMsp, tokenKey, log: logger }),

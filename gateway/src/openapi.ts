@@ -12,7 +12,10 @@ export const SCHEMA_NAME_PATTERN = '^[a-z][a-z0-9-]{0,63}(\\.schema\\.json)?$';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
 
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const isoTime = { type: 'string', format: 'date-time' };
@@ -66,7 +69,20 @@ const contentParams = [
 
 const versionRecord = {
   type: 'object',
-  required: ['resourceId', 'version', 'cid', 'cidProfile', 'sha256', 'sm3', 'size', 'mediaType', 'metadataHash', 'owner', 'txId', 'timestamp'],
+  required: [
+    'resourceId',
+    'version',
+    'cid',
+    'cidProfile',
+    'sha256',
+    'sm3',
+    'size',
+    'mediaType',
+    'metadataHash',
+    'owner',
+    'txId',
+    'timestamp',
+  ],
   properties: {
     schemaVersion: { type: 'integer' },
     docType: { const: 'version' },
@@ -83,7 +99,11 @@ const versionRecord = {
     previous: { anyOf: [hex64, { type: 'null' }] },
     derivedFrom: { type: 'array', items: ref('VersionRef') },
     owner: { type: 'string' },
-    submitter: { type: 'object', required: ['mspId', 'id'], properties: { mspId: { type: 'string' }, id: { type: 'string' } } },
+    submitter: {
+      type: 'object',
+      required: ['mspId', 'id'],
+      properties: { mspId: { type: 'string' }, id: { type: 'string' } },
+    },
     txId: { type: 'string' },
     timestamp: isoTime,
   },
@@ -107,7 +127,8 @@ export const OPENAPI_DOCUMENT = {
   info: {
     title: 'Shulian transfer gateway',
     version: '1.0.0',
-    summary: "A provincial library node's transfer API: changes, manifests with on-chain proofs, verified content, CAR and BagIt exports.",
+    summary:
+      "A provincial library node's transfer API: changes, manifests with on-chain proofs, verified content, CAR and BagIt exports.",
     description:
       'Every request is made over mutual TLS with a certificate issued by a consortium CA: its subject O is the ' +
       "caller's org (MSP id) and its `shulian.role` attribute the caller's role. Metadata (changes, resources, " +
@@ -126,7 +147,10 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'getOpenApi',
         tags: ['operations'],
         summary: 'This document.',
-        responses: { '200': { description: 'OpenAPI 3.1 document.', content: json({ type: 'object' }) }, ...commonErrors },
+        responses: {
+          '200': { description: 'OpenAPI 3.1 document.', content: json({ type: 'object' }) },
+          ...commonErrors,
+        },
       },
     },
     '/v1/changes': {
@@ -140,7 +164,12 @@ export const OPENAPI_DOCUMENT = {
           'of the previous page to continue. When `caughtUp` is true, poll again later with the same `next`.',
         parameters: [
           { name: 'cursor', in: 'query', required: false, schema: { type: 'string', maxLength: 64 } },
-          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
         ],
         responses: { '200': { description: 'A page of changes.', content: json(ref('ChangesPage')) }, ...commonErrors },
       },
@@ -151,7 +180,10 @@ export const OPENAPI_DOCUMENT = {
         tags: ['harvest'],
         summary: 'A resource: owner, status, versions, withdrawal tombstone, head metadata.',
         parameters: [resourceIdParam],
-        responses: { '200': { description: 'The resource (withdrawn ones included).', content: json(ref('Resource')) }, ...commonErrors },
+        responses: {
+          '200': { description: 'The resource (withdrawn ones included).', content: json(ref('Resource')) },
+          ...commonErrors,
+        },
       },
     },
     '/v1/resources/{id}/versions': {
@@ -167,11 +199,22 @@ export const OPENAPI_DOCUMENT = {
         parameters: [
           resourceIdParam,
           { name: 'Shulian-Metadata', in: 'header', required: true, schema: { type: 'string', maxLength: 8192 } },
-          { name: 'profile', in: 'query', required: false, schema: { type: 'string', enum: ['kubo-v1', 'kubo-legacy', 'unixfs-v1-2025'] } },
+          {
+            name: 'profile',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['kubo-v1', 'kubo-legacy', 'unixfs-v1-2025'] },
+          },
         ],
-        requestBody: { required: true, content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+        requestBody: {
+          required: true,
+          content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+        },
         responses: {
-          '200': { description: 'Identical to the head version; nothing submitted.', content: json(ref('SubmitResult')) },
+          '200': {
+            description: 'Identical to the head version; nothing submitted.',
+            content: json(ref('SubmitResult')),
+          },
           '201': { description: 'Registered.', content: json(ref('SubmitResult')) },
           '409': problem('The ledger refused it as conflicting.'),
           '413': problem('Payload larger than the configured maximum.'),
@@ -200,8 +243,15 @@ export const OPENAPI_DOCUMENT = {
           'Ranged responses are checked block by block against their CIDs instead.',
         parameters: contentParams,
         responses: {
-          '200': { description: 'The whole payload.', headers: contentHeaders, content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
-          '206': { description: 'One range of the payload.', headers: { ...contentHeaders, 'Content-Range': { schema: { type: 'string' } } } },
+          '200': {
+            description: 'The whole payload.',
+            headers: contentHeaders,
+            content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+          },
+          '206': {
+            description: 'One range of the payload.',
+            headers: { ...contentHeaders, 'Content-Range': { schema: { type: 'string' } } },
+          },
           '304': { description: 'Not modified (ETag matched).' },
           '410': problem('The resource was withdrawn.'),
           '416': problem('Range not satisfiable.'),
@@ -216,7 +266,14 @@ export const OPENAPI_DOCUMENT = {
         summary: "CARv1 of the version's UnixFS DAG (root = the CID); every block verifiable against its CID.",
         parameters: [resourceIdParam, versionParam],
         responses: {
-          '200': { description: 'CARv1 stream.', content: { 'application/vnd.ipld.car; version=1': { schema: { type: 'string', contentMediaType: 'application/vnd.ipld.car' } } } },
+          '200': {
+            description: 'CARv1 stream.',
+            content: {
+              'application/vnd.ipld.car; version=1': {
+                schema: { type: 'string', contentMediaType: 'application/vnd.ipld.car' },
+              },
+            },
+          },
           '410': problem('The resource was withdrawn.'),
           ...commonErrors,
         },
@@ -226,10 +283,14 @@ export const OPENAPI_DOCUMENT = {
       get: {
         operationId: 'getBag',
         tags: ['content'],
-        summary: 'BagIt (RFC 8493) package as a tar stream, with SHA-256 and SM3 manifests and the chain records as tag files.',
+        summary:
+          'BagIt (RFC 8493) package as a tar stream, with SHA-256 and SM3 manifests and the chain records as tag files.',
         parameters: [resourceIdParam, versionParam],
         responses: {
-          '200': { description: 'tar stream of one bag.', content: { 'application/x-tar': { schema: { type: 'string', contentMediaType: 'application/x-tar' } } } },
+          '200': {
+            description: 'tar stream of one bag.',
+            content: { 'application/x-tar': { schema: { type: 'string', contentMediaType: 'application/x-tar' } } },
+          },
           '410': problem('The resource was withdrawn.'),
           ...commonErrors,
         },
@@ -242,7 +303,47 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Withdraw a resource: its metadata stays as a tombstone, its content answers 410.',
         parameters: [resourceIdParam],
         requestBody: { required: true, content: json(ref('WithdrawInput')) },
-        responses: { '200': { description: 'Withdrawn.', content: json(ref('SubmitResult')) }, '409': problem('Already withdrawn.'), ...commonErrors },
+        responses: {
+          '200': { description: 'Withdrawn.', content: json(ref('SubmitResult')) },
+          '409': problem('Already withdrawn.'),
+          ...commonErrors,
+        },
+      },
+    },
+    '/v1/receipts': {
+      post: {
+        operationId: 'recordReceipt',
+        tags: ['harvest'],
+        summary:
+          "The warehouse's receipt of a verified version: a RecordReceipt proposal the warehouse signed with its own key, relayed to the ledger.",
+        description:
+          'Body: {proposal, signature}: the RFC 8785 canonical JSON of the proposal and the base64 ECDSA signature over its SHA-256 ' +
+          "(node/ledger's signProposal builds both). Only RecordReceipt, only for the org of the client certificate, warehouse role. " +
+          'The ledger checks the signature and that the creator chains to a consortium CA.',
+        requestBody: {
+          required: true,
+          content: json({
+            type: 'object',
+            required: ['proposal', 'signature'],
+            additionalProperties: false,
+            properties: {
+              proposal: { type: 'string', maxLength: 65536 },
+              signature: { type: 'string', maxLength: 256 },
+            },
+          }),
+        },
+        responses: {
+          '201': {
+            description: 'Recorded.',
+            content: json({
+              type: 'object',
+              required: ['txId', 'blockNumber', 'receipt'],
+              properties: { txId: hex64, blockNumber: { type: 'integer', minimum: 0 }, receipt: { type: 'object' } },
+            }),
+          },
+          '409': problem('The same signed proposal was already committed (replay).'),
+          ...commonErrors,
+        },
       },
     },
     '/v1/rights': {
@@ -251,7 +352,11 @@ export const OPENAPI_DOCUMENT = {
         tags: ['operator'],
         summary: 'Grant a copyright authorisation (ODRL actions, validity period, assignee org).',
         requestBody: { required: true, content: json(ref('GrantRightsInput')) },
-        responses: { '201': { description: 'Granted.', content: json(ref('SubmitResult')) }, '409': problem('The rights id exists.'), ...commonErrors },
+        responses: {
+          '201': { description: 'Granted.', content: json(ref('SubmitResult')) },
+          '409': problem('The rights id exists.'),
+          ...commonErrors,
+        },
       },
     },
     '/v1/rights/{id}/revoke': {
@@ -261,7 +366,11 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Revoke a grant (final: a new grant is a new record).',
         parameters: [idParam('id', 'Rights id.')],
         requestBody: { required: true, content: json(ref('RevokeInput')) },
-        responses: { '200': { description: 'Revoked.', content: json(ref('SubmitResult')) }, '409': problem('Already revoked.'), ...commonErrors },
+        responses: {
+          '200': { description: 'Revoked.', content: json(ref('SubmitResult')) },
+          '409': problem('Already revoked.'),
+          ...commonErrors,
+        },
       },
     },
     '/v1/schemas/{name}': {
@@ -269,8 +378,13 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'getSchema',
         tags: ['harvest'],
         summary: 'A metadata JSON Schema (2020-12) the node validates against: `resource`, `indexing-record`.',
-        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: SCHEMA_NAME_PATTERN } }],
-        responses: { '200': { description: 'The schema.', content: { 'application/schema+json': { schema: { type: 'object' } } } }, ...commonErrors },
+        parameters: [
+          { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: SCHEMA_NAME_PATTERN } },
+        ],
+        responses: {
+          '200': { description: 'The schema.', content: { 'application/schema+json': { schema: { type: 'object' } } } },
+          ...commonErrors,
+        },
       },
     },
     '/oai': {
@@ -290,14 +404,23 @@ export const OPENAPI_DOCUMENT = {
           { name: 'set', in: 'query', required: false, schema: { type: 'string' } },
           { name: 'resumptionToken', in: 'query', required: false, schema: { type: 'string' } },
         ],
-        responses: { '200': { description: 'OAI-PMH response.', content: { 'text/xml': { schema: { type: 'string' } } } }, ...commonErrors },
+        responses: {
+          '200': { description: 'OAI-PMH response.', content: { 'text/xml': { schema: { type: 'string' } } } },
+          ...commonErrors,
+        },
       },
       post: {
         operationId: 'oaiPmhPost',
         tags: ['harvest'],
         summary: 'OAI-PMH 2.0 with the arguments as application/x-www-form-urlencoded.',
-        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } },
-        responses: { '200': { description: 'OAI-PMH response.', content: { 'text/xml': { schema: { type: 'string' } } } }, ...commonErrors },
+        requestBody: {
+          required: true,
+          content: { 'application/x-www-form-urlencoded': { schema: { type: 'object' } } },
+        },
+        responses: {
+          '200': { description: 'OAI-PMH response.', content: { 'text/xml': { schema: { type: 'string' } } } },
+          ...commonErrors,
+        },
       },
     },
     [`/oai/schemas/${SHULIAN_XSD}`]: {
@@ -305,7 +428,10 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'oaiShulianSchema',
         tags: ['harvest'],
         summary: 'XML Schema of the `shulian` OAI-PMH metadata format.',
-        responses: { '200': { description: 'XML Schema.', content: { 'application/xml': { schema: { type: 'string' } } } }, ...commonErrors },
+        responses: {
+          '200': { description: 'XML Schema.', content: { 'application/xml': { schema: { type: 'string' } } } },
+          ...commonErrors,
+        },
       },
     },
     '/healthz': {
@@ -340,7 +466,12 @@ export const OPENAPI_DOCUMENT = {
     schemas: {
       Problem: {
         type: 'object',
-        description: 'RFC 9457 problem details. `type` values: ' + problemTypes().map((p) => `${p.type} (${p.status})`).join(', ') + '.',
+        description:
+          'RFC 9457 problem details. `type` values: ' +
+          problemTypes()
+            .map((p) => `${p.type} (${p.status})`)
+            .join(', ') +
+          '.',
         required: ['type', 'title', 'status', 'detail', 'instance', 'code'],
         properties: {
           type: { type: 'string', enum: problemTypes().map((p) => p.type) },
@@ -435,7 +566,11 @@ export const OPENAPI_DOCUMENT = {
         required: ['rightsId', 'target', 'assignee', 'assigner', 'actions', 'status'],
         properties: {
           rightsId: { type: 'string' },
-          target: { type: 'object', required: ['type', 'id'], properties: { type: { enum: ['resource', 'batch', 'collection'] }, id: { type: 'string' } } },
+          target: {
+            type: 'object',
+            required: ['type', 'id'],
+            properties: { type: { enum: ['resource', 'batch', 'collection'] }, id: { type: 'string' } },
+          },
           assignee: { type: 'string' },
           assigner: { type: 'string' },
           actions: { type: 'array', items: actions },
@@ -444,9 +579,15 @@ export const OPENAPI_DOCUMENT = {
       },
       ProofBundle: {
         type: 'object',
-        description: 'Everything needed to check offline, with the consortium CA certificates only, that the version record was committed.',
+        description:
+          'Everything needed to check offline, with the consortium CA certificates only, that the version record was committed.',
         required: ['format', 'txId', 'blockNumber'],
-        properties: { format: { type: 'string', enum: ['shulian-embedded-v1', 'fabric-block-v1'] }, channel: { type: 'string' }, txId: { type: 'string' }, blockNumber: { type: 'integer' } },
+        properties: {
+          format: { type: 'string', enum: ['shulian-embedded-v1', 'fabric-block-v1'] },
+          channel: { type: 'string' },
+          txId: { type: 'string' },
+          blockNumber: { type: 'integer' },
+        },
       },
       Access: {
         type: 'object',
@@ -462,11 +603,27 @@ export const OPENAPI_DOCUMENT = {
       Decision: {
         type: 'object',
         required: ['authorized', 'rightsId', 'reason'],
-        properties: { authorized: { type: 'boolean' }, rightsId: { type: ['string', 'null'] }, reason: { type: 'string' } },
+        properties: {
+          authorized: { type: 'boolean' },
+          rightsId: { type: ['string', 'null'] },
+          reason: { type: 'string' },
+        },
       },
       Manifest: {
         type: 'object',
-        required: ['resourceId', 'version', 'status', 'record', 'placement', 'digests', 'rights', 'proof', 'access', 'links', 'withdrawal'],
+        required: [
+          'resourceId',
+          'version',
+          'status',
+          'record',
+          'placement',
+          'digests',
+          'rights',
+          'proof',
+          'access',
+          'links',
+          'withdrawal',
+        ],
         properties: {
           resourceId: { type: 'string' },
           version: { type: 'integer', minimum: 1 },
@@ -476,7 +633,13 @@ export const OPENAPI_DOCUMENT = {
           digests: {
             type: 'object',
             required: ['cid', 'cidProfile', 'sha256', 'sm3', 'size'],
-            properties: { cid: { type: 'string' }, cidProfile: { type: 'string' }, sha256: hex64, sm3: hex64, size: { type: 'integer' } },
+            properties: {
+              cid: { type: 'string' },
+              cidProfile: { type: 'string' },
+              sha256: hex64,
+              sm3: hex64,
+              size: { type: 'integer' },
+            },
           },
           rights: { type: 'array', items: ref('Rights') },
           proof: ref('ProofBundle'),
@@ -487,7 +650,12 @@ export const OPENAPI_DOCUMENT = {
           links: {
             type: 'object',
             required: ['self', 'content', 'car', 'bag'],
-            properties: { self: { type: 'string' }, content: { type: 'string' }, car: { type: 'string' }, bag: { type: 'string' } },
+            properties: {
+              self: { type: 'string' },
+              content: { type: 'string' },
+              car: { type: 'string' },
+              bag: { type: 'string' },
+            },
           },
         },
       },
@@ -501,7 +669,10 @@ export const OPENAPI_DOCUMENT = {
             type: 'object',
             additionalProperties: false,
             required: ['type', 'id'],
-            properties: { type: { enum: ['resource', 'batch', 'collection'] }, id: { type: 'string', pattern: RESOURCE_ID_PATTERN } },
+            properties: {
+              type: { enum: ['resource', 'batch', 'collection'] },
+              id: { type: 'string', pattern: RESOURCE_ID_PATTERN },
+            },
           },
           rightsholder: { type: 'string', minLength: 1, maxLength: 512 },
           assignee: { type: 'string', minLength: 1, maxLength: 128 },
@@ -532,7 +703,11 @@ export const OPENAPI_DOCUMENT = {
         additionalProperties: false,
         required: ['reasonCode'],
         properties: {
-          reasonCode: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$', description: 'e.g. copyright-claim, error, duplicate, superseded, legal, other' },
+          reasonCode: {
+            type: 'string',
+            pattern: '^[a-z][a-z0-9-]{0,63}$',
+            description: 'e.g. copyright-claim, error, duplicate, superseded, legal, other',
+          },
           note: { type: 'string', maxLength: 2048 },
         },
       },

@@ -11,6 +11,9 @@ export type Authorization = ReturnType<LocalIndex['isAuthorized']>;
 export type { Position, ChainPlacement, Change, ResourceView, VersionView, RightsView } from 'shulian/index';
 export type { CidProfileName } from 'shulian/content';
 
-export type GatewayIndex = Pick<LocalIndex, 'getResource' | 'getVersion' | 'changesSince' | 'listRights' | 'isAuthorized' | 'getMetadata' | 'status'>;
+export type GatewayIndex = Pick<
+  LocalIndex,
+  'getResource' | 'getVersion' | 'changesSince' | 'listRights' | 'isAuthorized' | 'getMetadata' | 'status'
+>;
 export type GatewayLedger = Pick<Ledger, 'submit' | 'height' | 'proof'>;
 export type GatewayContent = Pick<ContentStore, 'put' | 'get' | 'has' | 'verify' | 'exportCar'>;

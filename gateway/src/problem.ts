@@ -62,7 +62,12 @@ export type ProblemCode = keyof typeof KINDS;
 
 /** All problem types the gateway can answer with, for the OpenAPI document. */
 export function problemTypes(): readonly { type: string; status: number; title: string; code: string }[] {
-  return Object.entries(KINDS).map(([code, k]) => ({ code, type: PROBLEM_TYPE_PREFIX + k.slug, status: k.status, title: k.title }));
+  return Object.entries(KINDS).map(([code, k]) => ({
+    code,
+    type: PROBLEM_TYPE_PREFIX + k.slug,
+    status: k.status,
+    title: k.title,
+  }));
 }
 
 /** An HTTP-level condition raised inside the gateway (a withdrawn resource, a bad Range, ...). */
@@ -101,7 +106,14 @@ function kindOf(err: ShulianLike): { code: string; kind: ProblemKind } {
   return { code: err.code, kind: KINDS.INTERNAL! };
 }
 
-const ID_FIELDS = ['resourceId', 'version', 'cid', 'rightsId', 'txId', 'pointer'] as const satisfies readonly (keyof ErrorIds)[];
+const ID_FIELDS = [
+  'resourceId',
+  'version',
+  'cid',
+  'rightsId',
+  'txId',
+  'pointer',
+] as const satisfies readonly (keyof ErrorIds)[];
 
 /**
  * The problem document for any thrown value. Unknown errors become a generic 500 whose detail says
@@ -122,7 +134,8 @@ export function toProblem(err: unknown, instance: string, requestId?: string): P
   const { code, kind } = kindOf(err);
   const ids: Record<string, unknown> = {};
   for (const field of ID_FIELDS) if (err.ids[field] !== undefined) ids[field] = err.ids[field];
-  const internal = kind.status >= 500 && kind !== KINDS.UNAVAILABLE && kind !== KINDS.SHUTTING_DOWN && kind !== KINDS.LEDGER;
+  const internal =
+    kind.status >= 500 && kind !== KINDS.UNAVAILABLE && kind !== KINDS.SHUTTING_DOWN && kind !== KINDS.LEDGER;
   return {
     type: PROBLEM_TYPE_PREFIX + kind.slug,
     title: kind.title,
@@ -139,8 +152,10 @@ export function toProblem(err: unknown, instance: string, requestId?: string): P
 export function fromHttpLibraryError(err: unknown): HttpProblem | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as { type?: unknown; status?: unknown; message?: unknown };
-  if (e.type === 'entity.too.large') return new HttpProblem('PAYLOAD_TOO_LARGE', 'the JSON body is larger than the gateway accepts');
-  if (e.type === 'entity.parse.failed') return new HttpProblem('MALFORMED_JSON', 'the body is not valid JSON', { pointer: '' });
+  if (e.type === 'entity.too.large')
+    return new HttpProblem('PAYLOAD_TOO_LARGE', 'the JSON body is larger than the gateway accepts');
+  if (e.type === 'entity.parse.failed')
+    return new HttpProblem('MALFORMED_JSON', 'the body is not valid JSON', { pointer: '' });
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
     return new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'the body must be UTF-8 JSON');
   }

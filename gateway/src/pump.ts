@@ -5,7 +5,11 @@ import type { Response } from 'express';
  * Writes an async iterable of bytes to the response with back-pressure. Stops early (and returns) when
  * the client goes away; lets errors of the source propagate so the caller can cut the connection.
  */
-export async function pump(source: AsyncIterable<Uint8Array>, res: Response, onBytes: (n: number) => void): Promise<boolean> {
+export async function pump(
+  source: AsyncIterable<Uint8Array>,
+  res: Response,
+  onBytes: (n: number) => void,
+): Promise<boolean> {
   const closed = once(res, 'close').then(() => 'closed' as const);
   for await (const chunk of source) {
     if (res.destroyed) return false;

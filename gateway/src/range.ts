@@ -37,9 +37,13 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 }
 
 function unsatisfiable(size: number): never {
-  throw new HttpProblem('RANGE_NOT_SATISFIABLE', `the requested range does not overlap the ${size} bytes of this representation`, {
-    details: { size },
-  });
+  throw new HttpProblem(
+    'RANGE_NOT_SATISFIABLE',
+    `the requested range does not overlap the ${size} bytes of this representation`,
+    {
+      details: { size },
+    },
+  );
 }
 
 /**

@@ -10,7 +10,10 @@ import { OPENAPI_DOCUMENT } from './openapi.js';
  */
 export interface OperationValidator {
   /** Returns the parameters with their declared types (query integers as numbers). */
-  params(path: Record<string, unknown>, query: Record<string, unknown>): { path: Record<string, unknown>; query: Record<string, unknown> };
+  params(
+    path: Record<string, unknown>,
+    query: Record<string, unknown>,
+  ): { path: Record<string, unknown>; query: Record<string, unknown> };
   body(value: unknown): unknown;
 }
 
@@ -42,7 +45,8 @@ function rewriteRefs(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(rewriteRefs);
   if (schema && typeof schema === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(schema)) out[k] = k === '$ref' && typeof v === 'string' ? v.replace(/^#\//, 'openapi#/') : rewriteRefs(v);
+    for (const [k, v] of Object.entries(schema))
+      out[k] = k === '$ref' && typeof v === 'string' ? v.replace(/^#\//, 'openapi#/') : rewriteRefs(v);
     return out;
   }
   return schema;
@@ -67,7 +71,10 @@ function describe(err: ErrorObject | undefined, prefix: string): { pointer: stri
 
 export function createOperationValidators(ajv: Ajv2020 = createAjv()): Map<string, OperationValidator> {
   const out = new Map<string, OperationValidator>();
-  const paths = OPENAPI_DOCUMENT.paths as unknown as Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: object }> } }>>;
+  const paths = OPENAPI_DOCUMENT.paths as unknown as Record<
+    string,
+    Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: object }> } }>
+  >;
   for (const [path, ops] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(ops)) {
       const group = (where: string): ValidateFunction => {
@@ -95,7 +102,8 @@ export function createOperationValidators(ajv: Ajv2020 = createAjv()): Map<strin
           // query values arrive as strings (or arrays when repeated): coerce the declared integers only
           const q: Record<string, unknown> = {};
           for (const [k, v] of Object.entries(query)) {
-            if (Array.isArray(v)) throw new ValidationError(`/query/${k}: must be given once`, { pointer: `/query/${k}` });
+            if (Array.isArray(v))
+              throw new ValidationError(`/query/${k}: must be given once`, { pointer: `/query/${k}` });
             q[k] = v;
           }
           const queryParams = (op.parameters ?? []).filter((p) => p.in === 'query');

@@ -33,7 +33,8 @@ export function parseRevocationList(text: string, source = 'revocation list'): P
     const [kind, value, ...rest] = line.split(/\s+/);
     const hex = (value ?? '').replace(/:/g, '');
     if (!/^[0-9a-fA-F]+$/.test(hex)) throw new SyntaxError(`${source} line ${i + 1}: expected hex after "${kind}"`);
-    if (kind === 'serial') serials.set(`${normalizeSerial(hex)}${rest.length ? `|${rest.join(' ')}` : ''}`, rest.join(' ') || undefined);
+    if (kind === 'serial')
+      serials.set(`${normalizeSerial(hex)}${rest.length ? `|${rest.join(' ')}` : ''}`, rest.join(' ') || undefined);
     else if (kind === 'sha256' && hex.length === 64) fingerprints.add(hex.toLowerCase());
     else throw new SyntaxError(`${source} line ${i + 1}: expected "serial <hex> [issuer O]" or "sha256 <64 hex>"`);
   });
@@ -66,10 +67,12 @@ export function createRevocationList(path: string | undefined): RevocationList {
     async check(identity) {
       const list = await load();
       if (list === undefined) return undefined;
-      if (list instanceof Error) return `the revocation list cannot be read (${list.message}); refusing until it is fixed`;
+      if (list instanceof Error)
+        return `the revocation list cannot be read (${list.message}); refusing until it is fixed`;
       if (list.fingerprints.has(identity.fingerprint256)) return 'certificate fingerprint is on the revocation list';
       if (list.serials.has(identity.serialNumber)) return 'certificate serial number is on the revocation list';
-      if (list.serials.has(`${identity.serialNumber}|${identity.org}`)) return `certificate serial number is on the revocation list for ${identity.org}`;
+      if (list.serials.has(`${identity.serialNumber}|${identity.org}`))
+        return `certificate serial number is on the revocation list for ${identity.org}`;
       return undefined;
     },
   };

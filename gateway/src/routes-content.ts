@@ -16,11 +16,15 @@ import { reprDigest, verifiedStream, type DigestTrailer } from './verify-stream.
 function refuseWithdrawn(resource: ResourceView, v: number): void {
   if (resource.status === 'withdrawn') {
     const w = resource.withdrawal;
-    throw new HttpProblem('GONE', `resource ${resource.id} was withdrawn${w ? ` (${w.record.reasonCode}, transaction ${w.txId})` : ''}; its metadata remains at /v1/resources/${encodeURIComponent(resource.id)}`, {
-      resourceId: resource.id,
-      version: v,
-      ...(w ? { txId: w.txId } : {}),
-    });
+    throw new HttpProblem(
+      'GONE',
+      `resource ${resource.id} was withdrawn${w ? ` (${w.record.reasonCode}, transaction ${w.txId})` : ''}; its metadata remains at /v1/resources/${encodeURIComponent(resource.id)}`,
+      {
+        resourceId: resource.id,
+        version: v,
+        ...(w ? { txId: w.txId } : {}),
+      },
+    );
   }
 }
 
@@ -61,7 +65,10 @@ export function registerContentRoutes(ctx: RouteContext): void {
     };
     ctx.alerts.set(`${alert.resourceId}@${alert.version}`, alert);
     ctx.metrics.verificationFailures.inc({ kind });
-    (req as { log?: RouteContext['log'] }).log?.error({ event: 'integrity-failure', ...alert }, 'stored content failed verification; stream cut');
+    (req as { log?: RouteContext['log'] }).log?.error(
+      { event: 'integrity-failure', ...alert },
+      'stored content failed verification; stream cut',
+    );
     try {
       ctx.deps.onIntegrityFailure?.(alert);
     } catch (hookErr) {
@@ -70,14 +77,24 @@ export function registerContentRoutes(ctx: RouteContext): void {
   };
 
   /** Sends `source` as the body; on a source error after the headers went out, cuts the connection. */
-  const stream = async (req: Request, res: Response, version: VersionView, kind: IntegrityAlert['kind'], source: AsyncIterable<Uint8Array>): Promise<void> => {
+  const stream = async (
+    req: Request,
+    res: Response,
+    version: VersionView,
+    kind: IntegrityAlert['kind'],
+    source: AsyncIterable<Uint8Array>,
+  ): Promise<void> => {
     try {
       const complete = await pump(source, res, (n) => ctx.metrics.bytesOut.inc({ kind }, n));
       if (complete) res.end();
     } catch (err) {
       const integrity = isShulianLike(err) && err.code === 'INTEGRITY';
       if (integrity) flag(req, version, kind, err);
-      else (req as { log?: RouteContext['log'] }).log?.error({ err, resourceId: version.record.resourceId, version: version.record.version }, 'stream failed');
+      else
+        (req as { log?: RouteContext['log'] }).log?.error(
+          { err, resourceId: version.record.resourceId, version: version.record.version },
+          'stream failed',
+        );
       if (res.headersSent) {
         res.destroy(err as Error);
         return;
@@ -125,11 +142,14 @@ export function registerContentRoutes(ctx: RouteContext): void {
       if (ctx.deps.rangeVerification === 'full-dag') {
         const report = await ctx.deps.content.verify(rec.cid);
         if (!report.ok) {
-          const err = new IntegrityError(`stored DAG ${rec.cid} failed verification (${report.corrupt.length} corrupt, ${report.missing.length} missing blocks)`, {
-            resourceId: id,
-            version: v,
-            cid: rec.cid,
-          });
+          const err = new IntegrityError(
+            `stored DAG ${rec.cid} failed verification (${report.corrupt.length} corrupt, ${report.missing.length} missing blocks)`,
+            {
+              resourceId: id,
+              version: v,
+              cid: rec.cid,
+            },
+          );
           flag(req, version, 'range', err);
           throw err;
         }
@@ -145,7 +165,14 @@ export function registerContentRoutes(ctx: RouteContext): void {
     res.status(200);
     res.setHeader('Content-Length', String(rec.size));
     if (req.method === 'HEAD') return void res.end();
-    const source = verifiedStream(ctx.deps.content.get(rec.cid, { signal }), { resourceId: id, version: v, cid: rec.cid, sha256: rec.sha256, sm3: rec.sm3, size: rec.size });
+    const source = verifiedStream(ctx.deps.content.get(rec.cid, { signal }), {
+      resourceId: id,
+      version: v,
+      cid: rec.cid,
+      sha256: rec.sha256,
+      sm3: rec.sm3,
+      size: rec.size,
+    });
     await stream(req, res, version, 'content', source);
   });
 
@@ -157,7 +184,10 @@ export function registerContentRoutes(ctx: RouteContext): void {
     authorizeContent(ctx, res, id, v, 'reproduce');
     common(res, version);
     res.status(200).type('application/vnd.ipld.car; version=1');
-    res.setHeader('Content-Disposition', `attachment; filename="${payloadFileName(id, v, 'application/vnd.ipld.car').replace(/\.bin$/, '.car')}"`);
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="${payloadFileName(id, v, 'application/vnd.ipld.car').replace(/\.bin$/, '.car')}"`,
+    );
     if (req.method === 'HEAD') return void res.end();
     await stream(req, res, version, 'car', ctx.deps.content.exportCar(version.record.cid));
   });
@@ -201,7 +231,10 @@ export function registerContentRoutes(ctx: RouteContext): void {
       info: [
         ['Source-Organization', rec.owner],
         ['External-Identifier', `${id} version ${v}`],
-        ['External-Description', `Shulian resource ${id}, version ${v}, registered in transaction ${version.txId} (block ${version.blockNumber})`],
+        [
+          'External-Description',
+          `Shulian resource ${id}, version ${v}, registered in transaction ${version.txId} (block ${version.blockNumber})`,
+        ],
         ['Shulian-CID', rec.cid],
         ['Shulian-CID-Profile', rec.cidProfile],
         ['Shulian-Transaction', version.txId],
@@ -217,7 +250,9 @@ export function registerContentRoutes(ctx: RouteContext): void {
         { path: 'shulian/version.json', content: json(rec) },
         { path: 'shulian/proof.json', content: json(proof) },
         { path: 'shulian/rights.json', content: json(rights) },
-        ...(metadata !== undefined && metadata !== null ? [{ path: 'shulian/metadata.json', content: canonicalize(metadata) + '\n' }] : []),
+        ...(metadata !== undefined && metadata !== null
+          ? [{ path: 'shulian/metadata.json', content: canonicalize(metadata) + '\n' }]
+          : []),
       ],
     }).then(
       () => tar.finalize(),

@@ -17,10 +17,18 @@ export function loadResource(ctx: RouteContext, id: string): ResourceView {
   return resource;
 }
 
-export function loadVersion(ctx: RouteContext, id: string, v: number): { resource: ResourceView; version: VersionView } {
+export function loadVersion(
+  ctx: RouteContext,
+  id: string,
+  v: number,
+): { resource: ResourceView; version: VersionView } {
   const resource = loadResource(ctx, id);
   const version = ctx.deps.index.getVersion(id, v);
-  if (!version) throw new NotFoundError(`resource ${id} has no version ${v} (head is ${resource.headVersion})`, { resourceId: id, version: v });
+  if (!version)
+    throw new NotFoundError(`resource ${id} has no version ${v} (head is ${resource.headVersion})`, {
+      resourceId: id,
+      version: v,
+    });
   return { resource, version };
 }
 

@@ -4,7 +4,10 @@ import { OPENAPI_DOCUMENT } from './openapi.js';
 
 const CHECK_TIMEOUT_MS = 2000;
 
-async function check(name: string, fn: () => Promise<unknown> | unknown): Promise<[string, { ok: boolean; detail?: string }]> {
+async function check(
+  name: string,
+  fn: () => Promise<unknown> | unknown,
+): Promise<[string, { ok: boolean; detail?: string }]> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

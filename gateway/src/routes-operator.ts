@@ -7,7 +7,8 @@ import { HttpProblem } from './problem.js';
 import { versionHref } from './routes-harvest.js';
 import type { CidProfileName } from './ports.js';
 
-const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
+const MEDIA_TYPE =
+  /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[A-Za-z0-9!#$&^_.+-]+))*$/;
 
 /** Counts bytes as they stream and fails the upload as soon as it passes the limit. */
 class LimitBytes extends Transform {
@@ -17,23 +18,36 @@ class LimitBytes extends Transform {
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen > this.limit) return done(new HttpProblem('PAYLOAD_TOO_LARGE', `the upload exceeds the ${this.limit}-byte maximum`));
+    if (this.seen > this.limit)
+      return done(new HttpProblem('PAYLOAD_TOO_LARGE', `the upload exceeds the ${this.limit}-byte maximum`));
     done(null, chunk);
   }
 }
 
 function decodeMetadata(header: string | undefined, max: number): unknown {
-  if (header === undefined || header === '') throw new ValidationError('/header/Shulian-Metadata: is required (base64url of the metadata JSON)', { pointer: '/header/Shulian-Metadata' });
-  if (header.length > max) throw new HttpProblem('HEADERS_TOO_LARGE', `Shulian-Metadata is longer than ${max} characters`);
-  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(header)) throw new ValidationError('/header/Shulian-Metadata: must be base64url', { pointer: '/header/Shulian-Metadata' });
+  if (header === undefined || header === '')
+    throw new ValidationError('/header/Shulian-Metadata: is required (base64url of the metadata JSON)', {
+      pointer: '/header/Shulian-Metadata',
+    });
+  if (header.length > max)
+    throw new HttpProblem('HEADERS_TOO_LARGE', `Shulian-Metadata is longer than ${max} characters`);
+  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(header))
+    throw new ValidationError('/header/Shulian-Metadata: must be base64url', { pointer: '/header/Shulian-Metadata' });
   try {
     return JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as unknown;
   } catch {
-    throw new ValidationError('/header/Shulian-Metadata: must be base64url of a JSON object', { pointer: '/header/Shulian-Metadata' });
+    throw new ValidationError('/header/Shulian-Metadata: must be base64url of a JSON object', {
+      pointer: '/header/Shulian-Metadata',
+    });
   }
 }
 
-function submitted(res: Response, status: number, result: { txId: string; blockNumber: number; result: Uint8Array }, location?: string): void {
+function submitted(
+  res: Response,
+  status: number,
+  result: { txId: string; blockNumber: number; result: Uint8Array },
+  location?: string,
+): void {
   let record: unknown;
   try {
     record = JSON.parse(Buffer.from(result.result).toString('utf8'));
@@ -49,14 +63,23 @@ export function registerOperatorRoutes(ctx: RouteContext): void {
     requireRole(ctx, res, ['operator']);
     const id = path.id!;
     const mediaType = req.get('content-type') ?? '';
-    if (!MEDIA_TYPE.test(mediaType)) throw new HttpProblem('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be the media type of the payload (type/subtype)');
+    if (!MEDIA_TYPE.test(mediaType))
+      throw new HttpProblem(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Content-Type must be the media type of the payload (type/subtype)',
+      );
     const declared = req.get('content-length');
     if (declared !== undefined && Number(declared) > ctx.limits.maxUploadBytes) {
-      throw new HttpProblem('PAYLOAD_TOO_LARGE', `the upload declares ${declared} bytes; the maximum is ${ctx.limits.maxUploadBytes}`);
+      throw new HttpProblem(
+        'PAYLOAD_TOO_LARGE',
+        `the upload declares ${declared} bytes; the maximum is ${ctx.limits.maxUploadBytes}`,
+      );
     }
     const metadata = decodeMetadata(req.get('shulian-metadata'), ctx.limits.maxMetadataHeader);
     if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-      throw new ValidationError('/header/Shulian-Metadata: must be a JSON object', { pointer: '/header/Shulian-Metadata' });
+      throw new ValidationError('/header/Shulian-Metadata: must be a JSON object', {
+        pointer: '/header/Shulian-Metadata',
+      });
     }
     ctx.deps.validateMetadata?.(metadata);
     const canonical = canonicalize(metadata);
@@ -72,7 +95,10 @@ export function registerOperatorRoutes(ctx: RouteContext): void {
       stored = await ctx.deps.content.put(limiter, profile ? { profile } : {});
     } catch (err) {
       // the store wraps the source's failure; the limit is what the client needs to hear about
-      if (limiter.seen > limiter.limit) throw new HttpProblem('PAYLOAD_TOO_LARGE', `the upload exceeds the ${limiter.limit}-byte maximum`, { cause: err });
+      if (limiter.seen > limiter.limit)
+        throw new HttpProblem('PAYLOAD_TOO_LARGE', `the upload exceeds the ${limiter.limit}-byte maximum`, {
+          cause: err,
+        });
       throw err;
     }
     const metaStored = await ctx.deps.content.put(
@@ -82,9 +108,20 @@ export function registerOperatorRoutes(ctx: RouteContext): void {
     );
     const head = ctx.deps.index.getResource(id);
     const headVersion = head?.versions.find((v) => v.record.version === head.headVersion)?.record;
-    if (headVersion && headVersion.cid === stored.cid && headVersion.metadataHash === metadataHash && headVersion.mediaType === mediaType) {
+    if (
+      headVersion &&
+      headVersion.cid === stored.cid &&
+      headVersion.metadataHash === metadataHash &&
+      headVersion.mediaType === mediaType
+    ) {
       res.setHeader('Location', versionHref(id, headVersion.version));
-      res.status(200).json({ txId: headVersion.txId, blockNumber: head!.versions.find((v) => v.record.version === headVersion.version)!.blockNumber, record: headVersion });
+      res
+        .status(200)
+        .json({
+          txId: headVersion.txId,
+          blockNumber: head!.versions.find((v) => v.record.version === headVersion.version)!.blockNumber,
+          record: headVersion,
+        });
       return;
     }
     const input = {
@@ -105,7 +142,10 @@ export function registerOperatorRoutes(ctx: RouteContext): void {
     } catch {
       version = undefined;
     }
-    (req as { log?: RouteContext['log'] }).log?.info({ event: 'version-registered', resourceId: id, version, cid: stored.cid, txId: result.txId }, 'version registered');
+    (req as { log?: RouteContext['log'] }).log?.info(
+      { event: 'version-registered', resourceId: id, version, cid: stored.cid, txId: result.txId },
+      'version registered',
+    );
     submitted(res, 201, result, version ? versionHref(id, version) : undefined);
   });
 
@@ -113,7 +153,10 @@ export function registerOperatorRoutes(ctx: RouteContext): void {
     requireRole(ctx, res, ['operator', 'rights-admin']);
     const input = req.body as { rightsId: string };
     const result = await ctx.deps.ledger.submit({ fn: 'GrantRights', args: [JSON.stringify(input)] });
-    (req as { log?: RouteContext['log'] }).log?.info({ event: 'rights-granted', rightsId: input.rightsId, txId: result.txId }, 'rights granted');
+    (req as { log?: RouteContext['log'] }).log?.info(
+      { event: 'rights-granted', rightsId: input.rightsId, txId: result.txId },
+      'rights granted',
+    );
     submitted(res, 201, result);
   });
 
@@ -121,7 +164,10 @@ export function registerOperatorRoutes(ctx: RouteContext): void {
     requireRole(ctx, res, ['operator', 'rights-admin']);
     const { reason } = req.body as { reason: string };
     const result = await ctx.deps.ledger.submit({ fn: 'RevokeRights', args: [path.id!, reason] });
-    (req as { log?: RouteContext['log'] }).log?.info({ event: 'rights-revoked', rightsId: path.id, txId: result.txId }, 'rights revoked');
+    (req as { log?: RouteContext['log'] }).log?.info(
+      { event: 'rights-revoked', rightsId: path.id, txId: result.txId },
+      'rights revoked',
+    );
     submitted(res, 200, result);
   });
 
@@ -129,7 +175,10 @@ export function registerOperatorRoutes(ctx: RouteContext): void {
     requireRole(ctx, res, ['operator']);
     const { reasonCode, note } = req.body as { reasonCode: string; note?: string };
     const result = await ctx.deps.ledger.submit({ fn: 'WithdrawResource', args: [path.id!, reasonCode, note ?? ''] });
-    (req as { log?: RouteContext['log'] }).log?.info({ event: 'resource-withdrawn', resourceId: path.id, txId: result.txId }, 'resource withdrawn');
+    (req as { log?: RouteContext['log'] }).log?.info(
+      { event: 'resource-withdrawn', resourceId: path.id, txId: result.txId },
+      'resource withdrawn',
+    );
     submitted(res, 200, result);
   });
 }

@@ -68,7 +68,10 @@ export async function startGateway(options: Readonly<StartGatewayOptions>): Prom
       key: options.tls.key,
       ca: options.tls.ca,
       requestCert: true,
-      rejectUnauthorized: true,
+      // Node's rejectUnauthorized is a check after the handshake that destroys the socket without saying
+      // why; the same check is made below, first thing on every connection, so the refusal is logged
+      // with its reason (no certificate, unknown CA, expired). No request is read from such a socket.
+      rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
       maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
       keepAlive: true,
@@ -87,7 +90,15 @@ export async function startGateway(options: Readonly<StartGatewayOptions>): Prom
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.on('secureConnection', (socket: TLSSocket) => {
+  server.prependListener('secureConnection', (socket: TLSSocket) => {
+    if (!socket.authorized) {
+      const hasCert = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+      const reason = hasCert ? String(socket.authorizationError ?? 'CERT_UNTRUSTED') : 'NO_CLIENT_CERTIFICATE';
+      app.metrics.tlsRefusals.inc({ reason });
+      logger.warn({ event: 'tls-refused', reason, remote: socket.remoteAddress }, 'client certificate refused');
+      socket.destroy();
+      return;
+    }
     secure.add(socket);
     socket.once('close', () => secure.delete(socket));
   });
@@ -95,7 +106,10 @@ export async function startGateway(options: Readonly<StartGatewayOptions>): Prom
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
     const reason = err.code ?? 'TLS_ERROR';
     app.metrics.tlsRefusals.inc({ reason });
-    logger?.warn({ event: 'tls-refused', reason, message: err.message, remote: socket.remoteAddress }, 'TLS handshake refused');
+    logger.warn(
+      { event: 'tls-refused', reason, message: err.message, remote: socket.remoteAddress },
+      'TLS handshake failed',
+    );
   });
   // malformed or oversized request heads never reach express: answer them as problems too
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -104,7 +118,10 @@ export async function startGateway(options: Readonly<StartGatewayOptions>): Prom
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const problem = toProblem(
       tooLarge
-        ? new HttpProblem('HEADERS_TOO_LARGE', `the request head is larger than ${options.maxHeaderBytes ?? 16 * 1024} bytes`)
+        ? new HttpProblem(
+            'HEADERS_TOO_LARGE',
+            `the request head is larger than ${options.maxHeaderBytes ?? 16 * 1024} bytes`,
+          )
         : timeout
           ? new HttpProblem('VALIDATION', 'the request was not received in time')
           : new HttpProblem('VALIDATION', 'malformed HTTP request'),
@@ -149,10 +166,15 @@ export async function startGateway(options: Readonly<StartGatewayOptions>): Prom
       app.beginShutdown();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of secure) if (!active.has(socket)) socket.end();
-      const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeouts.shutdownGraceMs).unref());
+      const deadline = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), timeouts.shutdownGraceMs).unref(),
+      );
       const outcome = await Promise.race([closed.then(() => 'closed' as const), deadline]);
       if (outcome === 'timeout') {
-        logger?.warn({ event: 'shutdown-forced', connections: sockets.size }, 'grace period over; cutting connections still open');
+        logger?.warn(
+          { event: 'shutdown-forced', connections: sockets.size },
+          'grace period over; cutting connections still open',
+        );
         for (const s of sockets) s.destroy();
         await closed;
       }

@@ -57,7 +57,10 @@ export async function* verifiedStream(
     if (sha256 !== expected.sha256) wrong.push(`sha256 ${sha256} != ${expected.sha256}`);
     if (sm3 !== expected.sm3) wrong.push(`sm3 ${sm3} != ${expected.sm3}`);
     if (wrong.length > 0) {
-      throw new IntegrityError(`stored content does not match the chain record: ${wrong.join('; ')}`, { ...ids, details: { wrong } });
+      throw new IntegrityError(`stored content does not match the chain record: ${wrong.join('; ')}`, {
+        ...ids,
+        details: { wrong },
+      });
     }
     onVerified?.({ sha256, sm3, size });
     if (held) yield held;

@@ -35,7 +35,8 @@ export async function checkBag(bytes: Uint8Array): Promise<CheckedBag> {
     if (!f) throw new Error(`missing ${p}`);
     return f.toString('utf8');
   };
-  if (text('bagit.txt') !== 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n') throw new Error('bad bagit.txt');
+  if (text('bagit.txt') !== 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n')
+    throw new Error('bad bagit.txt');
   const info = new Map<string, string>();
   for (const line of text('bag-info.txt').split('\n')) {
     const m = /^([^:\s][^:]*): (.*)$/.exec(line);
@@ -43,20 +44,28 @@ export async function checkBag(bytes: Uint8Array): Promise<CheckedBag> {
   }
   const payload = [...files.keys()].filter((k) => k.startsWith('data/'));
   const oxumBytes = payload.reduce((n, k) => n + files.get(k)!.length, 0);
-  if (info.get('Payload-Oxum') !== `${oxumBytes}.${payload.length}`) throw new Error(`Payload-Oxum ${info.get('Payload-Oxum')} != ${oxumBytes}.${payload.length}`);
+  if (info.get('Payload-Oxum') !== `${oxumBytes}.${payload.length}`)
+    throw new Error(`Payload-Oxum ${info.get('Payload-Oxum')} != ${oxumBytes}.${payload.length}`);
   for (const alg of ['sha256', 'sm3'] as const) {
     const listed = parseManifest(text(`manifest-${alg}.txt`));
-    if (listed.size !== payload.length) throw new Error(`manifest-${alg} lists ${listed.size} files, payload has ${payload.length}`);
+    if (listed.size !== payload.length)
+      throw new Error(`manifest-${alg} lists ${listed.size} files, payload has ${payload.length}`);
     for (const [path, digest] of listed) {
       const f = files.get(path);
       if (!f) throw new Error(`manifest-${alg} names missing ${path}`);
-      if (createHash(alg).update(f).digest('hex') !== digest) throw new Error(`manifest-${alg}: ${path} does not match`);
+      if (createHash(alg).update(f).digest('hex') !== digest)
+        throw new Error(`manifest-${alg}: ${path} does not match`);
     }
     const tags = parseManifest(text(`tagmanifest-${alg}.txt`));
     const tagFiles = [...files.keys()].filter((k) => !k.startsWith('data/') && !k.startsWith('tagmanifest-'));
     for (const t of tagFiles) if (!tags.has(t)) throw new Error(`tagmanifest-${alg} misses ${t}`);
     for (const [path, digest] of tags) {
-      if (createHash(alg).update(files.get(path) ?? Buffer.alloc(0)).digest('hex') !== digest) throw new Error(`tagmanifest-${alg}: ${path} does not match`);
+      if (
+        createHash(alg)
+          .update(files.get(path) ?? Buffer.alloc(0))
+          .digest('hex') !== digest
+      )
+        throw new Error(`tagmanifest-${alg}: ${path} does not match`);
     }
   }
   return { baseName, files, info };

@@ -34,15 +34,23 @@ export function call(
   return new Promise((resolve, reject) => {
     // the path goes out as written: a WHATWG URL would normalise %2E%2E away before the server sees it
     const { hostname, port } = new URL(base);
-    const req = request({ host: hostname, port, path, method, agent, servername: 'localhost', headers: options.headers ?? {} }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      const done = (error?: Error) =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts), ...(error ? { error } : {}) });
-      res.on('end', () => (res.complete ? done() : done(new Error('incomplete body'))));
-      res.on('error', (err) => done(err));
-      res.on('aborted', () => done(new Error('aborted')));
-    });
+    const req = request(
+      { host: hostname, port, path, method, agent, servername: 'localhost', headers: options.headers ?? {} },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        const done = (error?: Error) =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(parts),
+            ...(error ? { error } : {}),
+          });
+        res.on('end', () => (res.complete ? done() : done(new Error('incomplete body'))));
+        res.on('error', (err) => done(err));
+        res.on('aborted', () => done(new Error('aborted')));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -50,7 +58,9 @@ export function call(
 
 export function problemOf(reply: Reply): Record<string, unknown> {
   if (!String(reply.headers['content-type']).startsWith('application/problem+json')) {
-    throw new Error(`expected problem+json, got ${String(reply.headers['content-type'])} ${reply.status} ${reply.body.toString().slice(0, 200)}`);
+    throw new Error(
+      `expected problem+json, got ${String(reply.headers['content-type'])} ${reply.status} ${reply.body.toString().slice(0, 200)}`,
+    );
   }
   return JSON.parse(reply.body.toString('utf8')) as Record<string, unknown>;
 }

@@ -38,7 +38,11 @@ describe('gateway units', () => {
   describe('changes cursor', () => {
     const codec = createCursorCodec(KEY);
     it('round-trips positions, including large block numbers', () => {
-      for (const p of [{ blockNumber: 0, txIndex: 0 }, { blockNumber: 12345, txIndex: 7 }, { blockNumber: Number.MAX_SAFE_INTEGER, txIndex: 0xffffffff }]) {
+      for (const p of [
+        { blockNumber: 0, txIndex: 0 },
+        { blockNumber: 12345, txIndex: 7 },
+        { blockNumber: Number.MAX_SAFE_INTEGER, txIndex: 0xffffffff },
+      ]) {
         expect(codec.decode(codec.encode(p))).to.deep.equal(p);
       }
     });
@@ -50,23 +54,44 @@ describe('gateway units', () => {
       for (let i = 0; i < c.length; i++) {
         const ch = c[i] === 'A' ? 'B' : 'A';
         const bad = c.slice(0, i) + ch + c.slice(i + 1);
-        expect(() => codec.decode(bad), `position ${i}`).to.throw(HttpProblem).with.property('code', 'INVALID_CURSOR');
+        expect(() => codec.decode(bad), `position ${i}`)
+          .to.throw(HttpProblem)
+          .with.property('code', 'INVALID_CURSOR');
       }
     });
     it('refuses cursors of another key, and garbage', () => {
       const other = createCursorCodec(Buffer.alloc(32, 8)).encode({ blockNumber: 1, txIndex: 1 });
       expect(() => codec.decode(other)).to.throw(/another gateway|integrity/);
-      for (const bad of ['', 'x', '../../etc/passwd', 'A'.repeat(39), 'A'.repeat(400)]) expect(() => codec.decode(bad)).to.throw(HttpProblem);
+      for (const bad of ['', 'x', '../../etc/passwd', 'A'.repeat(39), 'A'.repeat(400)])
+        expect(() => codec.decode(bad)).to.throw(HttpProblem);
     });
   });
 
   describe('problem mapping', () => {
     it('maps node/core codes to stable types and statuses with ids', () => {
-      const p = toProblem(new ValidationError('/limit: must be <= 1000', { pointer: '/query/limit' }), '/v1/changes?limit=5000', 'r1');
-      expect(p).to.include({ type: `${PROBLEM_TYPE_PREFIX}validation`, status: 400, code: 'VALIDATION', pointer: '/query/limit', requestId: 'r1' });
+      const p = toProblem(
+        new ValidationError('/limit: must be <= 1000', { pointer: '/query/limit' }),
+        '/v1/changes?limit=5000',
+        'r1',
+      );
+      expect(p).to.include({
+        type: `${PROBLEM_TYPE_PREFIX}validation`,
+        status: 400,
+        code: 'VALIDATION',
+        pointer: '/query/limit',
+        requestId: 'r1',
+      });
       expect(toProblem(new NotFoundError('no resource x', { resourceId: 'x' }), '/').status).to.equal(404);
-      expect(toProblem(new HttpProblem('GONE', 'withdrawn', { resourceId: 'x', txId: 't' }), '/')).to.include({ status: 410, type: `${PROBLEM_TYPE_PREFIX}withdrawn`, txId: 't' });
-      expect(toProblem(new LedgerError('MVCC_READ_CONFLICT', 'conflict'), '/')).to.include({ status: 502, code: 'MVCC_READ_CONFLICT', type: `${PROBLEM_TYPE_PREFIX}ledger` });
+      expect(toProblem(new HttpProblem('GONE', 'withdrawn', { resourceId: 'x', txId: 't' }), '/')).to.include({
+        status: 410,
+        type: `${PROBLEM_TYPE_PREFIX}withdrawn`,
+        txId: 't',
+      });
+      expect(toProblem(new LedgerError('MVCC_READ_CONFLICT', 'conflict'), '/')).to.include({
+        status: 502,
+        code: 'MVCC_READ_CONFLICT',
+        type: `${PROBLEM_TYPE_PREFIX}ledger`,
+      });
     });
     it('never leaks internals of unknown or internal errors', () => {
       const err = new Error('ENOENT /secret/path/blocks/xyz');
@@ -88,11 +113,14 @@ describe('gateway units', () => {
       expect(parseRange('bytes=50-1000', 100)).to.deep.equal({ start: 50, end: 99 });
     });
     it('ignores what RFC 9110 says to ignore', () => {
-      for (const h of [undefined, 'items=0-1', 'bytes=0-1,5-6', 'bytes=9-3', 'bytes=abc', 'bytes=-']) expect(parseRange(h, 100), String(h)).to.equal(undefined);
+      for (const h of [undefined, 'items=0-1', 'bytes=0-1,5-6', 'bytes=9-3', 'bytes=abc', 'bytes=-'])
+        expect(parseRange(h, 100), String(h)).to.equal(undefined);
     });
     it('refuses unsatisfiable ranges with 416', () => {
       for (const h of ['bytes=100-', 'bytes=-0', 'bytes=1000000000000000000-']) {
-        expect(() => parseRange(h, 100)).to.throw(HttpProblem).with.property('code', 'RANGE_NOT_SATISFIABLE');
+        expect(() => parseRange(h, 100))
+          .to.throw(HttpProblem)
+          .with.property('code', 'RANGE_NOT_SATISFIABLE');
       }
       expect(() => parseRange('bytes=0-', 0)).to.throw(HttpProblem);
     });
@@ -142,9 +170,10 @@ describe('gateway units', () => {
       sm3: createHash('sm3').update(bytes).digest('hex'),
       size: bytes.length,
     };
-    const chunks = (b: Buffer) => (async function* () {
-      for (let i = 0; i < b.length; i += 4096) yield b.subarray(i, i + 4096);
-    })();
+    const chunks = (b: Buffer) =>
+      (async function* () {
+        for (let i = 0; i < b.length; i += 4096) yield b.subarray(i, i + 4096);
+      })();
     it('passes intact bytes through', async () => {
       expect((await collect(verifiedStream(chunks(bytes), expected))).equals(bytes)).to.equal(true);
     });
@@ -174,7 +203,12 @@ describe('gateway units', () => {
     it('checks SM3 on a worker thread for large payloads, with the same verdicts', async () => {
       const big = Buffer.alloc(3 << 20);
       for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 11)) & 0xff;
-      const exp = { ...expected, size: big.length, sha256: createHash('sha256').update(big).digest('hex'), sm3: createHash('sm3').update(big).digest('hex') };
+      const exp = {
+        ...expected,
+        size: big.length,
+        sha256: createHash('sha256').update(big).digest('hex'),
+        sm3: createHash('sm3').update(big).digest('hex'),
+      };
       let trailer: unknown;
       expect((await collect(verifiedStream(chunks(big), exp, (d) => (trailer = d)))).equals(big)).to.equal(true);
       expect(trailer).to.deep.equal({ sha256: exp.sha256, sm3: exp.sm3, size: big.length });
@@ -188,7 +222,9 @@ describe('gateway units', () => {
       expect(String(error)).to.match(/sm3 [0-9a-f]{64} != 0{64}/);
     });
     it('writes RFC 9530 Repr-Digest', () => {
-      expect(reprDigest(createHash('sha256').update('hello').digest('hex'))).to.equal('sha-256=:LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=:');
+      expect(reprDigest(createHash('sha256').update('hello').digest('hex'))).to.equal(
+        'sha-256=:LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=:',
+      );
     });
   });
 
@@ -207,7 +243,10 @@ describe('gateway units', () => {
           for (let i = 0; i < payload.length; i += 65536) yield payload.subarray(i, i + 65536);
         })(),
         digests: () => ({ sha256, sm3 }),
-        info: [['Source-Organization', 'JilinLibraryMSP'], ['External-Identifier', 'res-1 version 1']],
+        info: [
+          ['Source-Organization', 'JilinLibraryMSP'],
+          ['External-Identifier', 'res-1 version 1'],
+        ],
         baggingDate: '2026-11-21',
         mtime: new Date('2026-11-21T00:00:00Z'),
         tagFiles: [{ path: 'shulian/version.json', content: '{"version":1}\n' }],
@@ -252,7 +291,17 @@ describe('gateway units', () => {
       const tar = createPack();
       let error: unknown;
       try {
-        await writeBag(tar, { baseName: '../x', payloadName: 'p', payloadSize: 0, payload: (async function* () {})(), digests: () => ({ sha256: '', sm3: '' }), info: [], baggingDate: '', mtime: new Date(0), tagFiles: [] });
+        await writeBag(tar, {
+          baseName: '../x',
+          payloadName: 'p',
+          payloadSize: 0,
+          payload: (async function* () {})(),
+          digests: () => ({ sha256: '', sm3: '' }),
+          info: [],
+          baggingDate: '',
+          mtime: new Date(0),
+          tagFiles: [],
+        });
       } catch (err) {
         error = err;
       }
@@ -284,7 +333,9 @@ describe('gateway units', () => {
 
   describe('revocation list', () => {
     it('parses serials (optionally per org) and fingerprints, refusing junk', () => {
-      const parsed = parseRevocationList('# comment\nserial 00:AB:cd\nserial ff NLCMSP # narrowed\nsha256 ' + 'a'.repeat(64) + '\n\n');
+      const parsed = parseRevocationList(
+        '# comment\nserial 00:AB:cd\nserial ff NLCMSP # narrowed\nsha256 ' + 'a'.repeat(64) + '\n\n',
+      );
       expect([...parsed.serials.keys()]).to.deep.equal(['abcd', 'ff|NLCMSP']);
       expect(parsed.fingerprints.has('a'.repeat(64))).to.equal(true);
       expect(() => parseRevocationList('serial xyz')).to.throw(/line 1/);
@@ -295,7 +346,15 @@ describe('gateway units', () => {
       try {
         const path = join(dir, 'revoked.txt');
         const list = createRevocationList(path);
-        const who = { org: 'NLCMSP', role: 'warehouse', commonName: 'w', serialNumber: 'abcd', fingerprint256: 'f'.repeat(64), issuer: '', notAfter: '' };
+        const who = {
+          org: 'NLCMSP',
+          role: 'warehouse',
+          commonName: 'w',
+          serialNumber: 'abcd',
+          fingerprint256: 'f'.repeat(64),
+          issuer: '',
+          notAfter: '',
+        };
         expect(await list.check(who)).to.equal(undefined);
         await writeFile(path, 'serial abcd\n');
         expect(await list.check(who)).to.match(/serial/);
