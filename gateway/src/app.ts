@@ -125,6 +125,7 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
     alerts,
     now: deps.now ?? (() => new Date()),
     isShuttingDown: () => shuttingDown,
+    proof: proofCache(deps.ledger, 4096),
     route(method, path, handler: OperationHandler, ...before) {
       const validator = validators.get(`${method.toUpperCase()} ${path}`);
       if (!validator) throw new Error(`route ${method.toUpperCase()} ${path} is not in the OpenAPI document`);
@@ -212,6 +213,24 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
     beginShutdown() {
       shuttingDown = true;
     },
+  };
+}
+
+/** Proof bundles of committed transactions never change: keep the last `max` (insertion-ordered Map as LRU). */
+function proofCache(ledger: GatewayDeps['ledger'], max: number): (txId: string) => Promise<unknown> {
+  const cache = new Map<string, Promise<unknown>>();
+  return (txId) => {
+    let hit = cache.get(txId);
+    if (hit) {
+      cache.delete(txId);
+    } else {
+      hit = ledger.proof(txId);
+      // a failure is not cached: the next request asks the ledger again
+      hit.catch(() => cache.delete(txId));
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(txId, hit);
+    return hit;
   };
 }
 

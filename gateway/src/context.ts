@@ -24,6 +24,8 @@ export interface RouteContext {
     ...before: RequestHandler[]
   ) => void;
   readonly isShuttingDown: () => boolean;
+  /** The ledger's proof bundle of a committed transaction (immutable, so kept in a bounded cache). */
+  readonly proof: (txId: string) => Promise<unknown>;
 }
 
 export interface ValidatedParams {

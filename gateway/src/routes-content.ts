@@ -200,7 +200,7 @@ export function registerContentRoutes(ctx: RouteContext): void {
     const decision = authorizeContent(ctx, res, id, v, 'reproduce');
     const rec = version.record;
     const identity = identityOf(res);
-    const proof = await ctx.deps.ledger.proof(version.txId);
+    const proof = await ctx.proof(version.txId);
     const rights = ctx.deps.index.listRights({ resourceId: id, limit: 1000 }).items.map((r) => r.record);
     const metadata = ctx.deps.index.getMetadata(rec.metadataHash);
     const now = ctx.now();

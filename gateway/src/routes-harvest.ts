@@ -105,7 +105,7 @@ export function registerHarvestRoutes(ctx: RouteContext): void {
       const d = ctx.deps.index.isAuthorized({ resourceId: id, org: identity.org, action, at });
       return { authorized: d.authorized, rightsId: d.rightsId, reason: d.reason };
     };
-    const proof = await ctx.deps.ledger.proof(version.txId);
+    const proof = await ctx.proof(version.txId);
     const rights = ctx.deps.index.listRights({ resourceId: id, limit: 1000 }).items.map((r) => r.record);
     const alert = ctx.alerts.get(`${id}@${v}`);
     const self = versionHref(id, v);
