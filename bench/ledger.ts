@@ -57,7 +57,10 @@ async function register(ledger: Ledger, id: string) {
  * (fabric-gateway's P-256 signer, pure JS) runs in worker threads beside the ledger's thread instead of
  * on it. The signatures are the same signer's, over the same digests.
  */
-function workerSigner(keyPem: string, threads: number): { signer: SigningIdentity['signer']; close: () => Promise<void> } {
+function workerSigner(
+  keyPem: string,
+  threads: number,
+): { signer: SigningIdentity['signer']; close: () => Promise<void> } {
   const gateway = createRequire(import.meta.url).resolve('@hyperledger/fabric-gateway');
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
@@ -65,7 +68,10 @@ function workerSigner(keyPem: string, threads: number): { signer: SigningIdentit
     const { signers } = require(workerData.gateway);
     const sign = signers.newPrivateKeySigner(createPrivateKey(workerData.keyPem));
     parentPort.on('message', async ({ id, digest }) => parentPort.postMessage({ id, signature: await sign(digest) }));`;
-  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: { gateway, keyPem } }));
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(code, { eval: true, workerData: { gateway, keyPem } }),
+  );
   const pending = new Map<number, (signature: Uint8Array) => void>();
   for (const w of workers) {
     w.on('message', ({ id, signature }: { id: number; signature: Uint8Array }) => {
@@ -153,7 +159,13 @@ async function main(): Promise<void> {
       // each record's proof, kept off chain: its audit path packed into one buffer
       const proofs = leaves.map((_, i) => Buffer.concat(tree.inclusionProof(i)));
       const root = Buffer.from(tree.root).toString('hex');
-      const input = { batchId: `idx-book-${p}`, root, count, parent: { resourceId: `book-${p}`, version: 1 }, kind: 'indexing-records' };
+      const input = {
+        batchId: `idx-book-${p}`,
+        root,
+        count,
+        parent: { resourceId: `book-${p}`, version: 1 },
+        kind: 'indexing-records',
+      };
       const r = await ledger.submit({ fn: 'AnchorBatch', args: [JSON.stringify(input)] });
       return { leaves, proofs, root, txId: r.txId, batchId: input.batchId };
     });
@@ -163,7 +175,9 @@ async function main(): Promise<void> {
     // inclusion proofs: each record against its batch's on-chain root
     const roots = new Map<string, Uint8Array>();
     for (const b of batches) {
-      const onChain = JSON.parse(text(await ledger.evaluate({ fn: 'GetBatch', args: [b.batchId] }))) as { root: string };
+      const onChain = JSON.parse(text(await ledger.evaluate({ fn: 'GetBatch', args: [b.batchId] }))) as {
+        root: string;
+      };
       roots.set(b.batchId, Buffer.from(onChain.root, 'hex'));
     }
     let verified = 0;
@@ -178,7 +192,8 @@ async function main(): Promise<void> {
         const packed = b.proofs[i] as Buffer;
         const proof: Uint8Array[] = [];
         for (let o = 0; o < packed.length; o += 32) proof.push(packed.subarray(o, o + 32));
-        if (!verifyInclusion({ data: b.leaves[i] as Uint8Array }, i, n, proof, root)) throw new Error(`proof ${b.batchId}/${i} does not verify`);
+        if (!verifyInclusion({ data: b.leaves[i] as Uint8Array }, i, n, proof, root))
+          throw new Error(`proof ${b.batchId}/${i} does not verify`);
         verified++;
       }
     }
@@ -192,7 +207,10 @@ async function main(): Promise<void> {
     }
 
     // the transaction proof bundle of one anchoring, and a full ledger verification
-    const bundle = (await ledger.proof((batches[0] as { txId: string }).txId)) as unknown as { header: { txCount: number }; inclusion: { path: string[] } };
+    const bundle = (await ledger.proof((batches[0] as { txId: string }).txId)) as unknown as {
+      header: { txCount: number };
+      inclusion: { path: string[] };
+    };
     t0 = process.hrtime.bigint();
     const report = await runtime.verify({ caCertsPem: [org.certPem] });
     const verifyLedgerSeconds = seconds(t0);
@@ -202,10 +220,24 @@ async function main(): Promise<void> {
       benchmark: 'ledger',
       adapter: 'embedded',
       node: process.version,
-      settings: { blockMaxTransactions: 500, blockTimeoutMs: 2, clientSigner: `fabric-gateway newPrivateKeySigner (P-256) in ${signerThreads} worker thread(s)` },
+      settings: {
+        blockMaxTransactions: 500,
+        blockTimeoutMs: 2,
+        clientSigner: `fabric-gateway newPrivateKeySigner (P-256) in ${signerThreads} worker thread(s)`,
+      },
       registrations: {
         sequential: { count: SEQUENTIAL, perSecond: round(sequential) },
-        inFlight32: { count: CONCURRENT, seconds: round(concurrentSeconds, 2), perSecond: round(CONCURRENT / concurrentSeconds), blocks, meanBlockSize: round(CONCURRENT / blocks), cpuMsPerTx: round(cpuMsPerTx, 3), ledgerThreadMsPerTx: round(ledgerThreadMsPerTx, 3), target: 2000, met: CONCURRENT / concurrentSeconds >= 2000 },
+        inFlight32: {
+          count: CONCURRENT,
+          seconds: round(concurrentSeconds, 2),
+          perSecond: round(CONCURRENT / concurrentSeconds),
+          blocks,
+          meanBlockSize: round(CONCURRENT / blocks),
+          cpuMsPerTx: round(cpuMsPerTx, 3),
+          ledgerThreadMsPerTx: round(ledgerThreadMsPerTx, 3),
+          target: 2000,
+          met: CONCURRENT / concurrentSeconds >= 2000,
+        },
       },
       anchoring: {
         records: RECORDS,
@@ -225,9 +257,19 @@ async function main(): Promise<void> {
         bound: worstBound,
         boundFormula: '32 * ceil(log2 N), N = records per batch',
         met: maxProofBytes <= worstBound,
-        txProof: { txCount: bundle.header.txCount, pathBytes: bundle.inclusion.path.length * 32, bound: 32 * Math.ceil(Math.log2(Math.max(2, bundle.header.txCount))) },
+        txProof: {
+          txCount: bundle.header.txCount,
+          pathBytes: bundle.inclusion.path.length * 32,
+          bound: 32 * Math.ceil(Math.log2(Math.max(2, bundle.header.txCount))),
+        },
       },
-      ledger: { height: info.height, transactions: info.transactions, stateKeys: info.stateKeys, verifyOk: report.ok, verifySeconds: round(verifyLedgerSeconds, 2) },
+      ledger: {
+        height: info.height,
+        transactions: info.transactions,
+        stateKeys: info.stateKeys,
+        verifyOk: report.ok,
+        verifySeconds: round(verifyLedgerSeconds, 2),
+      },
       clientSigningCpuMsPerSignature: round(clientSigningCpuMs, 3),
       machine: { cpus: os.availableParallelism(), loadAverage1m: round(os.loadavg()[0] ?? 0, 2) },
       peakRssMiB: round(process.resourceUsage().maxRSS / 1024),

@@ -9,7 +9,8 @@ import type { Checkpoint, Checkpointer, LedgerEvent } from './types.js';
  * Works with any Ledger adapter.
  */
 export function fileCheckpointer(path: string): Checkpointer {
-  if (typeof path !== 'string' || path.length === 0) throw new ValidationError('checkpoint path must be a file path', { pointer: '/path' });
+  if (typeof path !== 'string' || path.length === 0)
+    throw new ValidationError('checkpoint path must be a file path', { pointer: '/path' });
   return {
     async load(): Promise<Checkpoint | undefined> {
       let text: string;
@@ -26,10 +27,16 @@ export function fileCheckpointer(path: string): Checkpointer {
         throw new LedgerError('CHECKPOINT', `checkpoint ${path} is not JSON`, { file: path, cause });
       }
       const c = parsed as Partial<Checkpoint>;
-      if (!Number.isSafeInteger(c.blockNumber) || (c.blockNumber as number) < 0 || (c.txId !== undefined && typeof c.txId !== 'string')) {
+      if (
+        !Number.isSafeInteger(c.blockNumber) ||
+        (c.blockNumber as number) < 0 ||
+        (c.txId !== undefined && typeof c.txId !== 'string')
+      ) {
         throw new LedgerError('CHECKPOINT', `checkpoint ${path} is not {blockNumber, txId?}`, { file: path });
       }
-      return c.txId === undefined ? { blockNumber: c.blockNumber as number } : { blockNumber: c.blockNumber as number, txId: c.txId };
+      return c.txId === undefined
+        ? { blockNumber: c.blockNumber as number }
+        : { blockNumber: c.blockNumber as number, txId: c.txId };
     },
     async save(checkpoint: Checkpoint): Promise<void> {
       if (!Number.isSafeInteger(checkpoint?.blockNumber) || checkpoint.blockNumber < 0) {
@@ -40,7 +47,13 @@ export function fileCheckpointer(path: string): Checkpointer {
       const tmp = `${path}.${process.pid}.tmp`;
       const fh = await open(tmp, 'w');
       try {
-        await fh.writeFile(JSON.stringify(checkpoint.txId === undefined ? { blockNumber: checkpoint.blockNumber } : { blockNumber: checkpoint.blockNumber, txId: checkpoint.txId }));
+        await fh.writeFile(
+          JSON.stringify(
+            checkpoint.txId === undefined
+              ? { blockNumber: checkpoint.blockNumber }
+              : { blockNumber: checkpoint.blockNumber, txId: checkpoint.txId },
+          ),
+        );
         await fh.sync();
       } finally {
         await fh.close();

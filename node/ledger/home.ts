@@ -2,11 +2,20 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
-import { consortiumLayout, findIdentity, loadMspFolder, type ConsortiumLayout, type SigningIdentity } from '../identity/index.js';
+import {
+  consortiumLayout,
+  findIdentity,
+  loadMspFolder,
+  type ConsortiumLayout,
+  type SigningIdentity,
+} from '../identity/index.js';
 import { openEmbeddedRuntime, type EmbeddedRuntime } from './embedded/index.js';
 
 /** What the node and the CLI need from a home for the embedded ledger. */
-export type HomeConfig = Pick<Config, 'home' | 'orgMsp' | 'nationalMsp' | 'chaincodeDir' | 'blockMaxTx' | 'blockTimeoutMs'>;
+export type HomeConfig = Pick<
+  Config,
+  'home' | 'orgMsp' | 'nationalMsp' | 'chaincodeDir' | 'blockMaxTx' | 'blockTimeoutMs'
+>;
 
 export interface HomeLedger {
   readonly runtime: EmbeddedRuntime;
@@ -36,7 +45,9 @@ export async function openHomeLedger(config: Readonly<HomeConfig>): Promise<Home
   try {
     await access(layout.manifest);
   } catch {
-    throw new ConfigError(`no consortium in ${config.home} (run \`shulian init\` first, or set SHULIAN_HOME)`, { file: layout.manifest });
+    throw new ConfigError(`no consortium in ${config.home} (run \`shulian init\` first, or set SHULIAN_HOME)`, {
+      file: layout.manifest,
+    });
   }
   const caCertsPem = splitPemBundle(await readFile(layout.caBundle, 'utf8'));
   const peer = await loadMspFolder(layout.province.peer.msp, layout.province.mspId);
@@ -52,6 +63,7 @@ export async function openHomeLedger(config: Readonly<HomeConfig>): Promise<Home
     runtime,
     layout,
     caCertsPem,
-    identity: async (name, mspId = layout.province.mspId) => loadMspFolder(findIdentity(layout, mspId, name).msp, mspId),
+    identity: async (name, mspId = layout.province.mspId) =>
+      loadMspFolder(findIdentity(layout, mspId, name).msp, mspId),
   };
 }

@@ -5,16 +5,28 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../node/core/index.js';
 import { initConsortium } from '../../node/identity/index.js';
-import { DB_FILE, ledgerDir, openHomeLedger, splitPemBundle, verifyProofBundle, type EmbeddedProofBundle } from '../../node/ledger/index.js';
+import {
+  DB_FILE,
+  ledgerDir,
+  openHomeLedger,
+  splitPemBundle,
+  verifyProofBundle,
+  type EmbeddedProofBundle,
+} from '../../node/ledger/index.js';
 import { tempDir } from './helpers.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'cli.ts');
 
 function shulian(home: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, SHULIAN_HOME: home } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', CLI, ...args],
+      { env: { ...process.env, SHULIAN_HOME: home } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -35,7 +47,14 @@ describe('shulian ledger (CLI)', function () {
       for (let i = 0; i < 4; i++) {
         const r = await ledger.submit({
           fn: 'AnchorBatch',
-          args: [JSON.stringify({ batchId: `cli-batch-${i}`, root: 'ab'.repeat(32), count: 10 + i, kind: 'indexing-records' })],
+          args: [
+            JSON.stringify({
+              batchId: `cli-batch-${i}`,
+              root: 'ab'.repeat(32),
+              count: 10 + i,
+              kind: 'indexing-records',
+            }),
+          ],
         });
         txIds.push(r.txId);
       }
@@ -60,7 +79,9 @@ describe('shulian ledger (CLI)', function () {
     expect(proof.code, proof.stderr).to.equal(0);
     const { readFile, writeFile } = await import('node:fs/promises');
     const bundle = JSON.parse(await readFile(out, 'utf8')) as EmbeddedProofBundle;
-    expect(verifyProofBundle(bundle, splitPemBundle(await readFile(join(home, 'consortium', 'ca-bundle.pem'), 'utf8'))).ok).to.equal(true);
+    expect(
+      verifyProofBundle(bundle, splitPemBundle(await readFile(join(home, 'consortium', 'ca-bundle.pem'), 'utf8'))).ok,
+    ).to.equal(true);
     const records = bundle.records as { key: string; value?: string }[];
     const batch = records.find((r) => r.value?.includes('"count":11'));
     if (!batch) throw new Error('no batch record in the bundle');

@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { NotFoundError, ValidationError } from '../../node/core/errors.js';
-import { checkpointAfter, memoryCheckpointer, verifyProofBundle, type Ledger, type LedgerEvent, type SubmitResult } from '../../node/ledger/index.js';
+import {
+  checkpointAfter,
+  memoryCheckpointer,
+  verifyProofBundle,
+  type Ledger,
+  type LedgerEvent,
+  type SubmitResult,
+} from '../../node/ledger/index.js';
 
 /**
  * The Ledger port's contract, run against every adapter (embedded here; the Fabric gateway adapter
@@ -57,7 +64,11 @@ async function eventsUntil(ledger: Ledger, startBlock: number, txIds: readonly s
   return out;
 }
 
-export function ledgerContractSuite(name: string, factory: () => Promise<Ledger>, options: Readonly<LedgerContractSuiteOptions> = {}): void {
+export function ledgerContractSuite(
+  name: string,
+  factory: () => Promise<Ledger>,
+  options: Readonly<LedgerContractSuiteOptions> = {},
+): void {
   describe(`Ledger port contract: ${name}`, function () {
     this.timeout(options.timeoutMs ?? 30_000);
     let ledger: Ledger;
@@ -75,20 +86,40 @@ export function ledgerContractSuite(name: string, factory: () => Promise<Ledger>
     it('submit returns the txId, the block and the chaincode result', async () => {
       expect(first.txId).to.match(/^[0-9a-f]{64}$/);
       expect(first.blockNumber).to.be.a('number').and.at.least(0);
-      const version = JSON.parse(text(first.result)) as { resourceId: string; version: number; txId: string; owner: string };
-      expect(version).to.include({ resourceId: `suite-${run}-a`, version: 1, txId: first.txId, owner: ledger.identity.mspId });
+      const version = JSON.parse(text(first.result)) as {
+        resourceId: string;
+        version: number;
+        txId: string;
+        owner: string;
+      };
+      expect(version).to.include({
+        resourceId: `suite-${run}-a`,
+        version: 1,
+        txId: first.txId,
+        owner: ledger.identity.mspId,
+      });
       expect(await ledger.height()).to.be.greaterThan(first.blockNumber);
     });
 
     it('evaluate reads committed state', async () => {
-      const resource = JSON.parse(text(await ledger.evaluate({ fn: 'GetResource', args: [`suite-${run}-a`] }))) as { id: string; headVersion: number };
+      const resource = JSON.parse(text(await ledger.evaluate({ fn: 'GetResource', args: [`suite-${run}-a`] }))) as {
+        id: string;
+        headVersion: number;
+      };
       expect(resource).to.include({ id: `suite-${run}-a`, headVersion: 1 });
-      const version = JSON.parse(text(await ledger.evaluate({ fn: 'GetVersion', args: [`suite-${run}-a`, '1'] }))) as { txId: string };
+      const version = JSON.parse(text(await ledger.evaluate({ fn: 'GetVersion', args: [`suite-${run}-a`, '1'] }))) as {
+        txId: string;
+      };
       expect(version.txId).to.equal(first.txId);
     });
 
     it('maps chaincode errors: validation (with the field) and not found', async () => {
-      const bad = await rejection(ledger.submit({ fn: 'RegisterVersion', args: [JSON.stringify({ ...versionInput(`suite-${run}-bad`), sha256: 'nope' })] }));
+      const bad = await rejection(
+        ledger.submit({
+          fn: 'RegisterVersion',
+          args: [JSON.stringify({ ...versionInput(`suite-${run}-bad`), sha256: 'nope' })],
+        }),
+      );
       expect(bad).to.be.instanceOf(ValidationError);
       expect((bad as ValidationError).ids.pointer).to.equal('/sha256');
       const missing = await rejection(ledger.evaluate({ fn: 'GetResource', args: [`suite-${run}-missing`] }));
@@ -96,7 +127,10 @@ export function ledgerContractSuite(name: string, factory: () => Promise<Ledger>
     });
 
     it('delivers events from a block, in order, with payload and commit time', async () => {
-      const second = await ledger.submit({ fn: 'RegisterVersion', args: [JSON.stringify(versionInput(`suite-${run}-a`, 2))] });
+      const second = await ledger.submit({
+        fn: 'RegisterVersion',
+        args: [JSON.stringify(versionInput(`suite-${run}-a`, 2))],
+      });
       const events = await eventsUntil(ledger, first.blockNumber, [first.txId, second.txId]);
       expect(events.map((e) => e.txId)).to.deep.equal([first.txId, second.txId]);
       for (const e of events) {

@@ -19,7 +19,11 @@ describe('embedded ledger crash safety', function () {
       const identities = join(dir, 'identities.json');
       await writeFile(
         identities,
-        JSON.stringify({ mspId: 'JilinLibraryMSP', peer: { certPem: c.peer.certPem, keyPem: c.peer.keyPem }, operator: { certPem: c.operator.certPem, keyPem: c.operator.keyPem } }),
+        JSON.stringify({
+          mspId: 'JilinLibraryMSP',
+          peer: { certPem: c.peer.certPem, keyPem: c.peer.keyPem },
+          operator: { certPem: c.operator.certPem, keyPem: c.operator.keyPem },
+        }),
       );
       const ledgerDir = join(dir, 'ledger');
       const acked = new Map<string, string>();
@@ -30,7 +34,9 @@ describe('embedded ledger crash safety', function () {
         });
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+        const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+          child.on('exit', (_code, signal) => resolve(signal)),
+        );
         const target = acked.size + 60 + round * 17;
         for await (const line of createInterface({ input: child.stdout })) {
           const [tag, txId, key] = line.split(' ');

@@ -48,7 +48,9 @@ describe('embedded ledger MVCC validation', () => {
 
   it('rejects the conflicting submit with a ConflictError carrying its txId', async () => {
     const ledger = runtime.connect(c.operator);
-    const results = await Promise.allSettled(Array.from({ length: 4 }, () => ledger.submit({ fn: 'Incr', args: ['n'] })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () => ledger.submit({ fn: 'Incr', args: ['n'] })),
+    );
     const ok = results.filter((r) => r.status === 'fulfilled');
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     // each endorsement read the committed value; every commit moves it by exactly one
@@ -76,7 +78,15 @@ describe('embedded ledger MVCC validation', () => {
 
   it('re-validates range reads: a key inserted into a scanned range is a phantom', async () => {
     const ledger = runtime.connect(c.operator);
-    await ledger.submit({ fn: 'PutMany', args: [JSON.stringify([['item/1', 'a'], ['item/2', 'b']])] });
+    await ledger.submit({
+      fn: 'PutMany',
+      args: [
+        JSON.stringify([
+          ['item/1', 'a'],
+          ['item/2', 'b'],
+        ]),
+      ],
+    });
     const rt = internals(runtime);
     const count = await rt.simulate(c.operator, 'CountInto', ['item/', 'item0', 'count'], noTransient);
     const insert = await rt.simulate(c.operator, 'Put', ['item/3', 'c'], noTransient);

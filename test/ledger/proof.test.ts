@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import { createDevCa, signingIdentity } from '../../node/identity/index.js';
-import { openEmbeddedRuntime, verifyProofBundle, type EmbeddedProofBundle, type EmbeddedRuntime, type ProofRecord } from '../../node/ledger/index.js';
+import {
+  openEmbeddedRuntime,
+  verifyProofBundle,
+  type EmbeddedProofBundle,
+  type EmbeddedRuntime,
+  type ProofRecord,
+} from '../../node/ledger/index.js';
 import type { Runtime } from '../../node/ledger/embedded/runtime.js';
 import { KV_CONTRACT_DIR, tempDir, testConsortium, type TestConsortium } from './helpers.js';
 
@@ -21,7 +27,17 @@ describe('embedded ledger proof bundles (offline verification)', () => {
     await ledger.submit({ fn: 'Put', args: ['first', 'block'] });
     // several transactions in one block so the proof carries a real audit path
     const results = await Promise.all(
-      Array.from({ length: 7 }, (_, i) => ledger.submit({ fn: 'PutMany', args: [JSON.stringify([[`rec-${i}`, JSON.stringify({ n: i, title: '书链' })], [`idx-${i}`, 'x']])] })),
+      Array.from({ length: 7 }, (_, i) =>
+        ledger.submit({
+          fn: 'PutMany',
+          args: [
+            JSON.stringify([
+              [`rec-${i}`, JSON.stringify({ n: i, title: '书链' })],
+              [`idx-${i}`, 'x'],
+            ]),
+          ],
+        }),
+      ),
     );
     const target = results[5];
     if (!target) throw new Error('no result');
@@ -36,7 +52,14 @@ describe('embedded ledger proof bundles (offline verification)', () => {
   it('verifies with only the consortium CA certificates', () => {
     const result = verifyProofBundle(bundle, c.caCertsPem);
     expect(result.ok, result.reasons.join('; ')).to.equal(true);
-    expect(result.checks.map((ch) => ch.name)).to.include.members(['peer certificate', 'creator certificate', 'block signature', 'inclusion', 'creator signature', 'records']);
+    expect(result.checks.map((ch) => ch.name)).to.include.members([
+      'peer certificate',
+      'creator certificate',
+      'block signature',
+      'inclusion',
+      'creator signature',
+      'records',
+    ]);
     expect(result.creator?.mspId).to.equal('JilinLibraryMSP');
     expect(result.creator?.subject).to.contain('operator.jilin');
     expect(result.peer?.subject).to.contain('peer0.jilin');
@@ -49,7 +72,10 @@ describe('embedded ledger proof bundles (offline verification)', () => {
 
   it('fails when a record is altered', () => {
     const b = clone(bundle);
-    (b.records as unknown as ProofRecord[])[1] = { ...(b.records[1] as ProofRecord), value: JSON.stringify({ n: 6, title: '书链' }) };
+    (b.records as unknown as ProofRecord[])[1] = {
+      ...(b.records[1] as ProofRecord),
+      value: JSON.stringify({ n: 6, title: '书链' }),
+    };
     const result = verifyProofBundle(b, c.caCertsPem);
     expect(result.ok).to.equal(false);
     expect(result.reasons.join('; ')).to.match(/records: record 1 \(rec-5\) differs/);
@@ -58,11 +84,16 @@ describe('embedded ledger proof bundles (offline verification)', () => {
   it('fails when the written value in the transaction is altered (inclusion no longer holds)', () => {
     const b = clone(bundle);
     const writes = b.envelope.rwset.writes as { key: string; isDelete: boolean; value?: string }[];
-    writes[1] = { ...(writes[1] as { key: string; isDelete: boolean }), value: Buffer.from('{"n":6}').toString('base64') };
+    writes[1] = {
+      ...(writes[1] as { key: string; isDelete: boolean }),
+      value: Buffer.from('{"n":6}').toString('base64'),
+    };
     (b.records as unknown as ProofRecord[])[1] = { ...(b.records[1] as ProofRecord), value: '{"n":6}' };
     const result = verifyProofBundle(b, c.caCertsPem);
     expect(result.ok).to.equal(false);
-    expect(result.reasons.join('; ')).to.contain('inclusion: the transaction is not included under the block header dataHash');
+    expect(result.reasons.join('; ')).to.contain(
+      'inclusion: the transaction is not included under the block header dataHash',
+    );
   });
 
   it("fails when the creator's or the peer's signature is altered", () => {
@@ -72,7 +103,9 @@ describe('embedded ledger proof bundles (offline verification)', () => {
     (b.envelope as { signature: string }).signature = sig.toString('base64');
     const r1 = verifyProofBundle(b, c.caCertsPem);
     expect(r1.ok).to.equal(false);
-    expect(r1.reasons.join('; ')).to.contain("creator signature: the creator's signature over the proposal does not verify");
+    expect(r1.reasons.join('; ')).to.contain(
+      "creator signature: the creator's signature over the proposal does not verify",
+    );
 
     const b2 = clone(bundle);
     const bsig = Buffer.from(b2.blockSignature, 'base64');
@@ -80,7 +113,9 @@ describe('embedded ledger proof bundles (offline verification)', () => {
     (b2 as { blockSignature: string }).blockSignature = bsig.toString('base64');
     const r2 = verifyProofBundle(b2, c.caCertsPem);
     expect(r2.ok).to.equal(false);
-    expect(r2.reasons.join('; ')).to.contain("block signature: the peer's signature over the block header does not verify");
+    expect(r2.reasons.join('; ')).to.contain(
+      "block signature: the peer's signature over the block header does not verify",
+    );
   });
 
   it('fails when the header is altered', () => {
@@ -128,7 +163,10 @@ describe('embedded ledger proof bundles (offline verification)', () => {
   });
 
   it('rejects what is not a bundle', () => {
-    expect(verifyProofBundle({ format: 'shulian-embedded-v1', channel: 'x', txId: 'y', blockNumber: 0 }, c.caCertsPem).reasons[0]).to.match(/^format: missing/);
+    expect(
+      verifyProofBundle({ format: 'shulian-embedded-v1', channel: 'x', txId: 'y', blockNumber: 0 }, c.caCertsPem)
+        .reasons[0],
+    ).to.match(/^format: missing/);
     expect(verifyProofBundle(null as never, c.caCertsPem).ok).to.equal(false);
   });
 });

@@ -13,7 +13,8 @@ function flipByte(dir: string, sql: string, column: string, params: unknown[], a
     const i = at(bytes);
     if (i < 0 || i >= bytes.length) throw new Error('no such byte');
     bytes[i] = (bytes[i] as number) ^ 0x01;
-    if (sql.includes('FROM txs')) db.prepare(`UPDATE txs SET ${column} = ? WHERE block = ? AND idx = ?`).run(bytes, ...params);
+    if (sql.includes('FROM txs'))
+      db.prepare(`UPDATE txs SET ${column} = ? WHERE block = ? AND idx = ?`).run(bytes, ...params);
     else db.prepare(`UPDATE blocks SET ${column} = ? WHERE number = ?`).run(bytes, ...params);
   } finally {
     db.close();
@@ -52,7 +53,13 @@ describe('embedded ledger tamper detection', () => {
   it('names the block when one byte of a transaction in it changes', async () => {
     // a byte inside the written value (base64 in the envelope)
     const value = Buffer.from(Buffer.from('value-2').toString('base64'));
-    flipByte(dir, 'SELECT envelope FROM txs WHERE block = ? AND idx = ?', 'envelope', [2, 0], (b) => b.indexOf(value) + 2);
+    flipByte(
+      dir,
+      'SELECT envelope FROM txs WHERE block = ? AND idx = ?',
+      'envelope',
+      [2, 0],
+      (b) => b.indexOf(value) + 2,
+    );
     const report = await verify();
     expect(report.ok).to.equal(false);
     expect(report.firstBadBlock).to.equal(2);
@@ -75,7 +82,7 @@ describe('embedded ledger tamper detection', () => {
 
   it('finds world state that no block explains', async () => {
     const db = new Database(join(dir, DB_FILE));
-    db.prepare("UPDATE state SET value = ? WHERE key = ?").run(Buffer.from('forged'), Buffer.from('key-1'));
+    db.prepare('UPDATE state SET value = ? WHERE key = ?').run(Buffer.from('forged'), Buffer.from('key-1'));
     db.close();
     const report = await verify();
     expect(report.ok).to.equal(false);

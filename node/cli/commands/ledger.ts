@@ -2,7 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/index.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { openHomeLedger, splitPemBundle, verifyProofBundle, type LedgerVerifyReport, type ProofBundle } from '../../ledger/index.js';
+import {
+  openHomeLedger,
+  splitPemBundle,
+  verifyProofBundle,
+  type LedgerVerifyReport,
+  type ProofBundle,
+} from '../../ledger/index.js';
 import { consortiumLayout } from '../../identity/index.js';
 
 interface HomeOption {
@@ -15,7 +21,10 @@ export function register(program: Command): void {
   const ledger = program
     .command('ledger')
     .description("inspect and verify the node's embedded ledger (<home>/ledger)")
-    .addHelpText('after', '\nThe ledger is the embedded one of SHULIAN_HOME (default ./.shulian), created by the node; run `shulian init` first.');
+    .addHelpText(
+      'after',
+      '\nThe ledger is the embedded one of SHULIAN_HOME (default ./.shulian), created by the node; run `shulian init` first.',
+    );
 
   ledger
     .command('info')
@@ -33,14 +42,19 @@ export function register(program: Command): void {
           `transactions  ${info.transactions} (${info.validTransactions} valid)`,
           `state keys    ${info.stateKeys}`,
         ];
-        if (info.tip) lines.push(`tip           block ${info.tip.number} ${info.tip.hash} at ${info.tip.timestamp} (${info.tip.txCount} tx)`);
+        if (info.tip)
+          lines.push(
+            `tip           block ${info.tip.number} ${info.tip.hash} at ${info.tip.timestamp} (${info.tip.txCount} tx)`,
+          );
         process.stdout.write(`${lines.join('\n')}\n`);
       });
     });
 
   ledger
     .command('verify')
-    .description('re-check the hash chain, every signature and certificate, and that replaying every block rebuilds exactly the stored state')
+    .description(
+      're-check the hash chain, every signature and certificate, and that replaying every block rebuilds exactly the stored state',
+    )
     .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
     .option('--json', 'print the report as JSON')
     .action(async (options: HomeOption) => {
@@ -55,7 +69,9 @@ export function register(program: Command): void {
   ledger
     .command('proof')
     .argument('<txId>', 'transaction id (64 hex)')
-    .description('write the proof bundle of a transaction: records, transaction, block header, peer signature, certificates')
+    .description(
+      'write the proof bundle of a transaction: records, transaction, block header, peer signature, certificates',
+    )
     .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
     .option('-o, --out <file>', 'write the bundle to a file instead of stdout')
     .action(async (txId: string, options: HomeOption & { out?: string }) => {
@@ -77,7 +93,10 @@ export function register(program: Command): void {
     .option('--json', 'print the verification as JSON')
     .action(async (file: string, options: HomeOption & { ca?: string }) => {
       const config = loadConfig(process.env);
-      const caFile = options.ca ?? consortiumLayout(options.home ?? config.home, { provinceMsp: config.orgMsp, nationalMsp: config.nationalMsp }).caBundle;
+      const caFile =
+        options.ca ??
+        consortiumLayout(options.home ?? config.home, { provinceMsp: config.orgMsp, nationalMsp: config.nationalMsp })
+          .caBundle;
       const caCertsPem = splitPemBundle(await readText(caFile, 'CA bundle'));
       if (caCertsPem.length === 0) throw new ValidationError(`${caFile} holds no PEM certificate`, { file: caFile });
       let bundle: ProofBundle;
@@ -90,9 +109,15 @@ export function register(program: Command): void {
       const result = verifyProofBundle(bundle, caCertsPem);
       if (options.json) print(result);
       else {
-        const lines = [`${result.ok ? 'VALID' : 'INVALID'} proof of transaction ${result.txId} in block ${result.blockNumber}`];
-        for (const c of result.checks) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `: ${c.detail}` : ''}`);
-        if (result.creator) lines.push(`  submitted by ${result.creator.subject} (${result.creator.mspId}) at ${result.submittedAt ?? '?'}: ${result.fn ?? '?'}`);
+        const lines = [
+          `${result.ok ? 'VALID' : 'INVALID'} proof of transaction ${result.txId} in block ${result.blockNumber}`,
+        ];
+        for (const c of result.checks)
+          lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `: ${c.detail}` : ''}`);
+        if (result.creator)
+          lines.push(
+            `  submitted by ${result.creator.subject} (${result.creator.mspId}) at ${result.submittedAt ?? '?'}: ${result.fn ?? '?'}`,
+          );
         if (result.committedAt) lines.push(`  committed at ${result.committedAt}`);
         process.stdout.write(`${lines.join('\n')}\n`);
       }
@@ -100,7 +125,10 @@ export function register(program: Command): void {
     });
 }
 
-async function withLedger(options: HomeOption, fn: (l: Awaited<ReturnType<typeof openHomeLedger>>) => Promise<void>): Promise<void> {
+async function withLedger(
+  options: HomeOption,
+  fn: (l: Awaited<ReturnType<typeof openHomeLedger>>) => Promise<void>,
+): Promise<void> {
   const config = loadConfig(process.env);
   const home = await openHomeLedger({ ...config, home: options.home ?? config.home });
   try {
@@ -114,7 +142,10 @@ async function readText(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (cause) {
-    throw new NotFoundError(`cannot read the ${what} ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, { file, cause });
+    throw new NotFoundError(`cannot read the ${what} ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
+      file,
+      cause,
+    });
   }
 }
 
@@ -131,7 +162,9 @@ function describeReport(r: LedgerVerifyReport): string {
     `replayed      ${r.replayedStateDigest}`,
   ];
   for (const p of r.problems) {
-    lines.push(`  ${p.block === undefined ? 'state' : `block ${p.block}${p.txIndex === undefined ? '' : ` tx ${p.txIndex}`}`}: ${p.reason}`);
+    lines.push(
+      `  ${p.block === undefined ? 'state' : `block ${p.block}${p.txIndex === undefined ? '' : ` tx ${p.txIndex}`}`}: ${p.reason}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -23,7 +23,13 @@ export interface LoadedChaincode {
 }
 
 interface ChaincodeFromContractCtor {
-  new (contracts: unknown[], serializers: unknown, metadata: unknown, title: string, version: string): { Invoke(stub: unknown): Promise<ChaincodeResponse> };
+  new (
+    contracts: unknown[],
+    serializers: unknown,
+    metadata: unknown,
+    title: string,
+    version: string,
+  ): { Invoke(stub: unknown): Promise<ChaincodeResponse> };
 }
 
 /** The repository's chaincode/ folder, found by walking up from this file (works from sources and from dist). */
@@ -33,7 +39,8 @@ export function defaultChaincodeDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = join(dir, 'chaincode');
-    if (existsSync(join(candidate, 'package.json')) && existsSync(join(candidate, 'node_modules', 'fabric-shim'))) return candidate;
+    if (existsSync(join(candidate, 'package.json')) && existsSync(join(candidate, 'node_modules', 'fabric-shim')))
+      return candidate;
     const parent = dirname(dir);
     if (parent === dir) throw new ConfigError('cannot find the chaincode/ folder; set SHULIAN_CHAINCODE_DIR');
     dir = parent;
@@ -62,7 +69,10 @@ export function loadChaincode(dir: string): LoadedChaincode {
     try {
       return req.resolve(id, { paths });
     } catch (cause) {
-      throw new ConfigError(`chaincode dir ${key}: cannot resolve ${id} (install the chaincode's dependencies: npm ci --prefix chaincode)`, { cause });
+      throw new ConfigError(
+        `chaincode dir ${key}: cannot resolve ${id} (install the chaincode's dependencies: npm ci --prefix chaincode)`,
+        { cause },
+      );
     }
   };
   quietChaincodeLogs(req, resolveFrom);
@@ -71,12 +81,17 @@ export function loadChaincode(dir: string): LoadedChaincode {
   try {
     main = req(key) as { contracts?: unknown };
   } catch (cause) {
-    throw new ConfigError(`chaincode dir ${key}: cannot load the contract package (build it: npm run build:chaincode)`, { cause });
+    throw new ConfigError(
+      `chaincode dir ${key}: cannot load the contract package (build it: npm run build:chaincode)`,
+      { cause },
+    );
   }
   if (!Array.isArray(main.contracts) || main.contracts.length === 0) {
     throw new ConfigError(`chaincode dir ${key}: the package does not export a non-empty \`contracts\` array`);
   }
-  const ChaincodeFromContract = req(resolveFrom('fabric-shim/lib/contract-spi/chaincodefromcontract.js')) as ChaincodeFromContractCtor;
+  const ChaincodeFromContract = req(
+    resolveFrom('fabric-shim/lib/contract-spi/chaincodefromcontract.js'),
+  ) as ChaincodeFromContractCtor;
   const JSONSerializer = req(resolveFrom('fabric-contract-api/lib/jsontransactionserializer.js')) as unknown;
   const Long = req(resolveFrom('long')) as { fromNumber(n: number, unsigned?: boolean): LongLike };
   // the constructor appends the system contract to the array it is given: hand it a copy
@@ -127,7 +142,9 @@ function quietChaincodeLogs(req: NodeJS.Require, resolveFrom: (id: string) => st
  */
 function memoizeCertificateParsing(resolveFrom: (id: string) => string): void {
   const shimRequire = createRequire(resolveFrom('fabric-shim/lib/chaincode.js'));
-  const { Certificate } = shimRequire('@fidm/x509') as { Certificate: { fromPEM(data: string | Buffer): unknown; __shulianMemo?: boolean } };
+  const { Certificate } = shimRequire('@fidm/x509') as {
+    Certificate: { fromPEM(data: string | Buffer): unknown; __shulianMemo?: boolean };
+  };
   if (Certificate.__shulianMemo) return;
   const original = Certificate.fromPEM.bind(Certificate);
   const memo = new Map<string, unknown>();

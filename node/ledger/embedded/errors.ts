@@ -1,4 +1,11 @@
-import { AccessDeniedError, ConflictError, LedgerError, NotFoundError, ShulianError, ValidationError } from '../../core/errors.js';
+import {
+  AccessDeniedError,
+  ConflictError,
+  LedgerError,
+  NotFoundError,
+  ShulianError,
+  ValidationError,
+} from '../../core/errors.js';
 
 /**
  * Maps a chaincode error response onto the node's error hierarchy. The chaincode formats errors as

@@ -5,4 +5,11 @@ export { BLOCK_FORMAT, CHAINCODE_NAME } from './block.js';
 export type { BlockHeader, TxEnvelope, ProposalBody, RwSet, ValidationCode } from './block.js';
 export { chaincodeError } from './errors.js';
 export { DB_FILE } from './store.js';
-export { signProposal, parseSignedProposal, isSignedProposalRelay, RELAY_MAX_SKEW_MS, type SignedProposal, type SignedProposalRelay } from './relay.js';
+export {
+  signProposal,
+  parseSignedProposal,
+  isSignedProposalRelay,
+  RELAY_MAX_SKEW_MS,
+  type SignedProposal,
+  type SignedProposalRelay,
+} from './relay.js';

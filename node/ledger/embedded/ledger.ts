@@ -76,15 +76,20 @@ export class EmbeddedLedger implements Ledger, SignedProposalRelay {
       throw new ValidationError('proposal fn must be a non-empty transaction name', { pointer: '/fn' });
     }
     const args = proposal.args ?? [];
-    if (!Array.isArray(args)) throw new ValidationError('proposal args must be an array of strings', { pointer: '/args' });
+    if (!Array.isArray(args))
+      throw new ValidationError('proposal args must be an array of strings', { pointer: '/args' });
     args.forEach((a, i) => {
-      if (typeof a !== 'string') throw new ValidationError(`proposal args[${i}] must be a string`, { pointer: `/args/${i}` });
-      if (!isWellFormed(a)) throw new ValidationError(`proposal args[${i}] must be well-formed Unicode`, { pointer: `/args/${i}` });
+      if (typeof a !== 'string')
+        throw new ValidationError(`proposal args[${i}] must be a string`, { pointer: `/args/${i}` });
+      if (!isWellFormed(a))
+        throw new ValidationError(`proposal args[${i}] must be well-formed Unicode`, { pointer: `/args/${i}` });
     });
     const transient = new Map<string, Uint8Array>();
     for (const [name, value] of Object.entries(proposal.transient ?? {})) {
-      if (!isWellFormed(name)) throw new ValidationError('transient names must be well-formed Unicode', { pointer: '/transient' });
-      if (!(value instanceof Uint8Array)) throw new ValidationError(`transient "${name}" must be bytes (Uint8Array)`, { pointer: `/transient/${name}` });
+      if (!isWellFormed(name))
+        throw new ValidationError('transient names must be well-formed Unicode', { pointer: '/transient' });
+      if (!(value instanceof Uint8Array))
+        throw new ValidationError(`transient "${name}" must be bytes (Uint8Array)`, { pointer: `/transient/${name}` });
       transient.set(name, value);
     }
     return { fn: proposal.fn, args: [...args], transient };
@@ -96,7 +101,8 @@ export class EmbeddedLedger implements Ledger, SignedProposalRelay {
     const store = runtime.store;
     const checkpoint: Checkpoint | undefined = options.checkpointer ? await options.checkpointer.load() : undefined;
     const start = checkpoint ? checkpoint.blockNumber : (options.startBlock ?? 0);
-    if (!Number.isSafeInteger(start) || start < 0) throw new ValidationError('events: startBlock must be an integer >= 0', { pointer: '/startBlock' });
+    if (!Number.isSafeInteger(start) || start < 0)
+      throw new ValidationError('events: startBlock must be an integer >= 0', { pointer: '/startBlock' });
     // resume after the checkpointed event: skip that block's events up to and including its txId
     let skipThrough = checkpoint?.txId;
     let block = start;

@@ -67,7 +67,12 @@ export interface LedgerInfo {
   readonly channel: string;
   readonly path: string;
   readonly height: number;
-  readonly tip?: { readonly number: number; readonly hash: string; readonly timestamp: string; readonly txCount: number };
+  readonly tip?: {
+    readonly number: number;
+    readonly hash: string;
+    readonly timestamp: string;
+    readonly txCount: number;
+  };
   readonly transactions: number;
   readonly validTransactions: number;
   readonly stateKeys: number;
@@ -106,12 +111,17 @@ export async function openEmbeddedRuntime(options: Readonly<EmbeddedRuntimeOptio
   }
   const channel = options.channel ?? DEFAULT_CHANNEL;
   if (!/^[a-z][a-z0-9.-]{0,248}$/.test(channel)) {
-    throw new ValidationError(`embedded ledger: channel must be a Fabric channel name (got ${JSON.stringify(channel)})`, { pointer: '/channel' });
+    throw new ValidationError(
+      `embedded ledger: channel must be a Fabric channel name (got ${JSON.stringify(channel)})`,
+      { pointer: '/channel' },
+    );
   }
   const max = options.blockMaxTransactions ?? 500;
-  if (!Number.isSafeInteger(max) || max < 1) throw new ValidationError('blockMaxTransactions must be a positive integer', { pointer: '/blockMaxTransactions' });
+  if (!Number.isSafeInteger(max) || max < 1)
+    throw new ValidationError('blockMaxTransactions must be a positive integer', { pointer: '/blockMaxTransactions' });
   const timeout = options.blockTimeoutMs ?? 2;
-  if (!Number.isFinite(timeout) || timeout < 0) throw new ValidationError('blockTimeoutMs must be a number >= 0', { pointer: '/blockTimeoutMs' });
+  if (!Number.isFinite(timeout) || timeout < 0)
+    throw new ValidationError('blockTimeoutMs must be a number >= 0', { pointer: '/blockTimeoutMs' });
   const chaincode = loadChaincode(options.chaincodeDir ?? defaultChaincodeDir());
   const store = LedgerStore.open(options.dir, channel);
   return new Runtime(options, channel, max, timeout, chaincode, store);
@@ -142,7 +152,14 @@ export class Runtime implements EmbeddedRuntime {
   #closed = false;
   #idle: (() => void) | undefined;
 
-  constructor(options: Readonly<EmbeddedRuntimeOptions>, channel: string, max: number, timeout: number, chaincode: LoadedChaincode, store: LedgerStore) {
+  constructor(
+    options: Readonly<EmbeddedRuntimeOptions>,
+    channel: string,
+    max: number,
+    timeout: number,
+    chaincode: LoadedChaincode,
+    store: LedgerStore,
+  ) {
     this.channel = channel;
     this.dir = options.dir;
     this.store = store;
@@ -178,7 +195,16 @@ export class Runtime implements EmbeddedRuntime {
       channel: this.channel,
       path: this.store.path,
       height,
-      ...(tipRow && tipHeader ? { tip: { number: tipRow.number, hash: tipRow.hash.toString('hex'), timestamp: tipHeader.timestamp, txCount: tipHeader.txCount } } : {}),
+      ...(tipRow && tipHeader
+        ? {
+            tip: {
+              number: tipRow.number,
+              hash: tipRow.hash.toString('hex'),
+              timestamp: tipHeader.timestamp,
+              txCount: tipHeader.txCount,
+            },
+          }
+        : {}),
       transactions: counts.transactions,
       validTransactions: counts.valid,
       stateKeys: counts.stateKeys,
@@ -209,7 +235,12 @@ export class Runtime implements EmbeddedRuntime {
   }
 
   /** Builds and signs a proposal, then executes it against committed state (endorsement). */
-  async simulate(identity: SigningIdentity, fn: string, args: readonly string[], transient: ReadonlyMap<string, Uint8Array>): Promise<SimulationOutput> {
+  async simulate(
+    identity: SigningIdentity,
+    fn: string,
+    args: readonly string[],
+    transient: ReadonlyMap<string, Uint8Array>,
+  ): Promise<SimulationOutput> {
     this.#checkOpen();
     this.#inFlight++;
     try {
@@ -250,7 +281,10 @@ export class Runtime implements EmbeddedRuntime {
     this.#checkOpen();
     this.#inFlight++;
     try {
-      const { proposal, proposalJson, signature, txId } = parseSignedProposal(signed, { channel: this.channel, now: Date.now() });
+      const { proposal, proposalJson, signature, txId } = parseSignedProposal(signed, {
+        channel: this.channel,
+        now: Date.now(),
+      });
       this.#checkCreator(proposal.creator.certPem, Buffer.from(proposalJson, 'utf8'), signature, txId);
       return await this.#execute(txId, proposal, proposalJson, signature, new Map());
     } finally {
@@ -258,7 +292,13 @@ export class Runtime implements EmbeddedRuntime {
     }
   }
 
-  async #execute(txId: string, proposal: ProposalBody, proposalJson: string, signature: Uint8Array, transient: ReadonlyMap<string, Uint8Array>): Promise<SimulationOutput> {
+  async #execute(
+    txId: string,
+    proposal: ProposalBody,
+    proposalJson: string,
+    signature: Uint8Array,
+    transient: ReadonlyMap<string, Uint8Array>,
+  ): Promise<SimulationOutput> {
     const { fn, args } = proposal;
     await this.#gate.enter();
     let response: ChaincodeResponse;
@@ -305,8 +345,14 @@ export class Runtime implements EmbeddedRuntime {
       let value = Buffer.alloc(0);
       if (!h.isDelete) {
         const bytes = this.store.envelopeAt(h.block, h.tx);
-        const write = bytes && (JSON.parse(bytes.toString('utf8')) as TxEnvelope).rwset.writes.find((w) => w.key === keyText);
-        if (!write || write.isDelete) throw new LedgerError('LEDGER_CORRUPT', `history of a key points at block ${h.block} tx ${h.tx}, which did not write it`, { blockNumber: h.block });
+        const write =
+          bytes && (JSON.parse(bytes.toString('utf8')) as TxEnvelope).rwset.writes.find((w) => w.key === keyText);
+        if (!write || write.isDelete)
+          throw new LedgerError(
+            'LEDGER_CORRUPT',
+            `history of a key points at block ${h.block} tx ${h.tx}, which did not write it`,
+            { blockNumber: h.block },
+          );
         value = Buffer.from(write.value ?? '', 'base64');
       }
       return { txId: h.txId, seconds: h.seconds, nanos: h.nanos, isDelete: h.isDelete, value };
@@ -324,7 +370,11 @@ export class Runtime implements EmbeddedRuntime {
       try {
         key = createPublicKey(new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'pem' }));
       } catch (cause) {
-        throw new ValidationError('the submitting identity is not a valid X.509 certificate', { pointer: '/identity/credentials', txId, cause });
+        throw new ValidationError('the submitting identity is not a valid X.509 certificate', {
+          pointer: '/identity/credentials',
+          txId,
+          cause,
+        });
       }
       if (this.#keys.size > 1000) this.#keys.clear();
       this.#keys.set(certPem, key);
@@ -335,7 +385,10 @@ export class Runtime implements EmbeddedRuntime {
     }
     if (this.#trusted && !this.#trustedCerts.has(certPem)) {
       const chain = verifyCertChain(certPem, this.#trusted);
-      if (!chain.ok) throw new AccessDeniedError(`the creator is not a member of the consortium: ${chain.reason ?? 'untrusted'}`, { txId });
+      if (!chain.ok)
+        throw new AccessDeniedError(`the creator is not a member of the consortium: ${chain.reason ?? 'untrusted'}`, {
+          txId,
+        });
       this.#trustedCerts.add(certPem);
     }
   }
@@ -364,10 +417,17 @@ export class Runtime implements EmbeddedRuntime {
     const batch = this.#queue.splice(0, this.#max);
     this.#committing = this.#commit(batch)
       .then(
-        (outcome) => batch.forEach((p, i) => p.resolve({ blockNumber: outcome.number, code: outcome.codes[i] as ValidationCode })),
+        (outcome) =>
+          batch.forEach((p, i) => p.resolve({ blockNumber: outcome.number, code: outcome.codes[i] as ValidationCode })),
         (err: unknown) => {
           const cause = err instanceof Error ? err : new Error(String(err));
-          for (const p of batch) p.reject(new LedgerError('COMMIT_FAILED', `the block could not be committed: ${cause.message}`, { txId: p.txId, cause }));
+          for (const p of batch)
+            p.reject(
+              new LedgerError('COMMIT_FAILED', `the block could not be committed: ${cause.message}`, {
+                txId: p.txId,
+                cause,
+              }),
+            );
         },
       )
       .finally(() => {
@@ -397,9 +457,14 @@ export class Runtime implements EmbeddedRuntime {
         if (code === 'VALID') {
           for (const w of p.sim.rwset.writes) {
             const key = Buffer.from(w.key, 'utf8');
-            overlay.set(key.toString('hex'), { key, version, value: w.isDelete ? null : Buffer.from(w.value ?? '', 'base64') });
+            overlay.set(key.toString('hex'), {
+              key,
+              version,
+              value: w.isDelete ? null : Buffer.from(w.value ?? '', 'base64'),
+            });
           }
-          for (const w of p.sim.privateValues) privateOverlay.set(`${w.collection}\u0000${w.key.toString('hex')}`, w.value === null ? null : version);
+          for (const w of p.sim.privateValues)
+            privateOverlay.set(`${w.collection}\u0000${w.key.toString('hex')}`, w.value === null ? null : version);
         }
         codes.push(code);
         const bytes = envelopeBytes(
@@ -414,7 +479,13 @@ export class Runtime implements EmbeddedRuntime {
           p.proposalJson,
         );
         envelopes.push(bytes);
-        rows.push({ idx, txId: p.txId, envelope: bytes, valid: code === 'VALID', eventName: code === 'VALID' && p.sim.event ? p.sim.event.name : null });
+        rows.push({
+          idx,
+          txId: p.txId,
+          envelope: bytes,
+          valid: code === 'VALID',
+          eventName: code === 'VALID' && p.sim.event ? p.sim.event.name : null,
+        });
       });
       const header: BlockHeader = {
         channel: this.channel,
@@ -459,7 +530,11 @@ export class Runtime implements EmbeddedRuntime {
         : code === 'PHANTOM_READ_CONFLICT'
           ? 'a range it read changed before it committed (phantom read)'
           : 'a key it read changed before it committed (MVCC read conflict)';
-    return new ConflictError(`transaction ${txId} was invalidated in block ${blockNumber}: ${what}`, { txId, blockNumber, details: { validationCode: code } });
+    return new ConflictError(`transaction ${txId} was invalidated in block ${blockNumber}: ${what}`, {
+      txId,
+      blockNumber,
+      details: { validationCode: code },
+    });
   }
 }
 

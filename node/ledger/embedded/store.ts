@@ -173,7 +173,12 @@ export class LedgerStore {
     writer.exec('BEGIN IMMEDIATE');
     try {
       writer.exec(DDL);
-      const meta = new Map((writer.prepare('SELECT name, value FROM meta').all() as { name: string; value: string }[]).map((r) => [r.name, r.value]));
+      const meta = new Map(
+        (writer.prepare('SELECT name, value FROM meta').all() as { name: string; value: string }[]).map((r) => [
+          r.name,
+          r.value,
+        ]),
+      );
       if (meta.size === 0) {
         const put = writer.prepare('INSERT INTO meta (name, value) VALUES (?, ?)');
         put.run('schemaVersion', SCHEMA_VERSION);
@@ -181,10 +186,16 @@ export class LedgerStore {
       } else {
         if (meta.get('schemaVersion') === '1') migrateFrom1(writer);
         if (meta.get('schemaVersion') !== SCHEMA_VERSION && meta.get('schemaVersion') !== '1') {
-          throw new LedgerError('LEDGER_FORMAT', `ledger ${path} has schema version ${String(meta.get('schemaVersion'))}, expected ${SCHEMA_VERSION}`);
+          throw new LedgerError(
+            'LEDGER_FORMAT',
+            `ledger ${path} has schema version ${String(meta.get('schemaVersion'))}, expected ${SCHEMA_VERSION}`,
+          );
         }
         if (meta.get('channel') !== channel) {
-          throw new LedgerError('LEDGER_CHANNEL', `ledger ${path} belongs to channel "${String(meta.get('channel'))}", not "${channel}"`);
+          throw new LedgerError(
+            'LEDGER_CHANNEL',
+            `ledger ${path} belongs to channel "${String(meta.get('channel'))}", not "${channel}"`,
+          );
         }
       }
       writer.exec('COMMIT');
@@ -210,7 +221,16 @@ export class LedgerStore {
   }
 
   history(key: Buffer): HistoryRow[] {
-    return (this.#stmts.history.all(key) as { block: number; tx: number; tx_id: string; seconds: number; nanos: number; is_delete: number }[]).map((r) => ({
+    return (
+      this.#stmts.history.all(key) as {
+        block: number;
+        tx: number;
+        tx_id: string;
+        seconds: number;
+        nanos: number;
+        is_delete: number;
+      }[]
+    ).map((r) => ({
       block: r.block,
       tx: r.tx,
       txId: r.tx_id,
@@ -221,7 +241,8 @@ export class LedgerStore {
   }
 
   block(number: number): BlockRow | undefined {
-    const r = this.#stmts.block.get(number) as { number: number; header: Buffer; hash: Buffer; signature: Buffer; signer_cert: string } | undefined;
+    const r = this.#stmts.block.get(number) as
+      { number: number; header: Buffer; hash: Buffer; signature: Buffer; signer_cert: string } | undefined;
     return r && { number: r.number, header: r.header, hash: r.hash, signature: r.signature, signerCert: r.signer_cert };
   }
 
@@ -250,14 +271,52 @@ export class LedgerStore {
     return (this.#stmts.envelopeAt.get(block, idx) as { envelope: Buffer } | undefined)?.envelope;
   }
 
-  *iterateHistory(): Generator<{ key: Buffer; block: number; tx: number; txId: string; seconds: number; nanos: number; isDelete: boolean }> {
-    for (const r of this.#stmts.allHistory.iterate() as IterableIterator<{ key: Buffer; block: number; tx: number; tx_id: string; seconds: number; nanos: number; is_delete: number }>) {
-      yield { key: r.key, block: r.block, tx: r.tx, txId: r.tx_id, seconds: r.seconds, nanos: r.nanos, isDelete: r.is_delete === 1 };
+  *iterateHistory(): Generator<{
+    key: Buffer;
+    block: number;
+    tx: number;
+    txId: string;
+    seconds: number;
+    nanos: number;
+    isDelete: boolean;
+  }> {
+    for (const r of this.#stmts.allHistory.iterate() as IterableIterator<{
+      key: Buffer;
+      block: number;
+      tx: number;
+      tx_id: string;
+      seconds: number;
+      nanos: number;
+      is_delete: number;
+    }>) {
+      yield {
+        key: r.key,
+        block: r.block,
+        tx: r.tx,
+        txId: r.tx_id,
+        seconds: r.seconds,
+        nanos: r.nanos,
+        isDelete: r.is_delete === 1,
+      };
     }
   }
 
-  *iteratePrivate(): Generator<{ collection: string; key: Buffer; value: Buffer; hash: Buffer; block: number; tx: number }> {
-    yield* this.#stmts.allPrivate.iterate() as IterableIterator<{ collection: string; key: Buffer; value: Buffer; hash: Buffer; block: number; tx: number }>;
+  *iteratePrivate(): Generator<{
+    collection: string;
+    key: Buffer;
+    value: Buffer;
+    hash: Buffer;
+    block: number;
+    tx: number;
+  }> {
+    yield* this.#stmts.allPrivate.iterate() as IterableIterator<{
+      collection: string;
+      key: Buffer;
+      value: Buffer;
+      hash: Buffer;
+      block: number;
+      tx: number;
+    }>;
   }
 
   /** Opens the write transaction of one block and returns the tip as seen inside it. */
@@ -266,7 +325,9 @@ export class LedgerStore {
     this.#writer.exec('BEGIN IMMEDIATE');
     this.#inCommit = true;
     const tip = this.#w.tip.get() as { number: number; hash: Buffer } | undefined;
-    return tip === undefined ? { number: 0, previousHash: GENESIS_PREVIOUS_HASH } : { number: tip.number + 1, previousHash: tip.hash.toString('hex') };
+    return tip === undefined
+      ? { number: 0, previousHash: GENESIS_PREVIOUS_HASH }
+      : { number: tip.number + 1, previousHash: tip.hash.toString('hex') };
   }
 
   txIdExists(txId: string): boolean {
@@ -281,7 +342,14 @@ export class LedgerStore {
     this.#w.deleteState.run(key);
   }
 
-  addHistory(key: Buffer, block: number, tx: number, txId: string, ts: { seconds: number; nanos: number }, isDelete: boolean): void {
+  addHistory(
+    key: Buffer,
+    block: number,
+    tx: number,
+    txId: string,
+    ts: { seconds: number; nanos: number },
+    isDelete: boolean,
+  ): void {
     this.#w.addHistory.run(key, block, tx, txId, ts.seconds, ts.nanos, isDelete ? 1 : 0);
   }
 
@@ -295,7 +363,8 @@ export class LedgerStore {
 
   insertBlock(block: NewBlock, txs: readonly NewTx[]): void {
     this.#w.insertBlock.run(block.number, block.header, block.hash, block.signature, block.signerCert);
-    for (const tx of txs) this.#w.insertTx.run(block.number, tx.idx, tx.txId, tx.envelope, tx.valid ? 1 : 0, tx.eventName);
+    for (const tx of txs)
+      this.#w.insertTx.run(block.number, tx.idx, tx.txId, tx.envelope, tx.valid ? 1 : 0, tx.eventName);
   }
 
   commitBlock(): void {
@@ -338,16 +407,22 @@ function prepareReads(db: Db) {
     txCounts: db.prepare('SELECT count(*) AS n, sum(valid) AS v FROM txs'),
     stateCount: db.prepare('SELECT count(*) AS n FROM state'),
     // Fabric 2.x returns history newest first
-    history: db.prepare('SELECT block, tx, tx_id, seconds, nanos, is_delete FROM history WHERE key = ? ORDER BY block DESC, tx DESC'),
+    history: db.prepare(
+      'SELECT block, tx, tx_id, seconds, nanos, is_delete FROM history WHERE key = ? ORDER BY block DESC, tx DESC',
+    ),
     envelopeAt: db.prepare('SELECT envelope FROM txs WHERE block = ? AND idx = ?'),
     block: db.prepare('SELECT number, header, hash, signature, signer_cert FROM blocks WHERE number = ?'),
     blockTxs: db.prepare('SELECT block, idx, tx_id, envelope, valid FROM txs WHERE block = ? ORDER BY idx'),
     eventTxs: db.prepare(
       'SELECT block, idx, tx_id, envelope, valid FROM txs WHERE (block, idx) >= (?, ?) AND valid = 1 AND event_name IS NOT NULL ORDER BY block, idx LIMIT ?',
     ),
-    findTx: db.prepare('SELECT block, idx, tx_id, envelope, valid FROM txs WHERE tx_id = ? ORDER BY valid DESC, block, idx LIMIT 1'),
+    findTx: db.prepare(
+      'SELECT block, idx, tx_id, envelope, valid FROM txs WHERE tx_id = ? ORDER BY valid DESC, block, idx LIMIT 1',
+    ),
     allState: db.prepare('SELECT key, value, block, tx FROM state ORDER BY key'),
-    allHistory: db.prepare('SELECT key, block, tx, tx_id, seconds, nanos, is_delete FROM history ORDER BY key, block, tx'),
+    allHistory: db.prepare(
+      'SELECT key, block, tx, tx_id, seconds, nanos, is_delete FROM history ORDER BY key, block, tx',
+    ),
     allPrivate: db.prepare('SELECT collection, key, value, hash, block, tx FROM private ORDER BY collection, key'),
   };
 }
@@ -358,8 +433,12 @@ function prepareWrites(db: Db) {
     txExists: db.prepare('SELECT 1 FROM txs WHERE tx_id = ? LIMIT 1'),
     putState: db.prepare('INSERT OR REPLACE INTO state (key, value, block, tx) VALUES (?, ?, ?, ?)'),
     deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
-    addHistory: db.prepare('INSERT INTO history (key, block, tx, tx_id, seconds, nanos, is_delete) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    putPrivate: db.prepare('INSERT OR REPLACE INTO private (collection, key, value, hash, block, tx) VALUES (?, ?, ?, ?, ?, ?)'),
+    addHistory: db.prepare(
+      'INSERT INTO history (key, block, tx, tx_id, seconds, nanos, is_delete) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    putPrivate: db.prepare(
+      'INSERT OR REPLACE INTO private (collection, key, value, hash, block, tx) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
     deletePrivate: db.prepare('DELETE FROM private WHERE collection = ? AND key = ?'),
     insertBlock: db.prepare('INSERT INTO blocks (number, header, hash, signature, signer_cert) VALUES (?, ?, ?, ?, ?)'),
     insertTx: db.prepare('INSERT INTO txs (block, idx, tx_id, envelope, valid, event_name) VALUES (?, ?, ?, ?, ?, ?)'),

@@ -1,4 +1,14 @@
-import type { ChaincodeEvent, KeyRead, KeyWrite, PrivateRead, PrivateWrite, ProposalBody, RangeRead, RwSet, Version } from './block.js';
+import type {
+  ChaincodeEvent,
+  KeyRead,
+  KeyWrite,
+  PrivateRead,
+  PrivateWrite,
+  ProposalBody,
+  RangeRead,
+  RwSet,
+  Version,
+} from './block.js';
 import { isWellFormed, sha256, sha256Hex } from './block.js';
 import type { StateView } from './store.js';
 
@@ -33,7 +43,9 @@ export interface StubContext {
   readonly args: readonly string[];
   readonly transient: ReadonlyMap<string, Uint8Array>;
   readonly view: StateView;
-  readonly history: (key: Buffer) => { txId: string; seconds: number; nanos: number; isDelete: boolean; value: Buffer }[];
+  readonly history: (
+    key: Buffer,
+  ) => { txId: string; seconds: number; nanos: number; isDelete: boolean; value: Buffer }[];
   readonly makeLong: (n: number) => LongLike;
 }
 
@@ -49,7 +61,11 @@ export interface SimulationResult {
   readonly event: ChaincodeEvent | null;
   readonly privateValues: readonly PrivateValue[];
   /** The private keys read (the block keeps only their hashes), for validation at commit. */
-  readonly privateReadKeys: readonly { readonly collection: string; readonly key: Buffer; readonly version: Version | null }[];
+  readonly privateReadKeys: readonly {
+    readonly collection: string;
+    readonly key: Buffer;
+    readonly version: Version | null;
+  }[];
 }
 
 interface KV {
@@ -61,7 +77,10 @@ interface KV {
 class ResultIterator<T> {
   readonly #next: () => Promise<{ value: T; done: false } | { value?: undefined; done: true }>;
   readonly #close: () => void;
-  constructor(next: () => Promise<{ value: T; done: false } | { value?: undefined; done: true }>, close: () => void = () => {}) {
+  constructor(
+    next: () => Promise<{ value: T; done: false } | { value?: undefined; done: true }>,
+    close: () => void = () => {},
+  ) {
     this.#next = next;
     this.#close = close;
   }
@@ -90,7 +109,9 @@ class ResultIterator<T> {
 }
 
 /** Lets a contract `await` the call or `for await` over it, as fabric-shim's convertToAsyncIterator does. */
-function asyncIterable<T>(promise: Promise<ResultIterator<T> | { iterator: ResultIterator<T> }>): Promise<unknown> & AsyncIterable<T> {
+function asyncIterable<T>(
+  promise: Promise<ResultIterator<T> | { iterator: ResultIterator<T> }>,
+): Promise<unknown> & AsyncIterable<T> {
   const p = promise as Promise<unknown> & AsyncIterable<T>;
   p[Symbol.asyncIterator] = () => {
     let it: ResultIterator<T> | undefined;
@@ -136,10 +157,12 @@ function validateSimpleKeys(...keys: string[]): void {
 }
 
 function validateCompositeKeyAttribute(attr: unknown): void {
-  if (typeof attr !== 'string' || attr.length === 0) throw new Error('object type or attribute not a non-zero length string');
+  if (typeof attr !== 'string' || attr.length === 0)
+    throw new Error('object type or attribute not a non-zero length string');
   if (!isWellFormed(attr)) throw new Error('object type or attribute must be valid UTF-8');
   if (attr.includes(MIN_UNICODE_RUNE_VALUE) || attr.includes(MAX_UNICODE_RUNE_VALUE)) {
-    throw new Error(`input contains unicode U+0000 or U+10FFFF starting at position ${attr.search(/\u0000|\u{10ffff}/u)}`);
+    const at = [attr.indexOf(MIN_UNICODE_RUNE_VALUE), attr.indexOf(MAX_UNICODE_RUNE_VALUE)].filter((i) => i >= 0);
+    throw new Error(`input contains unicode U+0000 or U+10FFFF starting at position ${Math.min(...at)}`);
   }
 }
 
@@ -212,15 +235,28 @@ export class EmbeddedStub {
     const { seconds, nanos } = this.#ctx.proposal.timestamp;
     return new Date(seconds * 1000 + Math.floor(nanos / 1e6));
   }
-  getSignedProposal(): { proposal: { header: { channelHeader: Record<string, unknown>; signatureHeader: Record<string, unknown> }; payload: Record<string, unknown> }; signature: Buffer } {
+  getSignedProposal(): {
+    proposal: {
+      header: { channelHeader: Record<string, unknown>; signatureHeader: Record<string, unknown> };
+      payload: Record<string, unknown>;
+    };
+    signature: Buffer;
+  } {
     const p = this.#ctx.proposal;
     return {
       proposal: {
         header: {
-          channelHeader: { type: 'ENDORSER_TRANSACTION', channelId: p.channel, txId: this.#ctx.txId, timestamp: p.timestamp },
+          channelHeader: {
+            type: 'ENDORSER_TRANSACTION',
+            channelId: p.channel,
+            txId: this.#ctx.txId,
+            timestamp: p.timestamp,
+          },
           signatureHeader: { creator: this.getCreator(), nonce: Buffer.from(p.nonce, 'base64') },
         },
-        payload: { input: { chaincodeSpec: { chaincodeId: { name: p.chaincode }, input: { args: this.getBufferArgs() } } } },
+        payload: {
+          input: { chaincodeSpec: { chaincodeId: { name: p.chaincode }, input: { args: this.getBufferArgs() } } },
+        },
       },
       signature: Buffer.from(this.#ctx.signature),
     };
@@ -270,7 +306,12 @@ export class EmbeddedStub {
     );
   }
 
-  getStateByRangeWithPagination(startKey: string, endKey: string, pageSize: number, bookmark?: string): Promise<unknown> & AsyncIterable<KV> {
+  getStateByRangeWithPagination(
+    startKey: string,
+    endKey: string,
+    pageSize: number,
+    bookmark?: string,
+  ): Promise<unknown> & AsyncIterable<KV> {
     return asyncIterable(
       (async () => {
         this.#live();
@@ -306,7 +347,10 @@ export class EmbeddedStub {
     return result;
   }
 
-  getStateByPartialCompositeKey(objectType: string, attributes: readonly string[]): Promise<unknown> & AsyncIterable<KV> {
+  getStateByPartialCompositeKey(
+    objectType: string,
+    attributes: readonly string[],
+  ): Promise<unknown> & AsyncIterable<KV> {
     return asyncIterable(
       (async () => {
         this.#live();
@@ -316,7 +360,12 @@ export class EmbeddedStub {
     );
   }
 
-  getStateByPartialCompositeKeyWithPagination(objectType: string, attributes: readonly string[], pageSize: number, bookmark?: string): Promise<unknown> & AsyncIterable<KV> {
+  getStateByPartialCompositeKeyWithPagination(
+    objectType: string,
+    attributes: readonly string[],
+    pageSize: number,
+    bookmark?: string,
+  ): Promise<unknown> & AsyncIterable<KV> {
     return asyncIterable(
       (async () => {
         this.#live();
@@ -337,7 +386,12 @@ export class EmbeddedStub {
           const r = rows[i++];
           if (r === undefined) return { done: true as const };
           return {
-            value: { txId: r.txId, value: r.value, isDelete: r.isDelete, timestamp: { seconds: r.seconds, nanos: r.nanos } },
+            value: {
+              txId: r.txId,
+              value: r.value,
+              isDelete: r.isDelete,
+              timestamp: { seconds: r.seconds, nanos: r.nanos },
+            },
             done: false as const,
           };
         });
@@ -377,7 +431,8 @@ export class EmbeddedStub {
     const row = this.#ctx.view.getPrivate(collection, utf8(key));
     const keyHash = sha256Hex(utf8(key));
     const id = `${collection}\u0000${keyHash}`;
-    if (!this.#privateReads.has(id)) this.#privateReads.set(id, { collection, keyHash, version: version(row), key: utf8(key) });
+    if (!this.#privateReads.has(id))
+      this.#privateReads.set(id, { collection, keyHash, version: version(row), key: utf8(key) });
     return row === undefined ? Buffer.alloc(0) : row.value;
   }
 
@@ -415,10 +470,18 @@ export class EmbeddedStub {
     const byKey = <T extends { key: string }>(a: T, b: T) => compareKeys(a.key, b.key);
     const reads: KeyRead[] = [...this.#reads].map(([key, v]) => ({ key, version: v })).sort(byKey);
     const writes: KeyWrite[] = [...this.#writes]
-      .map(([key, value]) => (value === null ? { key, isDelete: true } : { key, isDelete: false, value: value.toString('base64') }))
+      .map(([key, value]) =>
+        value === null ? { key, isDelete: true } : { key, isDelete: false, value: value.toString('base64') },
+      )
       .sort(byKey);
-    const privateReadKeys = [...this.#privateReads.values()].sort((a, b) => (a.collection + a.keyHash < b.collection + b.keyHash ? -1 : 1));
-    const privateReads: PrivateRead[] = privateReadKeys.map(({ collection, keyHash, version: v }) => ({ collection, keyHash, version: v }));
+    const privateReadKeys = [...this.#privateReads.values()].sort((a, b) =>
+      a.collection + a.keyHash < b.collection + b.keyHash ? -1 : 1,
+    );
+    const privateReads: PrivateRead[] = privateReadKeys.map(({ collection, keyHash, version: v }) => ({
+      collection,
+      keyHash,
+      version: v,
+    }));
     const privateValues = [...this.#privateWrites.values()];
     const privateWrites: PrivateWrite[] = privateValues
       .map((w) => {
@@ -428,7 +491,12 @@ export class EmbeddedStub {
           : { collection: w.collection, keyHash, isDelete: false, valueHash: sha256Hex(w.value) };
       })
       .sort((a, b) => (a.collection + a.keyHash < b.collection + b.keyHash ? -1 : 1));
-    const ranges: RangeRead[] = this.#ranges.map((r) => ({ start: r.start, end: r.end, exhausted: r.exhausted, reads: r.reads }));
+    const ranges: RangeRead[] = this.#ranges.map((r) => ({
+      start: r.start,
+      end: r.end,
+      exhausted: r.exhausted,
+      reads: r.reads,
+    }));
     return {
       rwset: { reads, ranges, writes, privateReads, privateWrites },
       event: this.#event,
@@ -467,14 +535,19 @@ export class EmbeddedStub {
           more = rows.length === PAGE;
           const last = rows[rows.length - 1];
           if (last) from = Buffer.concat([last.key, Buffer.from([0])]);
-          buffer = rows.map((r) => ({ key: r.key.toString('utf8'), value: r.value, version: [r.block, r.tx] as Version }));
+          buffer = rows.map((r) => ({
+            key: r.key.toString('utf8'),
+            value: r.value,
+            version: [r.block, r.tx] as Version,
+          }));
         }
         const next = buffer.shift();
         if (next === undefined) {
           record.exhausted = true;
           return { done: true };
         }
-        if (++count > TOTAL_QUERY_LIMIT) throw new Error(`range query exceeds the total query limit of ${TOTAL_QUERY_LIMIT} results`);
+        if (++count > TOTAL_QUERY_LIMIT)
+          throw new Error(`range query exceeds the total query limit of ${TOTAL_QUERY_LIMIT} results`);
         record.reads.push({ key: next.key, version: next.version });
         return { value: { key: next.key, value: next.value }, done: false };
       },
@@ -484,12 +557,22 @@ export class EmbeddedStub {
     );
   }
 
-  #page(start: string, end: string, pageSize: number, bookmark: string): { iterator: ResultIterator<KV>; metadata: { fetchedRecordsCount: number; bookmark: string } } {
-    if (this.#wrote) throw new Error('Transaction has already performed writes. Performing paginated query is not supported');
+  #page(
+    start: string,
+    end: string,
+    pageSize: number,
+    bookmark: string,
+  ): { iterator: ResultIterator<KV>; metadata: { fetchedRecordsCount: number; bookmark: string } } {
+    if (this.#wrote)
+      throw new Error('Transaction has already performed writes. Performing paginated query is not supported');
     if (!Number.isSafeInteger(pageSize) || pageSize <= 0) throw new Error('pageSize must be a positive integer');
     this.#paginated = true;
     const from = bookmark && compareKeys(bookmark, start) > 0 ? bookmark : start;
-    const rows = this.#ctx.view.range(utf8(from), end === '' ? null : utf8(end), Math.min(pageSize, TOTAL_QUERY_LIMIT) + 1);
+    const rows = this.#ctx.view.range(
+      utf8(from),
+      end === '' ? null : utf8(end),
+      Math.min(pageSize, TOTAL_QUERY_LIMIT) + 1,
+    );
     const page = rows.slice(0, pageSize);
     const next = rows[pageSize];
     let i = 0;
@@ -497,7 +580,10 @@ export class EmbeddedStub {
       const r = page[i++];
       return r === undefined ? { done: true } : { value: { key: r.key.toString('utf8'), value: r.value }, done: false };
     });
-    return { iterator, metadata: { fetchedRecordsCount: page.length, bookmark: next === undefined ? '' : next.key.toString('utf8') } };
+    return {
+      iterator,
+      metadata: { fetchedRecordsCount: page.length, bookmark: next === undefined ? '' : next.key.toString('utf8') },
+    };
   }
 }
 

@@ -43,11 +43,14 @@ export function validateRwSet(
   privateOverlay: Map<string, Version | null>,
 ): ValidationCode {
   for (const read of rwset.reads) {
-    if (!sameVersion(read.version, currentVersion(view, overlay, Buffer.from(read.key, 'utf8')))) return 'MVCC_READ_CONFLICT';
+    if (!sameVersion(read.version, currentVersion(view, overlay, Buffer.from(read.key, 'utf8'))))
+      return 'MVCC_READ_CONFLICT';
   }
   for (const read of privateReads) {
     const id = `${read.collection}\u0000${read.key.toString('hex')}`;
-    const current = privateOverlay.has(id) ? privateOverlay.get(id) : versionOf(view.getPrivate(read.collection, read.key));
+    const current = privateOverlay.has(id)
+      ? privateOverlay.get(id)
+      : versionOf(view.getPrivate(read.collection, read.key));
     if (!sameVersion(read.version, current)) return 'MVCC_READ_CONFLICT';
   }
   for (const range of rwset.ranges) {
@@ -64,7 +67,13 @@ function versionOf(row: { block: number; tx: number } | undefined): Version | nu
 function rangeUnchanged(view: StateView, overlay: Overlay, range: RangeRead): boolean {
   const expected: readonly KeyRead[] = range.reads;
   const limit = range.exhausted ? expected.length + 1 : expected.length;
-  const actual = scanMerged(view, overlay, Buffer.from(range.start, 'utf8'), range.end === '' ? null : Buffer.from(range.end, 'utf8'), limit);
+  const actual = scanMerged(
+    view,
+    overlay,
+    Buffer.from(range.start, 'utf8'),
+    range.end === '' ? null : Buffer.from(range.end, 'utf8'),
+    limit,
+  );
   if (range.exhausted ? actual.length !== expected.length : actual.length < expected.length) return false;
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i] as KeyRead;
@@ -75,7 +84,13 @@ function rangeUnchanged(view: StateView, overlay: Overlay, range: RangeRead): bo
 }
 
 /** Up to `limit` live keys in [start, end) of committed state merged with the block overlay. */
-export function scanMerged(view: StateView, overlay: Overlay, start: Buffer, end: Buffer | null, limit: number): { key: Buffer; version: Version }[] {
+export function scanMerged(
+  view: StateView,
+  overlay: Overlay,
+  start: Buffer,
+  end: Buffer | null,
+  limit: number,
+): { key: Buffer; version: Version }[] {
   const inRange = (k: Buffer) => Buffer.compare(k, start) >= 0 && (end === null || Buffer.compare(k, end) < 0);
   const pending = [...overlay.values()].filter((o) => inRange(o.key)).sort((a, b) => Buffer.compare(a.key, b.key));
   const out: { key: Buffer; version: Version }[] = [];

@@ -2,7 +2,15 @@ import { createHash, verify as verifySignature, X509Certificate, type KeyObject 
 import { canonicalBytes } from '../../core/canonical.js';
 import { MerkleTree } from '../../core/merkle.js';
 import { verifyCertChain } from '../../identity/index.js';
-import { GENESIS_PREVIOUS_HASH, computeTxId, sha256, sha256Hex, type BlockHeader, type TxEnvelope, type Version } from './block.js';
+import {
+  GENESIS_PREVIOUS_HASH,
+  computeTxId,
+  sha256,
+  sha256Hex,
+  type BlockHeader,
+  type TxEnvelope,
+  type Version,
+} from './block.js';
 import type { LedgerStore } from './store.js';
 
 export interface LedgerVerifyOptions {
@@ -49,7 +57,11 @@ interface Replayed {
  * replayed state; then that replaying every valid write set rebuilds exactly the stored world state,
  * key history and private data hashes.
  */
-export async function verifyLedger(store: LedgerStore, channel: string, options: Readonly<LedgerVerifyOptions> = {}): Promise<LedgerVerifyReport> {
+export async function verifyLedger(
+  store: LedgerStore,
+  channel: string,
+  options: Readonly<LedgerVerifyOptions> = {},
+): Promise<LedgerVerifyReport> {
   const problems: LedgerProblem[] = [];
   const problem = (p: LedgerProblem) => {
     if (problems.length < MAX_PROBLEMS) problems.push(p);
@@ -57,7 +69,15 @@ export async function verifyLedger(store: LedgerStore, channel: string, options:
   const height = store.height();
   const state = new Map<string, Replayed>();
   const history = createHash('sha256');
-  const historyRows: { key: Buffer; block: number; tx: number; txId: string; seconds: number; nanos: number; isDelete: boolean }[] = [];
+  const historyRows: {
+    key: Buffer;
+    block: number;
+    tx: number;
+    txId: string;
+    seconds: number;
+    nanos: number;
+    isDelete: boolean;
+  }[] = [];
   const privateHashes = new Map<string, string | null>();
   const keys = new Map<string, KeyObject | undefined>();
   const trusted = new Map<string, string | undefined>();
@@ -106,17 +126,21 @@ export async function verifyLedger(store: LedgerStore, channel: string, options:
     if (!hash.equals(row.hash)) problem({ block: n, reason: 'stored block hash does not match the header' });
     if (header.number !== n) problem({ block: n, reason: `header says block ${header.number}` });
     if (header.channel !== channel) problem({ block: n, reason: `header names channel ${header.channel}` });
-    if (header.previousHash !== previousHash) problem({ block: n, reason: 'previousHash does not match the hash of the previous block header' });
+    if (header.previousHash !== previousHash)
+      problem({ block: n, reason: 'previousHash does not match the hash of the previous block header' });
     previousHash = hash.toString('hex');
-    if (header.signer?.certSha256 !== sha256Hex(row.signerCert)) problem({ block: n, reason: "header does not name the stored signer's certificate" });
+    if (header.signer?.certSha256 !== sha256Hex(row.signerCert))
+      problem({ block: n, reason: "header does not name the stored signer's certificate" });
     const peerKey = keyOf(row.signerCert);
-    if (!peerKey || !verifySignature('sha256', row.header, peerKey, row.signature)) problem({ block: n, reason: "the peer's block signature does not verify" });
+    if (!peerKey || !verifySignature('sha256', row.header, peerKey, row.signature))
+      problem({ block: n, reason: "the peer's block signature does not verify" });
     const peerChain = chainProblem(row.signerCert, new Date(header.timestamp));
     if (peerChain) problem({ block: n, reason: `peer certificate: ${peerChain}` });
 
     const txs = store.blockTxs(n);
     transactions += txs.length;
-    if (txs.length !== header.txCount) problem({ block: n, reason: `header counts ${header.txCount} transactions, the block holds ${txs.length}` });
+    if (txs.length !== header.txCount)
+      problem({ block: n, reason: `header counts ${header.txCount} transactions, the block holds ${txs.length}` });
     const root = Buffer.from(MerkleTree.fromLeaves(txs.map((t) => t.envelope)).root).toString('hex');
     if (root !== header.dataHash) problem({ block: n, reason: 'dataHash does not match the transactions' });
 
@@ -126,16 +150,24 @@ export async function verifyLedger(store: LedgerStore, channel: string, options:
         envelope = JSON.parse(tx.envelope.toString('utf8')) as TxEnvelope;
         if (!Buffer.from(canonicalBytes(envelope)).equals(tx.envelope)) throw new Error('not canonical');
       } catch (err) {
-        problem({ block: n, txIndex: i, reason: `transaction envelope is not canonical JSON (${(err as Error).message})` });
+        problem({
+          block: n,
+          txIndex: i,
+          reason: `transaction envelope is not canonical JSON (${(err as Error).message})`,
+        });
         continue;
       }
       if (tx.idx !== i || envelope.txId !== tx.txId || (envelope.validationCode === 'VALID') !== tx.valid) {
         problem({ block: n, txIndex: i, reason: 'transaction index row does not match its envelope' });
       }
       const p = envelope.proposal;
-      if (computeTxId(Buffer.from(p.nonce, 'base64'), p.creator) !== envelope.txId) problem({ block: n, txIndex: i, reason: 'txId is not SHA-256(nonce || creator)' });
+      if (computeTxId(Buffer.from(p.nonce, 'base64'), p.creator) !== envelope.txId)
+        problem({ block: n, txIndex: i, reason: 'txId is not SHA-256(nonce || creator)' });
       const creatorKey = keyOf(p.creator.certPem);
-      if (!creatorKey || !verifySignature('sha256', canonicalBytes(p), creatorKey, Buffer.from(envelope.signature, 'base64'))) {
+      if (
+        !creatorKey ||
+        !verifySignature('sha256', canonicalBytes(p), creatorKey, Buffer.from(envelope.signature, 'base64'))
+      ) {
         problem({ block: n, txIndex: i, reason: "the creator's proposal signature does not verify" });
       }
       const creatorChain = chainProblem(p.creator.certPem, new Date(p.timestamp.seconds * 1000));
@@ -144,9 +176,16 @@ export async function verifyLedger(store: LedgerStore, channel: string, options:
       valid++;
       for (const read of envelope.rwset.reads) {
         const current = state.get(Buffer.from(read.key, 'utf8').toString('hex'))?.version ?? null;
-        const same = read.version === null ? current === null : current !== null && current[0] === read.version[0] && current[1] === read.version[1];
+        const same =
+          read.version === null
+            ? current === null
+            : current !== null && current[0] === read.version[0] && current[1] === read.version[1];
         if (!same) {
-          problem({ block: n, txIndex: i, reason: 'a VALID transaction read a key at a version that was not current (MVCC)' });
+          problem({
+            block: n,
+            txIndex: i,
+            reason: 'a VALID transaction read a key at a version that was not current (MVCC)',
+          });
           break;
         }
       }
@@ -155,9 +194,18 @@ export async function verifyLedger(store: LedgerStore, channel: string, options:
         const value = w.isDelete ? Buffer.alloc(0) : Buffer.from(w.value ?? '', 'base64');
         if (w.isDelete) state.delete(key.toString('hex'));
         else state.set(key.toString('hex'), { value, version: [n, i] });
-        historyRows.push({ key, block: n, tx: i, txId: envelope.txId, seconds: p.timestamp.seconds, nanos: p.timestamp.nanos, isDelete: w.isDelete });
+        historyRows.push({
+          key,
+          block: n,
+          tx: i,
+          txId: envelope.txId,
+          seconds: p.timestamp.seconds,
+          nanos: p.timestamp.nanos,
+          isDelete: w.isDelete,
+        });
       }
-      for (const w of envelope.rwset.privateWrites) privateHashes.set(`${w.collection}\u0000${w.keyHash}`, w.isDelete ? null : (w.valueHash ?? null));
+      for (const w of envelope.rwset.privateWrites)
+        privateHashes.set(`${w.collection}\u0000${w.keyHash}`, w.isDelete ? null : (w.valueHash ?? null));
     }
     options.onBlock?.(n, height);
     if (n % 256 === 255) await new Promise((r) => setImmediate(r));
@@ -179,7 +227,9 @@ export async function verifyLedger(store: LedgerStore, channel: string, options:
   const stateDigest = stored.digest('hex');
   const replayedStateDigest = replayed.digest('hex');
   if (stateDigest !== replayedStateDigest) {
-    problem({ reason: `the stored world state (${stateKeys} keys) differs from the state rebuilt by replaying the blocks (${state.size} keys)` });
+    problem({
+      reason: `the stored world state (${stateKeys} keys) differs from the state rebuilt by replaying the blocks (${state.size} keys)`,
+    });
   }
 
   // key history: replayed vs stored
@@ -187,7 +237,8 @@ export async function verifyLedger(store: LedgerStore, channel: string, options:
   for (const h of historyRows) digestHistoryRow(history, h);
   const storedHistory = createHash('sha256');
   for (const h of store.iterateHistory()) digestHistoryRow(storedHistory, h);
-  if (history.digest('hex') !== storedHistory.digest('hex')) problem({ reason: 'the stored key history differs from the history rebuilt from the blocks' });
+  if (history.digest('hex') !== storedHistory.digest('hex'))
+    problem({ reason: 'the stored key history differs from the history rebuilt from the blocks' });
 
   // private data: values must hash to the last valid private write
   let privateRows = 0;
@@ -195,11 +246,14 @@ export async function verifyLedger(store: LedgerStore, channel: string, options:
     privateRows++;
     const expected = privateHashes.get(`${row.collection}\u0000${sha256Hex(row.key)}`);
     if (!expected || sha256Hex(row.value) !== expected || row.hash.toString('hex') !== expected) {
-      problem({ reason: `private data ${row.collection}/${JSON.stringify(row.key.toString('utf8')).slice(1, -1)} does not match the hash committed on the ledger` });
+      problem({
+        reason: `private data ${row.collection}/${JSON.stringify(row.key.toString('utf8')).slice(1, -1)} does not match the hash committed on the ledger`,
+      });
     }
   }
   const livePrivate = [...privateHashes.values()].filter((v) => v !== null).length;
-  if (privateRows !== livePrivate) problem({ reason: `private data holds ${privateRows} keys, the ledger committed ${livePrivate}` });
+  if (privateRows !== livePrivate)
+    problem({ reason: `private data holds ${privateRows} keys, the ledger committed ${livePrivate}` });
 
   const blockProblems = problems.filter((p) => p.block !== undefined).map((p) => p.block as number);
   const firstBadBlock = blockProblems.length > 0 ? Math.min(...blockProblems) : undefined;
@@ -224,7 +278,13 @@ function u32(n: number): Buffer {
   return b;
 }
 
-function digestStateRow(hash: ReturnType<typeof createHash>, key: Buffer, value: Buffer, block: number, tx: number): void {
+function digestStateRow(
+  hash: ReturnType<typeof createHash>,
+  key: Buffer,
+  value: Buffer,
+  block: number,
+  tx: number,
+): void {
   hash.update(u32(key.length)).update(key).update(u32(value.length)).update(value).update(u32(block)).update(u32(tx));
 }
 
@@ -232,5 +292,12 @@ function digestHistoryRow(
   hash: ReturnType<typeof createHash>,
   h: { key: Buffer; block: number; tx: number; txId: string; seconds: number; nanos: number; isDelete: boolean },
 ): void {
-  hash.update(u32(h.key.length)).update(h.key).update(u32(h.block)).update(u32(h.tx)).update(h.txId).update(`${h.seconds}.${h.nanos}`).update(h.isDelete ? '1' : '0');
+  hash
+    .update(u32(h.key.length))
+    .update(h.key)
+    .update(u32(h.block))
+    .update(u32(h.tx))
+    .update(h.txId)
+    .update(`${h.seconds}.${h.nanos}`)
+    .update(h.isDelete ? '1' : '0');
 }
