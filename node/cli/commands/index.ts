@@ -13,12 +13,13 @@ import { register as search } from './search.js';
 import { register as localIndex } from './local-index.js';
 import { register as cid } from './cid.js';
 import { register as content } from './content.js';
+import { register as pull } from './pull.js';
 import { register as identity } from './identity.js';
 
 /** Each command module exports `register(program)`; add one line here per module. */
 type Register = (program: Command) => void;
 
-const modules: Register[] = [config, init, ledger, ingest, withdraw, rights, verify, proof, show, history, search, localIndex, cid, content, identity];
+const modules: Register[] = [config, init, ledger, ingest, withdraw, rights, verify, proof, show, history, search, localIndex, cid, content, identity, pull];
 
 export function registerAll(program: Command): void {
   for (const register of modules) register(program);
