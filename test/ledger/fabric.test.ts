@@ -108,10 +108,10 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
     const other = await rejection(ledger.evaluate({ fn: 'GetResource', args: ['x'] }));
     expect(other).to.be.instanceOf(LedgerError);
     expect((other as LedgerError).code).to.equal('RATE');
-    peer.endorse = () => ({ error: { code: status.FAILED_PRECONDITION, message: 'no combination of peers can be derived which satisfy the endorsement policy' } });
-    const plan = await rejection(ledger.submit({ fn: 'RegisterVersion', args: ['{}'] }));
-    expect(plan).to.be.instanceOf(AccessDeniedError);
-    expect(plan.message).to.include('endorsement policy');
+    peer.endorse = () => ({ error: { code: status.PERMISSION_DENIED, message: 'access denied: creator org unknown, creator is malformed' } });
+    const denied = await rejection(ledger.submit({ fn: 'RegisterVersion', args: ['{}'] }));
+    expect(denied).to.be.instanceOf(AccessDeniedError);
+    expect(denied.message).to.include('creator org unknown');
   });
 
   it('refuses malformed proposals naming the field, before any call', async () => {
@@ -170,6 +170,24 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
     expect(err.message).to.include('ENDORSEMENT_POLICY_FAILURE');
     expect((err as AccessDeniedError).ids.txId).to.equal(peer.submits[0]);
     expect(peer.endorsements).to.have.length(1);
+  });
+
+  it('waits for endorsing peers to come back, then says the endorsement policy cannot be satisfied', async () => {
+    let n = 0;
+    const noPlan = { code: status.FAILED_PRECONDITION, message: 'no combination of peers can be derived which satisfy the endorsement policy: no peer combination can satisfy the endorsement policy' };
+    peer.endorse = () => (++n <= 2 ? { error: noPlan } : { payload: 'ok' });
+    await ledger.submit({ fn: 'RegisterVersion', args: ['{}'] });
+    expect(peer.endorsements).to.have.length(3);
+    n = 0;
+    const down = { code: status.ABORTED, message: 'failed to collect enough transaction endorsements, see attached details for more info', details: [{ address: '127.0.0.1:30051', mspId: 'HebeiLibraryMSP', message: 'rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:30051: connect: connection refused"' }] };
+    peer.endorse = () => (++n === 1 ? { error: down } : { payload: 'ok' });
+    await ledger.submit({ fn: 'RegisterVersion', args: ['{}'] });
+    expect(peer.endorsements).to.have.length(5);
+    peer.endorse = () => ({ error: noPlan });
+    const err = await rejection(ledger.submit({ fn: 'RegisterVersion', args: ['{}'] }));
+    expect(err).to.be.instanceOf(UnavailableError);
+    expect(err.message).to.include('not enough peers are reachable to satisfy the chaincode');
+    expect(peer.endorsements).to.have.length(5 + 4);
   });
 
   it('gives up on an unreachable peer after the bounded attempts, naming the endpoint', async () => {

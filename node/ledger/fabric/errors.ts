@@ -45,9 +45,23 @@ const TRANSIENT_GRPC = new Set<number>([grpcStatus.UNAVAILABLE, grpcStatus.DEADL
 
 export type Phase = 'endorse' | 'submit' | 'commit-status' | 'evaluate' | 'events' | 'query';
 
+/**
+ * The gateway could not find live peers enough to satisfy the endorsement policy: peers down, or a peer
+ * that just restarted and has not yet relearned its channel peers through gossip. Passes when they are back.
+ */
+const NO_ENDORSERS = /no combination of peers|no peers available|failed to find any endorsing peers/i;
+/** An endorser the gateway chose did not answer (its connection failed): the gateway's ABORTED carries it per peer. */
+const ENDORSER_DOWN = /code = (Unavailable|DeadlineExceeded)|connection error|transport: /;
+
+function endorsersDown(err: GatewayError): boolean {
+  return err.code === grpcStatus.ABORTED && err.details.length > 0 && err.details.every((d) => ENDORSER_DOWN.test(d.message) && !/\[[A-Z_]+\]/.test(d.message));
+}
+
 /** Whether `err` (a raw fabric-gateway error) is a transient transport failure worth retrying. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof GatewayError) {
+    if (err.code === grpcStatus.FAILED_PRECONDITION && NO_ENDORSERS.test(err.message)) return true;
+    if (endorsersDown(err)) return true;
     if (!TRANSIENT_GRPC.has(err.code)) return false;
     // an endorser's own answer travels inside an ABORTED/UNKNOWN; UNAVAILABLE with a chaincode message is not transport
     return !err.details.some((d) => /\[[A-Z_]+\]/.test(d.message));
@@ -95,6 +109,20 @@ export function mapFabricError(err: unknown, context: Readonly<{ phase: Phase; t
       }
     }
     const where = context.endpoint ? ` at ${context.endpoint}` : '';
+    if (endorsersDown(err)) {
+      const down = endorsers.map((e) => e.mspId || e.address).join(', ');
+      return new UnavailableError(`${kind(err, context.phase)} failed${where}: endorsing peers of ${down} did not answer (${endorsers.map((e) => e.message).join('; ')})`, {
+        ...ids,
+        details,
+        cause: err,
+      });
+    }
+    if (NO_ENDORSERS.test(texts.join(' '))) {
+      return new UnavailableError(
+        `${kind(err, context.phase)} failed${where}: not enough peers are reachable to satisfy the chaincode's endorsement policy (${err.message})`,
+        { ...ids, details, cause: err },
+      );
+    }
     const reasons = endorsers.map((e) => `${e.mspId || e.address}: ${e.message}`).join('; ');
     const text = `${kind(err, context.phase)} failed${where}: ${err.message}${reasons ? ` (${reasons})` : ''}`;
     if (TRANSIENT_GRPC.has(err.code)) return new UnavailableError(text, { ...ids, details, cause: err });

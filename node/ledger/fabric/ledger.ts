@@ -1,7 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import type { Deadline } from '@grpc/grpc-js';
 import { CommitError, connect, type Commit, type Contract, type Gateway, type GrpcClient, type Network, type Transaction } from '@hyperledger/fabric-gateway';
 import { common } from '@hyperledger/fabric-protos';
-import { ConflictError, LedgerError, NotFoundError, ShulianError, UnavailableError, ValidationError } from '../../core/errors.js';
+import { AccessDeniedError, ConflictError, LedgerError, NotFoundError, ShulianError, UnavailableError, ValidationError } from '../../core/errors.js';
 import type { SigningIdentity } from '../../identity/types.js';
 import type { Checkpoint, EventsOptions, Ledger, LedgerEvent, Proposal, SubmitResult } from '../types.js';
 import { decodeTx, fromBlock, type DecodedTx } from './block.js';
@@ -173,7 +174,13 @@ export class FabricLedger implements Ledger {
   }
 
   #map(err: unknown, phase: Phase, txId?: string): ShulianError {
-    return mapFabricError(err, { phase, ...(txId ? { txId } : {}), ...(this.#endpoint ? { endpoint: this.#endpoint } : {}) });
+    const mapped = mapFabricError(err, { phase, ...(txId ? { txId } : {}), ...(this.#endpoint ? { endpoint: this.#endpoint } : {}) });
+    // the peer says only "creator org unknown, creator is malformed" for an expired certificate or a wrong MSP id
+    if (mapped instanceof AccessDeniedError && /creator org unknown|creator is malformed/.test(mapped.message)) {
+      const cause = creatorHint(this.identity);
+      return new AccessDeniedError(`${cause}: ${mapped.message}`, { ...mapped.ids, ...(mapped.details ? { details: mapped.details } : {}), cause: mapped.cause });
+    }
+    return mapped;
   }
 
   async #submitOnce(tx: Transaction): Promise<Commit> {
@@ -321,6 +328,19 @@ export class FabricLedger implements Ledger {
       }
     }
   }
+}
+
+function creatorHint(identity: SigningIdentity['identity']): string {
+  let cert: X509Certificate | undefined;
+  try {
+    cert = new X509Certificate(Buffer.from(identity.credentials));
+  } catch {
+    return 'the peer refused the client certificate';
+  }
+  const now = new Date();
+  if (now > new Date(cert.validTo)) return `the client certificate expired on ${new Date(cert.validTo).toISOString()} (reenroll it)`;
+  if (now < new Date(cert.validFrom)) return `the client certificate is not valid before ${new Date(cert.validFrom).toISOString()}`;
+  return `the channel does not accept this certificate as ${identity.mspId}: check that MSP_ID names the org whose CA issued it (${cert.issuer.split('\n').join(', ')})`;
 }
 
 function after(ms: number): Deadline {
