@@ -137,7 +137,40 @@ export async function syncDirs(dirs: Iterable<string>): Promise<void> {
   }
 }
 
-export async function syncDir(dir: string): Promise<void> {
+/**
+ * fsyncs a directory. Concurrent requests for the same directory share work: a request waits for a sync
+ * that *starts* after it was made (one already running may predate the caller's rename), and every
+ * request that arrives meanwhile joins that same next sync. Under many concurrent small puts this turns
+ * one directory fsync per put into one per round.
+ */
+export function syncDir(dir: string): Promise<void> {
+  let state = dirSyncs.get(dir);
+  if (!state) {
+    state = { running: undefined, next: undefined };
+    dirSyncs.set(dir, state);
+  }
+  if (state.next) return state.next;
+  const s = state;
+  const next = (async () => {
+    await Promise.resolve(); // let `state.next = next` below run first, so that later callers join us
+    if (s.running) await s.running.catch(() => undefined);
+    s.next = undefined;
+    const running = fsyncDir(dir);
+    s.running = running;
+    try {
+      await running;
+    } finally {
+      if (s.running === running) s.running = undefined;
+      if (!s.running && !s.next) dirSyncs.delete(dir);
+    }
+  })();
+  state.next = next;
+  return next;
+}
+
+const dirSyncs = new Map<string, { running: Promise<void> | undefined; next: Promise<void> | undefined }>();
+
+async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, constants.O_RDONLY);
   try {
     await fh.sync();
