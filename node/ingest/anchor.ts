@@ -45,49 +45,55 @@ export function recordDigest(record: unknown): Uint8Array {
 
 /**
  * RFC 8785 text of a parsed JSON value, fast: JSON.stringify already writes strings and numbers exactly as
- * RFC 8785 says (it cites ECMAScript's serialisation), so only member order needs doing, without the
- * per-member bookkeeping core's canonicalize keeps to name offending fields. Anything that is not plain
- * parsed JSON (a lone surrogate, a non-finite number, undefined, a class instance) goes to core's
- * canonicalize, which refuses it with a pointer. test/ingest/canonical.test.ts holds the two equal.
+ * RFC 8785 says (it cites ECMAScript's serialisation), so only member order needs doing: a copy with the
+ * members inserted sorted, without the per-member bookkeeping core's canonicalize keeps to name offending
+ * fields. What JSON.stringify would not keep in that order (integer-like member names) or RFC 8785 refuses
+ * (a lone surrogate, a non-finite number, undefined, a class instance) goes to core's canonicalize, which
+ * writes it or names the offending place. test/ingest/canonical.test.ts holds the two equal.
  */
 export function canonicalJson(value: unknown): string {
-  const text = fast(value);
-  return text ?? canonicalize(value);
+  const sorted = sortedCopy(value);
+  return sorted === NOT_PLAIN ? canonicalize(value) : JSON.stringify(sorted);
 }
 
-function fast(value: unknown): string | undefined {
+const NOT_PLAIN = Symbol('not plain JSON');
+/** Names an object would not keep in insertion order: integer-like keys come first, in numeric order. */
+const INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/;
+
+/** A copy with every object's members inserted in RFC 8785 order, or NOT_PLAIN. */
+function sortedCopy(value: unknown): unknown {
   switch (typeof value) {
     case 'string':
-      return value.isWellFormed() ? JSON.stringify(value) : undefined;
+      return value.isWellFormed() ? value : NOT_PLAIN;
     case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+      return Number.isFinite(value) ? value : NOT_PLAIN;
     case 'boolean':
-      return value ? 'true' : 'false';
+      return value;
     case 'object': {
-      if (value === null) return 'null';
+      if (value === null) return null;
       if (Array.isArray(value)) {
-        const parts: string[] = [];
+        const out: unknown[] = new Array(value.length);
         for (let i = 0; i < value.length; i++) {
-          const part = fast(value[i]);
-          if (part === undefined) return undefined;
-          parts.push(part);
+          const item = value[i] === undefined ? NOT_PLAIN : sortedCopy(value[i]);
+          if (item === NOT_PLAIN) return NOT_PLAIN;
+          out[i] = item;
         }
-        return `[${parts.join(',')}]`;
+        return out;
       }
-      if (Object.getPrototypeOf(value) !== Object.prototype) return undefined;
-      const names = Object.keys(value).sort();
-      const parts: string[] = [];
-      for (const name of names) {
+      if (Object.getPrototypeOf(value) !== Object.prototype) return NOT_PLAIN;
+      const out: Record<string, unknown> = {};
+      for (const name of Object.keys(value).sort()) {
         const member = (value as Record<string, unknown>)[name];
         if (member === undefined) continue;
-        const text = fast(member);
-        if (text === undefined || !name.isWellFormed()) return undefined;
-        parts.push(`${JSON.stringify(name)}:${text}`);
+        if (INDEX_LIKE.test(name) || !name.isWellFormed()) return NOT_PLAIN;
+        const copy = sortedCopy(member);
+        if (copy === NOT_PLAIN) return NOT_PLAIN;
+        out[name] = copy;
       }
-      return `{${parts.join(',')}}`;
+      return out;
     }
     default:
-      return undefined;
+      return NOT_PLAIN;
   }
 }
 
@@ -227,7 +233,7 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
           recordId: leaf.id,
           leafIndex: i,
           leafHash: leaf.leafHex,
-          proof: b.tree.inclusionProof(i).map(toHex),
+          proof: proofHex(b.tree.inclusionProof(i)),
           record: leaf.record,
         })),
       );
@@ -245,6 +251,14 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
 
 function versionMissing(version: unknown): boolean {
   return version === undefined;
+}
+
+/** One hex encoding per proof instead of one per hash: 170,000 proofs of 17 hashes add up. */
+function proofHex(path: readonly Uint8Array[]): string[] {
+  const hex = Buffer.concat(path).toString('hex');
+  const out: string[] = new Array<string>(path.length);
+  for (let i = 0; i < path.length; i++) out[i] = hex.slice(i * 64, i * 64 + 64);
+  return out;
 }
 
 function compare(a: string, b: string): number {

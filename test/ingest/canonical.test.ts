@@ -11,6 +11,7 @@ describe('ingest: fast canonical JSON of records', () => {
     [1, 'two', { three: 3 }, [], {}],
     { numbers: [0, -1, 1.5, 123456789012345680000, 5e-324, 1.7976931348623157e308, 333333333.3333333] },
     { undefinedMember: undefined, kept: 1 },
+    { '10': 'ten', '9': 'nine', '1a': 'x', a: { '0': 0, '01': 1 } },
   ];
   for (const [i, sample] of samples.entries()) {
     it(`matches canonicalize on sample ${i}`, () => {
