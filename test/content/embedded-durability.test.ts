@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,35 @@ describe('content: embedded store on disk', function () {
     expect(report.keptBlocks).to.equal(1);
     expect(await blockFiles(dir)).to.deep.equal([blockPath(dir, kept.cid)]);
     expect((await store.verify(kept.cid)).ok).to.equal(true);
+  });
+
+  it('takes a Node Readable, and reports a failing source as SOURCE_FAILED with nothing visible', async () => {
+    const file = join(dir, 'input.bin');
+    await writeFile(file, bytes);
+    const fromFile = await store.put(createReadStream(file, { highWaterMark: 100_000 }));
+    expect(fromFile).to.deep.equal(await computeCid([bytes]));
+    async function* broken(): AsyncGenerator<Uint8Array> {
+      yield bytes.subarray(0, 300_000);
+      throw new Error('disk on fire');
+    }
+    const err = await store.put(broken()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.have.property('code', 'SOURCE_FAILED');
+    expect((err as Error).message).to.contain('disk on fire');
+    const notBytes = await store
+      .put(
+        (async function* () {
+          yield 'text' as unknown as Uint8Array;
+        })(),
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(notBytes).to.have.property('code', 'BAD_INPUT');
+    expect((await readdir(join(dir, 'roots'))).length).to.equal(1);
   });
 
   it('a put killed with SIGKILL leaves no visible CID; gc clears its blocks and its stale marker', async () => {
