@@ -181,7 +181,10 @@ function pentatonic() {
     for (let i = 0; i < each; i++) {
       const t = i / rate;
       const env = Math.exp(-3.2 * t) * Math.min(1, i / 40);
-      const v = Math.sin(2 * Math.PI * f * t) + 0.45 * Math.sin(4 * Math.PI * f * t) * Math.exp(-2 * t) + 0.2 * Math.sin(6 * Math.PI * f * t) * Math.exp(-4 * t);
+      const v =
+        Math.sin(2 * Math.PI * f * t) +
+        0.45 * Math.sin(4 * Math.PI * f * t) * Math.exp(-2 * t) +
+        0.2 * Math.sin(6 * Math.PI * f * t) * Math.exp(-4 * t);
       samples[n * each + i] = Math.round(9000 * env * v);
     }
   });
@@ -206,31 +209,128 @@ function pentatonic() {
 
 const VOLUMES = [
   ['卷一　吉林、长春属', ['吉林', '永吉', '蛟河', '桦甸', '舒兰', '磐石', '长春', '九台', '榆树', '德惠', '农安']],
-  ['卷二　四平、辽源、通化属', ['四平', '公主岭', '梨树', '伊通', '双辽', '辽源', '东丰', '东辽', '通化', '集安', '柳河', '辉南', '梅河口']],
-  ['卷三　白山、松原、白城属', ['白山', '临江', '抚松', '靖宇', '长白', '江源', '松原', '扶余', '前郭', '长岭', '乾安', '白城', '洮南', '大安', '镇赉', '通榆']],
+  [
+    '卷二　四平、辽源、通化属',
+    ['四平', '公主岭', '梨树', '伊通', '双辽', '辽源', '东丰', '东辽', '通化', '集安', '柳河', '辉南', '梅河口'],
+  ],
+  [
+    '卷三　白山、松原、白城属',
+    [
+      '白山',
+      '临江',
+      '抚松',
+      '靖宇',
+      '长白',
+      '江源',
+      '松原',
+      '扶余',
+      '前郭',
+      '长岭',
+      '乾安',
+      '白城',
+      '洮南',
+      '大安',
+      '镇赉',
+      '通榆',
+    ],
+  ],
   ['卷四　延边属', ['延吉', '图们', '敦化', '珲春', '龙井', '和龙', '汪清', '安图']],
 ];
-const MOUNTAINS = ['长白山', '龙岗山', '老爷岭', '张广才岭', '哈达岭', '威虎岭', '牡丹岭', '英额岭', '大黑山', '吉林哈达岭'];
-const RIVERS = ['松花江', '图们江', '鸭绿江', '辉发河', '伊通河', '饮马河', '拉林河', '嫩江', '洮儿河', '浑江', '布尔哈通河', '嘎呀河', '东辽河', '蛟河'];
+const INDENT = '\u3000\u3000';
+const MOUNTAINS = [
+  '长白山',
+  '龙岗山',
+  '老爷岭',
+  '张广才岭',
+  '哈达岭',
+  '威虎岭',
+  '牡丹岭',
+  '英额岭',
+  '大黑山',
+  '吉林哈达岭',
+];
+const RIVERS = [
+  '松花江',
+  '图们江',
+  '鸭绿江',
+  '辉发河',
+  '伊通河',
+  '饮马河',
+  '拉林河',
+  '嫩江',
+  '洮儿河',
+  '浑江',
+  '布尔哈通河',
+  '嘎呀河',
+  '东辽河',
+  '蛟河',
+];
 const DIRS = ['东', '西', '南', '北', '东南', '西南', '东北', '西北'];
 const GRAINS = ['大豆', '高粱', '粟', '玉米', '稻', '小麦', '荞麦', '糜子'];
 const MOUNTAIN_GOODS = ['人参', '鹿茸', '貂皮', '松子', '榛蘑', '木耳', '蜂蜜', '五味子', '乌拉草', '林蛙'];
 const MINERALS = ['煤', '铁', '石灰', '铜', '硅石', '陶土'];
 const SITES = ['古城址', '烽火台', '石碑', '山城遗址', '驿站旧址', '古墓群', '关帝庙'];
 const SECTIONS = [
-  ['建置沿革', '建置', (p) => [`${p.name}，古肃慎之地，${p.pick(['汉', '魏', '晋'])}时属${p.pick(['夫余', '高句丽', '挹娄'])}。`, `清${p.pick(['光绪', '宣统'])}年间设治，${p.pick(['隶吉林将军', '隶吉林省', '隶吉林府'])}，后数经更易，今为吉林省所辖。`]],
-  ['疆域', '疆域', (p) => [`${p.name}东西广${p.int(60, 240)}里，南北袤${p.int(50, 220)}里。`, `东界${p.other()}，西界${p.other()}，南抵${p.other()}，北至${p.other()}。`]],
-  ['山川', '山川', (p) => [`${p.m = p.pick(MOUNTAINS)}在境${p.pick(DIRS)}，${p.pick(['峰峦叠嶂', '林木蓊郁', '冬积深雪', '山势绵亘'])}，为一方之镇。`, `${p.r = p.pick(RIVERS)}自${p.pick(DIRS)}来，经境内${p.int(20, 160)}里，${p.pick(['汇入松花江', '东注于海', '南入鸭绿江', '北流入嫩江'])}。`]],
-  ['物产', '物产', (p) => [`土宜${p.g1 = p.pick(GRAINS)}、${p.g2 = p.pick(GRAINS, p.g1)}，岁有常获。`, `山产${p.s1 = p.pick(MOUNTAIN_GOODS)}、${p.s2 = p.pick(MOUNTAIN_GOODS, p.s1)}，地出${p.k = p.pick(MINERALS)}，${p.s1}尤著于时。`]],
-  ['风俗', '风俗', (p) => [`民俗${p.pick(['淳朴', '勤俭', '尚武', '好礼'])}，重农桑，${p.pick(['多习骑射', '善渔猎', '勤于耕织'])}。`, `岁首祭祖，上元张灯，端午插艾，${p.pick(['冬日凿冰捕鱼', '秋后采参入山', '腊月杀猪会亲'])}。`]],
-  ['古迹', '古迹', (p) => [`${p.t = p.pick(SITES)}在${p.name}${p.pick(DIRS)}${p.int(5, 90)}里，${p.pick(['遗址犹存', '碑文漫漶', '土垣尚可辨识', '乡人岁时致祭'])}。`, `相传${p.pick(['辽金', '渤海', '明代'])}时所建，今列为保护之所。`]],
+  [
+    '建置沿革',
+    '建置',
+    (p) => [
+      `${p.name}，古肃慎之地，${p.pick(['汉', '魏', '晋'])}时属${p.pick(['夫余', '高句丽', '挹娄'])}。`,
+      `清${p.pick(['光绪', '宣统'])}年间设治，${p.pick(['隶吉林将军', '隶吉林省', '隶吉林府'])}，后数经更易，今为吉林省所辖。`,
+    ],
+  ],
+  [
+    '疆域',
+    '疆域',
+    (p) => [
+      `${p.name}东西广${p.int(60, 240)}里，南北袤${p.int(50, 220)}里。`,
+      `东界${p.other()}，西界${p.other()}，南抵${p.other()}，北至${p.other()}。`,
+    ],
+  ],
+  [
+    '山川',
+    '山川',
+    (p) => [
+      `${(p.m = p.pick(MOUNTAINS))}在境${p.pick(DIRS)}，${p.pick(['峰峦叠嶂', '林木蓊郁', '冬积深雪', '山势绵亘'])}，为一方之镇。`,
+      `${(p.r = p.pick(RIVERS))}自${p.pick(DIRS)}来，经境内${p.int(20, 160)}里，${p.pick(['汇入松花江', '东注于海', '南入鸭绿江', '北流入嫩江'])}。`,
+    ],
+  ],
+  [
+    '物产',
+    '物产',
+    (p) => [
+      `土宜${(p.g1 = p.pick(GRAINS))}、${(p.g2 = p.pick(GRAINS, p.g1))}，岁有常获。`,
+      `山产${(p.s1 = p.pick(MOUNTAIN_GOODS))}、${(p.s2 = p.pick(MOUNTAIN_GOODS, p.s1))}，地出${(p.k = p.pick(MINERALS))}，${p.s1}尤著于时。`,
+    ],
+  ],
+  [
+    '风俗',
+    '风俗',
+    (p) => [
+      `民俗${p.pick(['淳朴', '勤俭', '尚武', '好礼'])}，重农桑，${p.pick(['多习骑射', '善渔猎', '勤于耕织'])}。`,
+      `岁首祭祖，上元张灯，端午插艾，${p.pick(['冬日凿冰捕鱼', '秋后采参入山', '腊月杀猪会亲'])}。`,
+    ],
+  ],
+  [
+    '古迹',
+    '古迹',
+    (p) => [
+      `${(p.t = p.pick(SITES))}在${p.name}${p.pick(DIRS)}${p.int(5, 90)}里，${p.pick(['遗址犹存', '碑文漫漶', '土垣尚可辨识', '乡人岁时致祭'])}。`,
+      `相传${p.pick(['辽金', '渤海', '明代'])}时所建，今列为保护之所。`,
+    ],
+  ],
 ];
 
 function gazetteer() {
   const rand = prng(3);
   const all = VOLUMES.flatMap(([, names]) => names);
   const units = []; // { county, volume, volumeN, countyN, page, section, sectionN, paragraphs: [{text}] , keywords }
-  const lines = ['吉林地方志（演示节选）', '演示用合成文本：依地方志体例自动生成，地名实有，内容不作史料引用。', '', '目录'];
+  const lines = [
+    '吉林地方志（演示节选）',
+    '演示用合成文本：依地方志体例自动生成，地名实有，内容不作史料引用。',
+    '',
+    '目录',
+  ];
   let page = 1;
   const tocAt = [];
   VOLUMES.forEach(([title], v) => {
@@ -269,11 +369,24 @@ function gazetteer() {
         const sectionStart = text.length - heading.length;
         const spans = paragraphs.map((para) => {
           const start = text.length;
-          text += `　　${para}\n`;
+          text += `${INDENT}${para}\n`; // two ideographic spaces, as a Chinese paragraph starts
           return { start: start + 2, end: start + 2 + para.length, text: para };
         });
         const keywords = [name, ...[p.m, p.r, p.g1, p.g2, p.s1, p.s2, p.k, p.t].filter(Boolean)];
-        units.push({ name, volume, volumeN: v + 1, countyN: ci + 1, page, section, sectionN: si + 1, term, start: sectionStart, end: text.length - 1, spans, keywords: [...new Set(keywords)] });
+        units.push({
+          name,
+          volume,
+          volumeN: v + 1,
+          countyN: ci + 1,
+          page,
+          section,
+          sectionN: si + 1,
+          term,
+          start: sectionStart,
+          end: text.length - 1,
+          spans,
+          keywords: [...new Set(keywords)],
+        });
       });
       page += 1;
     });
@@ -285,29 +398,80 @@ function gazetteer() {
 
 // Subject terms and keywords for the 24 chapters of 《论语》 in the sample, in order.
 const LUNYU_TAGS = [
-  [['学习', '君子'], ['学', '习', '朋', '君子']],
-  [['孝道', '仁'], ['孝弟', '犯上', '作乱', '务本', '仁之本']],
-  [['仁', '言行'], ['巧言令色', '仁']],
-  [['修身', '交友'], ['三省', '忠', '信', '传习']],
-  [['治国', '民本'], ['千乘之国', '敬事', '节用', '爱人', '使民以时']],
-  [['孝道', '学习'], ['孝', '弟', '泛爱众', '亲仁', '学文']],
-  [['学习', '交友'], ['贤贤易色', '事父母', '事君', '言而有信']],
-  [['君子', '修身'], ['重', '威', '忠信', '过则勿惮改']],
-  [['孝道', '礼'], ['慎终追远', '民德归厚']],
+  [
+    ['学习', '君子'],
+    ['学', '习', '朋', '君子'],
+  ],
+  [
+    ['孝道', '仁'],
+    ['孝弟', '犯上', '作乱', '务本', '仁之本'],
+  ],
+  [
+    ['仁', '言行'],
+    ['巧言令色', '仁'],
+  ],
+  [
+    ['修身', '交友'],
+    ['三省', '忠', '信', '传习'],
+  ],
+  [
+    ['治国', '民本'],
+    ['千乘之国', '敬事', '节用', '爱人', '使民以时'],
+  ],
+  [
+    ['孝道', '学习'],
+    ['孝', '弟', '泛爱众', '亲仁', '学文'],
+  ],
+  [
+    ['学习', '交友'],
+    ['贤贤易色', '事父母', '事君', '言而有信'],
+  ],
+  [
+    ['君子', '修身'],
+    ['重', '威', '忠信', '过则勿惮改'],
+  ],
+  [
+    ['孝道', '礼'],
+    ['慎终追远', '民德归厚'],
+  ],
   [['德行'], ['温', '良', '恭', '俭', '让']],
   [['孝道'], ['父之道', '三年无改']],
   [['礼'], ['礼之用', '和为贵', '先王之道']],
-  [['礼', '信义'], ['信近于义', '恭近于礼', '宗']],
-  [['君子', '学习'], ['食无求饱', '居无求安', '敏于事', '慎于言', '好学']],
-  [['修身', '诗教'], ['贫而无谄', '富而无骄', '如切如磋', '如琢如磨']],
+  [
+    ['礼', '信义'],
+    ['信近于义', '恭近于礼', '宗'],
+  ],
+  [
+    ['君子', '学习'],
+    ['食无求饱', '居无求安', '敏于事', '慎于言', '好学'],
+  ],
+  [
+    ['修身', '诗教'],
+    ['贫而无谄', '富而无骄', '如切如磋', '如琢如磨'],
+  ],
   [['修身'], ['不患人之不己知', '知人']],
-  [['德治', '治国'], ['为政以德', '北辰', '众星共之']],
+  [
+    ['德治', '治国'],
+    ['为政以德', '北辰', '众星共之'],
+  ],
   [['诗教'], ['诗三百', '思无邪']],
-  [['德治', '礼'], ['道之以德', '齐之以礼', '有耻且格']],
-  [['修身', '人生'], ['志于学', '而立', '不惑', '知天命', '耳顺', '从心所欲']],
-  [['学习', '为师'], ['温故而知新', '为师']],
+  [
+    ['德治', '礼'],
+    ['道之以德', '齐之以礼', '有耻且格'],
+  ],
+  [
+    ['修身', '人生'],
+    ['志于学', '而立', '不惑', '知天命', '耳顺', '从心所欲'],
+  ],
+  [
+    ['学习', '为师'],
+    ['温故而知新', '为师'],
+  ],
   [['君子'], ['君子不器']],
-  [['学习', '思考'], ['学而不思则罔', '思而不学则殆']],
+  [
+    ['学习', '思考'],
+    ['学而不思则罔', '思而不学则殆'],
+  ],
   [['求知'], ['知之为知之', '不知为不知']],
 ];
 
@@ -322,7 +486,15 @@ function lunyuRecords() {
   books.forEach(([title, n, page], b) => {
     const from = text.indexOf(`\n${title}\n`) + title.length + 2;
     const next = b + 1 < books.length ? text.indexOf(`〔第${books[b + 1][2]}页〕`) : text.length;
-    records.push({ id: `jl-lunyu-${n}`, resource: 'jl-lunyu-xueer-ocr', path: [{ level: 'chapter', n, title }], title, textSpan: { start: from - title.length - 1, end: next, page }, subjects: [{ term: '论语', scheme: 'CCT' }, '儒家'], keywords: [title.replace(/（节选）/, '')] });
+    records.push({
+      id: `jl-lunyu-${n}`,
+      resource: 'jl-lunyu-xueer-ocr',
+      path: [{ level: 'chapter', n, title }],
+      title,
+      textSpan: { start: from - title.length - 1, end: next, page },
+      subjects: [{ term: '论语', scheme: 'CCT' }, '儒家'],
+      keywords: [title.replace(/（节选）/, '')],
+    });
     const body = text.slice(from, next);
     let k = 0;
     for (const m of body.matchAll(/[^\n]+/g)) {
@@ -336,7 +508,10 @@ function lunyuRecords() {
       records.push({
         id: `jl-lunyu-${n}-${k}`,
         resource: 'jl-lunyu-xueer-ocr',
-        path: [{ level: 'chapter', n, title }, { level: 'section', n: k }],
+        path: [
+          { level: 'chapter', n, title },
+          { level: 'section', n: k },
+        ],
         title: first,
         textSpan: { start, end: start + para.length, page },
         subjects: [...subjects, '儒家'].map((t) => ({ term: t, scheme: 'CCT' })),
@@ -351,11 +526,18 @@ function lunyuRecords() {
         records.push({
           id: `jl-lunyu-${n}-${k}-${s}`,
           resource: 'jl-lunyu-xueer-ocr',
-          path: [{ level: 'chapter', n, title }, { level: 'section', n: k }, { level: 'paragraph', n: s }],
+          path: [
+            { level: 'chapter', n, title },
+            { level: 'section', n: k },
+            { level: 'paragraph', n: s },
+          ],
           textSpan: { start: at, end: at + sentence.length, page },
           abstract: sentence,
           subjects: subjects.map((t) => ({ term: t, scheme: 'CCT' })),
-          keywords: keywords.filter((w) => sentence.includes(w)).length > 0 ? keywords.filter((w) => sentence.includes(w)) : [speaker],
+          keywords:
+            keywords.filter((w) => sentence.includes(w)).length > 0
+              ? keywords.filter((w) => sentence.includes(w))
+              : [speaker],
         });
       }
     }
@@ -389,7 +571,10 @@ function gazetteerRecords(units) {
         textSpan: { start: span.start, end: span.end, page: u.page },
         abstract: span.text,
         subjects: [{ term: u.term, scheme: 'CCT' }],
-        keywords: u.keywords.filter((w) => span.text.includes(w)).length > 0 ? u.keywords.filter((w) => span.text.includes(w)) : [u.name],
+        keywords:
+          u.keywords.filter((w) => span.text.includes(w)).length > 0
+            ? u.keywords.filter((w) => span.text.includes(w))
+            : [u.name],
       });
     });
   }
@@ -415,4 +600,7 @@ write('media/pentatonic-demo.wav', pentatonic());
 write('gazetteer/jilin-gazetteer-demo.txt', Buffer.from(gazetteerText, 'utf8'));
 const records = [...lunyuRecords(), ...gazetteerRecords(units), ...audioRecords()];
 write('records/sample.records.jsonl', Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'utf8'));
-if (!quiet) process.stdout.write(`sample/collection/ holds ${GENERATED.length} generated files and ${records.length} indexing records\n`);
+if (!quiet)
+  process.stdout.write(
+    `sample/collection/ holds ${GENERATED.length} generated files and ${records.length} indexing records\n`,
+  );

@@ -18,13 +18,17 @@ const fail = (message, code = 1) => {
 
 const runtimeJs = join(repo, 'node', 'dist', 'runtime', 'index.js');
 if (!existsSync(runtimeJs)) fail('the node is not built: run `npm install` (or `npm run build`) first');
-const { loadConfig, describeConfig, isShulianError } = await import(pathToFileURL(join(repo, 'node', 'dist', 'core', 'index.js')).href);
+const { loadConfig, describeConfig, isShulianError } = await import(
+  pathToFileURL(join(repo, 'node', 'dist', 'core', 'index.js')).href
+);
 
 /** One line per error, never a stack trace (SHULIAN_DEBUG=1 shows it). */
 function describeError(err) {
   if (process.env.SHULIAN_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   if (isShulianError(err)) {
-    const ids = Object.entries(err.ids).map(([k, v]) => `${k}=${v}`).join(' ');
+    const ids = Object.entries(err.ids)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     return `[${err.code}] ${err.message}${ids ? ` (${ids})` : ''}`;
   }
   return err instanceof Error ? err.message : String(err);
@@ -39,7 +43,13 @@ try {
 
 // The sample's binaries and records are generated, not committed.
 const sampleDir = join(repo, 'sample', 'collection');
-const generated = ['lunyu/lunyu-xueer-scan.png', 'media/changbaishan.png', 'media/pentatonic-demo.wav', 'gazetteer/jilin-gazetteer-demo.txt', 'records/sample.records.jsonl'];
+const generated = [
+  'lunyu/lunyu-xueer-scan.png',
+  'media/changbaishan.png',
+  'media/pentatonic-demo.wav',
+  'gazetteer/jilin-gazetteer-demo.txt',
+  'records/sample.records.jsonl',
+];
 if (existsSync(sampleDir) && generated.some((f) => !existsSync(join(sampleDir, f)))) {
   execFileSync(process.execPath, [join(repo, 'scripts', 'make-sample.mjs'), '--quiet'], { stdio: 'inherit' });
 }
@@ -90,7 +100,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 try {
   node = await openNode({ config });
-  if (fresh) out(`initialised a new node home: ${config.home} (development consortium of ${config.orgMsp} and ${config.nationalMsp})`);
+  if (fresh)
+    out(
+      `initialised a new node home: ${config.home} (development consortium of ${config.orgMsp} and ${config.nationalMsp})`,
+    );
   await node.catchUp();
 
   const gatewayJs = join(repo, 'gateway', 'dist', 'index.js');
@@ -117,16 +130,26 @@ try {
   out();
   out('where the data lives:');
   out(`  home        ${rel(node.home)}`);
-  out(`  identities  ${rel(node.paths.consortium)}  (CAs, MSP folders, TLS; ${layout.province.mspId} and ${layout.national.mspId})`);
-  out(`  content     ${config.content === 'kubo' ? `Kubo at ${config.kuboApi}` : `${rel(node.paths.content)}  (embedded blockstore, Kubo-identical CIDs)`}`);
-  out(`  ledger      ${config.ledger === 'embedded' ? `${rel(node.paths.ledger)}  (embedded, channel ${config.channelName}, ${height} block(s))` : config.ledger}`);
-  out(`  index       ${rel(node.paths.index)}  (${status.eventsApplied} event(s) applied, ${status.counts.resources} resource(s))`);
+  out(
+    `  identities  ${rel(node.paths.consortium)}  (CAs, MSP folders, TLS; ${layout.province.mspId} and ${layout.national.mspId})`,
+  );
+  out(
+    `  content     ${config.content === 'kubo' ? `Kubo at ${config.kuboApi}` : `${rel(node.paths.content)}  (embedded blockstore, Kubo-identical CIDs)`}`,
+  );
+  out(
+    `  ledger      ${config.ledger === 'embedded' ? `${rel(node.paths.ledger)}  (embedded, channel ${config.channelName}, ${height} block(s))` : config.ledger}`,
+  );
+  out(
+    `  index       ${rel(node.paths.index)}  (${status.eventsApplied} event(s) applied, ${status.counts.resources} resource(s))`,
+  );
   out();
   if (gateway) {
     const warehouse = layout.national.users.warehouse.tls;
     out(`gateway: ${gateway.url}/v1  (mutual TLS; OpenAPI at ${gateway.url}/v1/openapi.json)`);
     if (warehouse) {
-      out(`  e.g.  curl --cacert ${rel(layout.tlsCaBundle)} --cert ${rel(warehouse.cert)} --key ${rel(warehouse.key)} ${gateway.url}/v1/changes`);
+      out(
+        `  e.g.  curl --cacert ${rel(layout.tlsCaBundle)} --cert ${rel(warehouse.cert)} --key ${rel(warehouse.key)} ${gateway.url}/v1/changes`,
+      );
     }
   } else {
     out('gateway: not built in this checkout (gateway/dist is missing); the node runs without it');

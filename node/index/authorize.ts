@@ -41,13 +41,20 @@ export function decide(facts: Readonly<AuthorizationFacts>): Authorization {
   return { authorized: false, rightsId: null, reason: misses.length === 0 ? none : `${none}: ${misses.join('; ')}` };
 }
 
-function judge(rights: Rights, org: string, action: Action, atMs: number, atIso: string): { ok: boolean; reason: string } | null {
+function judge(
+  rights: Rights,
+  org: string,
+  action: Action,
+  atMs: number,
+  atIso: string,
+): { ok: boolean; reason: string } | null {
   if (rights.assignee !== org && rights.assignee !== PUBLIC) return null;
   const scope = `${rights.target.type}-level rights ${rights.rightsId} (assignee ${rights.assignee})`;
   if (!rights.actions.includes(action)) return { ok: false, reason: `${scope} do not permit ${action}` };
   const { notBefore, notAfter } = rights.constraints;
   if (atMs < Date.parse(notBefore)) return { ok: false, reason: `${scope} are not in force before ${notBefore}` };
-  if (notAfter !== null && atMs >= Date.parse(notAfter)) return { ok: false, reason: `${scope} expired at ${notAfter}` };
+  if (notAfter !== null && atMs >= Date.parse(notAfter))
+    return { ok: false, reason: `${scope} expired at ${notAfter}` };
   if (rights.revoked !== null && atMs >= Date.parse(rights.revoked)) {
     return { ok: false, reason: `${scope} were revoked at ${rights.revoked}` };
   }

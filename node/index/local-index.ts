@@ -8,7 +8,16 @@ import type { ContentStore } from '../content/types.js';
 import type { Checkpointer, Ledger, LedgerEvent } from '../ledger/types.js';
 import { decide, PUBLIC } from './authorize.js';
 import { Projector } from './projector.js';
-import { EVENTS, type Action, type Authorization, type Batch, type Receipt, type ResourceVersion, type Rights, type Withdrawal } from './records.js';
+import {
+  EVENTS,
+  type Action,
+  type Authorization,
+  type Batch,
+  type Receipt,
+  type ResourceVersion,
+  type Rights,
+  type Withdrawal,
+} from './records.js';
 import { clearProjection, migrate } from './schema.js';
 import { resourceHistory } from './history.js';
 import { search } from './search.js';
@@ -125,7 +134,11 @@ class SqliteIndex implements LocalIndex {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       clearProjection(this.#db);
-      for await (const event of ledger.events({ startBlock: 0, untilCaughtUp: true, ...(options.signal ? { signal: options.signal } : {}) })) {
+      for await (const event of ledger.events({
+        startBlock: 0,
+        untilCaughtUp: true,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })) {
         if (options.content !== undefined) await this.#fetchMetadata(event, options.content, options.signal);
         const { applied } = this.apply([event]);
         options.onEvent?.(event, applied === 1);
@@ -140,7 +153,8 @@ class SqliteIndex implements LocalIndex {
 
   status(): IndexStatus {
     const at = this.#projector.position();
-    const count = (table: string): number => Number((this.#db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as Row).n);
+    const count = (table: string): number =>
+      Number((this.#db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as Row).n);
     return {
       path: this.path,
       position: at === null ? null : { blockNumber: at.blockNumber, txIndex: at.txIndex, txId: at.txId },
@@ -155,7 +169,9 @@ class SqliteIndex implements LocalIndex {
         receipts: count('receipts'),
         metadata: count('metadata'),
       },
-      searchPending: Number((this.#db.prepare(`SELECT count(*) AS n FROM search_docs WHERE indexed = 0`).get() as Row).n),
+      searchPending: Number(
+        (this.#db.prepare(`SELECT count(*) AS n FROM search_docs WHERE indexed = 0`).get() as Row).n,
+      ),
     };
   }
 
@@ -167,15 +183,21 @@ class SqliteIndex implements LocalIndex {
   }
 
   getVersion(resourceId: string, version: number): VersionView | undefined {
-    const row = this.#db.prepare(`SELECT * FROM versions WHERE resource_id = ? AND version = ?`).get(resourceId, version) as Row | undefined;
-    return row === undefined ? undefined : { ...placement(row), record: JSON.parse(String(row.record)) as ResourceVersion };
+    const row = this.#db
+      .prepare(`SELECT * FROM versions WHERE resource_id = ? AND version = ?`)
+      .get(resourceId, version) as Row | undefined;
+    return row === undefined
+      ? undefined
+      : { ...placement(row), record: JSON.parse(String(row.record)) as ResourceVersion };
   }
 
   history(resourceId: string): readonly HistoryItem[] {
     return resourceHistory(this.#db, resourceId);
   }
 
-  listResources(options: Readonly<{ owner?: string; status?: 'active' | 'withdrawn'; limit?: number; offset?: number }> = {}): Paged<ResourceView> {
+  listResources(
+    options: Readonly<{ owner?: string; status?: 'active' | 'withdrawn'; limit?: number; offset?: number }> = {},
+  ): Paged<ResourceView> {
     const { limit, offset } = page(options);
     const where: string[] = [];
     const params: unknown[] = [];
@@ -189,7 +211,9 @@ class SqliteIndex implements LocalIndex {
     }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const total = Number((this.#db.prepare(`SELECT count(*) AS n FROM resources ${clause}`).get(...params) as Row).n);
-    const rows = this.#db.prepare(`SELECT * FROM resources ${clause} ORDER BY id LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
+    const rows = this.#db
+      .prepare(`SELECT * FROM resources ${clause} ORDER BY id LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as Row[];
     return { items: rows.map((r) => this.#resourceView(r)), total, limit, offset };
   }
 
@@ -206,7 +230,9 @@ class SqliteIndex implements LocalIndex {
     const extra = filters.map((f) => ` AND ${f}`).join('');
     const params = { b: after.blockNumber, t: after.txIndex, n, owner: o.owner, from: o.from, until: o.until };
     const rows = this.#db
-      .prepare(`SELECT * FROM changes WHERE (block_number > @b OR (block_number = @b AND tx_index > @t))${extra} ORDER BY block_number, tx_index, item LIMIT @n`)
+      .prepare(
+        `SELECT * FROM changes WHERE (block_number > @b OR (block_number = @b AND tx_index > @t))${extra} ORDER BY block_number, tx_index, item LIMIT @n`,
+      )
       .all(params) as Row[];
     const last = rows[rows.length - 1];
     if (last !== undefined && rows.length === n) {
@@ -225,7 +251,13 @@ class SqliteIndex implements LocalIndex {
       owner: String(r.owner),
     }));
     const end = changes[changes.length - 1];
-    return { changes, next: end === undefined ? { blockNumber: after.blockNumber, txIndex: after.txIndex } : { blockNumber: end.blockNumber, txIndex: end.txIndex } };
+    return {
+      changes,
+      next:
+        end === undefined
+          ? { blockNumber: after.blockNumber, txIndex: after.txIndex }
+          : { blockNumber: end.blockNumber, txIndex: end.txIndex },
+    };
   }
 
   // ---- rights ---------------------------------------------------------------------------------------
@@ -242,7 +274,9 @@ class SqliteIndex implements LocalIndex {
     const params: Record<string, unknown> = { at };
     if (query.resourceId !== undefined) {
       // Grants on the resource itself and on its owner's whole collection both cover it.
-      where.push(`((target_type = 'resource' AND target_id = @resourceId) OR (target_type = 'collection' AND target_id = (SELECT owner FROM resources WHERE id = @resourceId)))`);
+      where.push(
+        `((target_type = 'resource' AND target_id = @resourceId) OR (target_type = 'collection' AND target_id = (SELECT owner FROM resources WHERE id = @resourceId)))`,
+      );
       params.resourceId = query.resourceId;
     }
     if (query.assignee !== undefined) {
@@ -269,12 +303,17 @@ class SqliteIndex implements LocalIndex {
         where.push(`not_after IS NOT NULL AND julianday(not_after) <= julianday(@at)`);
         break;
       default:
-        throw new ValidationError(`/status: expected granted, revoked, in-force or expired, got "${String(query.status)}"`, { pointer: '/status' });
+        throw new ValidationError(
+          `/status: expected granted, revoked, in-force or expired, got "${String(query.status)}"`,
+          { pointer: '/status' },
+        );
     }
     if (query.expiringWithinDays !== undefined) {
       const days = query.expiringWithinDays;
       if (!Number.isFinite(days) || days < 0) {
-        throw new ValidationError('/expiringWithinDays: expected a number of days >= 0', { pointer: '/expiringWithinDays' });
+        throw new ValidationError('/expiringWithinDays: expected a number of days >= 0', {
+          pointer: '/expiringWithinDays',
+        });
       }
       where.push(inForce, `julianday(not_after) <= julianday(@until)`);
       params.until = new Date(Date.parse(at) + days * DAY_MS).toISOString();
@@ -282,20 +321,27 @@ class SqliteIndex implements LocalIndex {
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const total = Number((this.#db.prepare(`SELECT count(*) AS n FROM rights ${clause}`).get(params) as Row).n);
     const order = query.expiringWithinDays !== undefined ? 'julianday(not_after), rights_id' : 'rights_id';
-    const rows = this.#db.prepare(`SELECT * FROM rights ${clause} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all({ ...params, limit, offset }) as Row[];
+    const rows = this.#db
+      .prepare(`SELECT * FROM rights ${clause} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit, offset }) as Row[];
     return { items: rows.map(rightsView), total, limit, offset };
   }
 
   isAuthorized(query: Readonly<AuthorizationQuery>): Authorization {
     if (!ACTIONS.includes(query.action)) {
-      throw new ValidationError(`/action: expected one of ${ACTIONS.join(', ')}, got "${String(query.action)}"`, { pointer: '/action' });
+      throw new ValidationError(`/action: expected one of ${ACTIONS.join(', ')}, got "${String(query.action)}"`, {
+        pointer: '/action',
+      });
     }
     const atIso = isoInstant(query.at, '/at');
-    const resource = this.#db.prepare(`SELECT owner FROM resources WHERE id = ?`).get(query.resourceId) as Row | undefined;
+    const resource = this.#db.prepare(`SELECT owner FROM resources WHERE id = ?`).get(query.resourceId) as
+      Row | undefined;
     if (resource === undefined) {
       throw new NotFoundError(`resource ${query.resourceId} does not exist`, { resourceId: query.resourceId });
     }
-    const w = this.#db.prepare(`SELECT record FROM withdrawals WHERE resource_id = ? ORDER BY block_number, tx_index LIMIT 1`).get(query.resourceId) as Row | undefined;
+    const w = this.#db
+      .prepare(`SELECT record FROM withdrawals WHERE resource_id = ? ORDER BY block_number, tx_index LIMIT 1`)
+      .get(query.resourceId) as Row | undefined;
     const withdrawal = w === undefined ? null : (JSON.parse(String(w.record)) as Withdrawal);
     const rights = (
       this.#db
@@ -316,8 +362,10 @@ class SqliteIndex implements LocalIndex {
   }
 
   putBatchRecords(batchId: string, treeSize: number, records: readonly BatchRecordInput[]): void {
-    if (typeof batchId !== 'string' || batchId === '') throw new ValidationError('/batchId: expected a batch id', { pointer: '/batchId' });
-    if (!Number.isSafeInteger(treeSize) || treeSize < 1) throw new ValidationError('/treeSize: expected an integer >= 1', { pointer: '/treeSize' });
+    if (typeof batchId !== 'string' || batchId === '')
+      throw new ValidationError('/batchId: expected a batch id', { pointer: '/batchId' });
+    if (!Number.isSafeInteger(treeSize) || treeSize < 1)
+      throw new ValidationError('/treeSize: expected an integer >= 1', { pointer: '/treeSize' });
     const insert = this.#db.prepare(
       `INSERT INTO batch_records (record_id, batch_id, tree_size, leaf_index, leaf_hash, proof, record) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (record_id) DO UPDATE SET batch_id = excluded.batch_id, tree_size = excluded.tree_size,
@@ -330,35 +378,56 @@ class SqliteIndex implements LocalIndex {
        title = excluded.title, subjects = excluded.subjects, keywords = excluded.keywords, description = excluded.description,
        indexed = 0`,
     );
-    const batch = this.#db.prepare(`SELECT owner, parent_resource_id, parent_version FROM batches WHERE batch_id = ?`).get(batchId) as Row | undefined;
-    this.#db.transaction(() => {
-      records.forEach((r, i) => {
-        const at = `/records/${i}`;
-        if (typeof r.recordId !== 'string' || r.recordId === '') throw new ValidationError(`${at}/recordId: expected a record id`, { pointer: `${at}/recordId` });
-        if (!Number.isSafeInteger(r.leafIndex) || r.leafIndex < 0 || r.leafIndex >= treeSize) {
-          throw new ValidationError(`${at}/leafIndex: expected an integer from 0 to ${treeSize - 1}`, { pointer: `${at}/leafIndex` });
-        }
-        if (!HEX64.test(r.leafHash)) throw new ValidationError(`${at}/leafHash: expected 64 lowercase hex digits`, { pointer: `${at}/leafHash` });
-        r.proof.forEach((h, j) => {
-          if (!HEX64.test(h)) throw new ValidationError(`${at}/proof/${j}: expected 64 lowercase hex digits`, { pointer: `${at}/proof/${j}` });
-        });
-        insert.run(r.recordId, batchId, treeSize, r.leafIndex, Buffer.from(r.leafHash, 'hex'), Buffer.from(r.proof.join(''), 'hex'), r.record === undefined ? null : JSON.stringify(r.record));
-        if (r.record !== undefined) {
-          const text = searchText(r.record);
-          const parent = recordParent(r.record);
-          doc.run({
-            ref: r.recordId,
-            resourceId: parent?.resourceId ?? (batch?.parent_resource_id as string | null | undefined) ?? null,
-            version: parent?.version ?? (batch?.parent_version as number | null | undefined) ?? null,
-            owner: (batch?.owner as string | undefined) ?? null,
-            title: text.title,
-            subjects: text.subjects.join('\n'),
-            keywords: text.keywords.join('\n'),
-            description: text.description,
+    const batch = this.#db
+      .prepare(`SELECT owner, parent_resource_id, parent_version FROM batches WHERE batch_id = ?`)
+      .get(batchId) as Row | undefined;
+    this.#db
+      .transaction(() => {
+        records.forEach((r, i) => {
+          const at = `/records/${i}`;
+          if (typeof r.recordId !== 'string' || r.recordId === '')
+            throw new ValidationError(`${at}/recordId: expected a record id`, { pointer: `${at}/recordId` });
+          if (!Number.isSafeInteger(r.leafIndex) || r.leafIndex < 0 || r.leafIndex >= treeSize) {
+            throw new ValidationError(`${at}/leafIndex: expected an integer from 0 to ${treeSize - 1}`, {
+              pointer: `${at}/leafIndex`,
+            });
+          }
+          if (!HEX64.test(r.leafHash))
+            throw new ValidationError(`${at}/leafHash: expected 64 lowercase hex digits`, {
+              pointer: `${at}/leafHash`,
+            });
+          r.proof.forEach((h, j) => {
+            if (!HEX64.test(h))
+              throw new ValidationError(`${at}/proof/${j}: expected 64 lowercase hex digits`, {
+                pointer: `${at}/proof/${j}`,
+              });
           });
-        }
-      });
-    }).immediate();
+          insert.run(
+            r.recordId,
+            batchId,
+            treeSize,
+            r.leafIndex,
+            Buffer.from(r.leafHash, 'hex'),
+            Buffer.from(r.proof.join(''), 'hex'),
+            r.record === undefined ? null : JSON.stringify(r.record),
+          );
+          if (r.record !== undefined) {
+            const text = searchText(r.record);
+            const parent = recordParent(r.record);
+            doc.run({
+              ref: r.recordId,
+              resourceId: parent?.resourceId ?? (batch?.parent_resource_id as string | null | undefined) ?? null,
+              version: parent?.version ?? (batch?.parent_version as number | null | undefined) ?? null,
+              owner: (batch?.owner as string | undefined) ?? null,
+              title: text.title,
+              subjects: text.subjects.join('\n'),
+              keywords: text.keywords.join('\n'),
+              description: text.description,
+            });
+          }
+        });
+      })
+      .immediate();
   }
 
   getBatchRecord(recordId: string): BatchRecord | undefined {
@@ -378,22 +447,31 @@ class SqliteIndex implements LocalIndex {
   }
 
   receipts(resourceId: string): readonly ReceiptView[] {
-    const rows = this.#db.prepare(`SELECT * FROM receipts WHERE resource_id = ? ORDER BY block_number, tx_index`).all(resourceId) as Row[];
+    const rows = this.#db
+      .prepare(`SELECT * FROM receipts WHERE resource_id = ? ORDER BY block_number, tx_index`)
+      .all(resourceId) as Row[];
     return rows.map((r) => ({ ...placement(r), record: JSON.parse(String(r.record)) as Receipt }));
   }
 
   putMetadata(metadataHash: string, metadata: unknown): void {
-    if (!HEX64.test(metadataHash)) throw new ValidationError('/metadataHash: expected 64 lowercase hex digits', { pointer: '/metadataHash' });
+    if (!HEX64.test(metadataHash))
+      throw new ValidationError('/metadataHash: expected 64 lowercase hex digits', { pointer: '/metadataHash' });
     const json = canonicalize(metadata);
     const actual = sha256Hex(json);
     if (actual !== metadataHash) {
-      throw new ValidationError(`/metadataHash: the canonical metadata hashes to ${actual}, not ${metadataHash}`, { pointer: '/metadataHash' });
+      throw new ValidationError(`/metadataHash: the canonical metadata hashes to ${actual}, not ${metadataHash}`, {
+        pointer: '/metadataHash',
+      });
     }
     const resources = this.#db.transaction(() => {
-      const { changes } = this.#db.prepare(`INSERT OR IGNORE INTO metadata (hash, json) VALUES (?, ?)`).run(metadataHash, json);
+      const { changes } = this.#db
+        .prepare(`INSERT OR IGNORE INTO metadata (hash, json) VALUES (?, ?)`)
+        .run(metadataHash, json);
       if (changes === 0) return;
       const heads = this.#db
-        .prepare(`SELECT r.id FROM resources r JOIN versions v ON v.resource_id = r.id AND v.version = r.head_version WHERE v.metadata_hash = ?`)
+        .prepare(
+          `SELECT r.id FROM resources r JOIN versions v ON v.resource_id = r.id AND v.version = r.head_version WHERE v.metadata_hash = ?`,
+        )
         .all(metadataHash) as Row[];
       for (const h of heads) this.#projector.refreshResourceDoc(String(h.id));
     });
@@ -413,7 +491,9 @@ class SqliteIndex implements LocalIndex {
   flushSearch(): number {
     if (this.#db.prepare(`SELECT 1 FROM search_docs WHERE indexed = 0 LIMIT 1`).get() === undefined) return 0;
     // one statement: the triggers feed every pending document to FTS5 without a round trip per row
-    return this.#db.transaction(() => this.#db.prepare(`UPDATE search_docs SET indexed = 1 WHERE indexed = 0`).run().changes).immediate();
+    return this.#db
+      .transaction(() => this.#db.prepare(`UPDATE search_docs SET indexed = 1 WHERE indexed = 0`).run().changes)
+      .immediate();
   }
 
   close(): void {
@@ -424,11 +504,15 @@ class SqliteIndex implements LocalIndex {
 
   #resourceView(row: Row): ResourceView {
     const id = String(row.id);
-    const versions = (this.#db.prepare(`SELECT * FROM versions WHERE resource_id = ? ORDER BY version`).all(id) as Row[]).map((v) => ({
+    const versions = (
+      this.#db.prepare(`SELECT * FROM versions WHERE resource_id = ? ORDER BY version`).all(id) as Row[]
+    ).map((v) => ({
       ...placement(v),
       record: JSON.parse(String(v.record)) as ResourceVersion,
     }));
-    const w = this.#db.prepare(`SELECT * FROM withdrawals WHERE resource_id = ? ORDER BY block_number, tx_index LIMIT 1`).get(id) as Row | undefined;
+    const w = this.#db
+      .prepare(`SELECT * FROM withdrawals WHERE resource_id = ? ORDER BY block_number, tx_index LIMIT 1`)
+      .get(id) as Row | undefined;
     const head = versions.find((v) => v.record.version === Number(row.head_version));
     return {
       id,
@@ -490,11 +574,20 @@ function splitHashes(bytes: Uint8Array): string[] {
 }
 
 function placement(row: Row): ChainPlacement {
-  return { txId: String(row.tx_id), blockNumber: Number(row.block_number), txIndex: Number(row.tx_index), committed: String(row.committed) };
+  return {
+    txId: String(row.tx_id),
+    blockNumber: Number(row.block_number),
+    txIndex: Number(row.tx_index),
+    committed: String(row.committed),
+  };
 }
 
 function rightsView(row: Row): RightsView {
-  return { ...placement(row), grantedBlockNumber: Number(row.granted_block), record: JSON.parse(String(row.record)) as Rights };
+  return {
+    ...placement(row),
+    grantedBlockNumber: Number(row.granted_block),
+    record: JSON.parse(String(row.record)) as Rights,
+  };
 }
 
 function recordParent(record: unknown): { resourceId: string; version: number | null } | undefined {
@@ -503,23 +596,28 @@ function recordParent(record: unknown): { resourceId: string; version: number | 
   const p = (o.parent ?? o.parentResource) as unknown;
   if (p !== null && typeof p === 'object') {
     const q = p as Record<string, unknown>;
-    if (typeof q.resourceId === 'string') return { resourceId: q.resourceId, version: typeof q.version === 'number' ? q.version : null };
+    if (typeof q.resourceId === 'string')
+      return { resourceId: q.resourceId, version: typeof q.version === 'number' ? q.version : null };
   }
   // The indexing-record schema (node/schemas/indexing-record.schema.json) names the parent `resource`.
-  if (typeof o.resource === 'string') return { resourceId: o.resource, version: typeof o.version === 'number' ? o.version : null };
-  if (typeof o.resourceId === 'string') return { resourceId: o.resourceId, version: typeof o.version === 'number' ? o.version : null };
+  if (typeof o.resource === 'string')
+    return { resourceId: o.resource, version: typeof o.version === 'number' ? o.version : null };
+  if (typeof o.resourceId === 'string')
+    return { resourceId: o.resourceId, version: typeof o.version === 'number' ? o.version : null };
   return undefined;
 }
 
 function clampLimit(limit: number | undefined): number {
   if (limit === undefined) return 100;
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError('/limit: expected an integer >= 1', { pointer: '/limit' });
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new ValidationError('/limit: expected an integer >= 1', { pointer: '/limit' });
   return Math.min(limit, MAX_PAGE);
 }
 
 function page(options: Readonly<{ limit?: number; offset?: number }>): { limit: number; offset: number } {
   const offset = options.offset ?? 0;
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('/offset: expected an integer >= 0', { pointer: '/offset' });
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new ValidationError('/offset: expected an integer >= 0', { pointer: '/offset' });
   return { limit: clampLimit(options.limit), offset };
 }
 
@@ -531,13 +629,22 @@ function isoInstant(value: string | undefined, pointer: string): string {
   const m = ISO_DATE_TIME.exec(value);
   const ms = Date.parse(value);
   if (m !== null && Number.isFinite(ms)) {
-    const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
     if (month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59) {
       return new Date(ms).toISOString();
     }
   }
-  throw new ValidationError(`${pointer}: expected an RFC 3339 date-time such as 2026-01-01T00:00:00Z, got "${value}"`, { pointer });
+  throw new ValidationError(`${pointer}: expected an RFC 3339 date-time such as 2026-01-01T00:00:00Z, got "${value}"`, {
+    pointer,
+  });
 }
 
 function isAbort(err: unknown): boolean {

@@ -124,13 +124,24 @@ export class Projector {
     const head = this.#db
       .prepare(`SELECT metadata_hash FROM versions WHERE resource_id = ? AND version = ?`)
       .get(resourceId, res.head_version) as Row | undefined;
-    this.#resourceDoc(resourceId, Number(res.head_version), String(res.owner), String(res.status), head ? String(head.metadata_hash) : '');
+    this.#resourceDoc(
+      resourceId,
+      Number(res.head_version),
+      String(res.owner),
+      String(res.status),
+      head ? String(head.metadata_hash) : '',
+    );
   }
 
   #apply(event: LedgerEvent): boolean {
     const at = this.position();
     if (at !== null && compare(event, at) <= 0) return false;
-    const placement = { txId: event.txId, blockNumber: event.blockNumber, txIndex: event.txIndex, committed: event.timestamp };
+    const placement = {
+      txId: event.txId,
+      blockNumber: event.blockNumber,
+      txIndex: event.txIndex,
+      committed: event.timestamp,
+    };
     const records = parsePayload(event);
     switch (event.eventName) {
       case EVENTS.resourceRegistered:
@@ -176,7 +187,14 @@ export class Projector {
       record: JSON.stringify(v),
       ...placement,
     });
-    this.#s.insertChange.run({ ...placement, item, resourceId: v.resourceId, kind: 'version', version: v.version, owner: v.owner });
+    this.#s.insertChange.run({
+      ...placement,
+      item,
+      resourceId: v.resourceId,
+      kind: 'version',
+      version: v.version,
+      owner: v.owner,
+    });
     const owner = existing === undefined ? v.owner : String(existing.owner);
     if (existing === undefined || v.version > Number(existing.head_version)) {
       this.#resourceDoc(v.resourceId, v.version, owner, 'active', v.metadataHash);
@@ -186,7 +204,10 @@ export class Projector {
   #withdrawal(w: Withdrawal, placement: Placement, item: number): void {
     const existing = this.#s.resource.get(w.resourceId) as Row | undefined;
     if (existing === undefined) {
-      throw projectionError(`withdrawal of resource ${w.resourceId}, which the index has never seen registered`, placement);
+      throw projectionError(
+        `withdrawal of resource ${w.resourceId}, which the index has never seen registered`,
+        placement,
+      );
     }
     this.#s.withdrawResource.run({ id: w.resourceId, timestamp: w.timestamp, ...placement });
     this.#s.insertWithdrawal.run({ resourceId: w.resourceId, record: JSON.stringify(w), ...placement });
@@ -218,7 +239,8 @@ export class Projector {
 
   #rights(r: Rights, placement: Placement, kind: 'granted' | 'revoked'): void {
     this.#s.insertRightsEvent.run({ rightsId: r.rightsId, kind, ...placement });
-    const prior = this.#db.prepare(`SELECT granted_block FROM rights WHERE rights_id = ?`).get(r.rightsId) as Row | undefined;
+    const prior = this.#db.prepare(`SELECT granted_block FROM rights WHERE rights_id = ?`).get(r.rightsId) as
+      Row | undefined;
     this.#s.upsertRights.run({
       rightsId: r.rightsId,
       targetType: r.target.type,
@@ -278,10 +300,15 @@ function parsePayload(event: LedgerEvent): readonly unknown[] {
   } catch (cause) {
     throw projectionError(`event ${event.eventName} has a payload that is not JSON`, event, cause);
   }
-  if (!Array.isArray(parsed)) throw projectionError(`event ${event.eventName} payload: expected a JSON array of records`, event);
+  if (!Array.isArray(parsed))
+    throw projectionError(`event ${event.eventName} payload: expected a JSON array of records`, event);
   return parsed;
 }
 
-function projectionError(message: string, at: Readonly<{ txId: string; blockNumber: number }>, cause?: unknown): ShulianError {
+function projectionError(
+  message: string,
+  at: Readonly<{ txId: string; blockNumber: number }>,
+  cause?: unknown,
+): ShulianError {
   return new ShulianError('INDEX_PROJECTION', message, { txId: at.txId, blockNumber: at.blockNumber, cause });
 }

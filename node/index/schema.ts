@@ -9,7 +9,16 @@ import { ShulianError } from '../core/errors.js';
  */
 export const SCHEMA_VERSION = 2;
 
-export const CHAIN_TABLES = ['resources', 'versions', 'withdrawals', 'changes', 'rights', 'rights_events', 'batches', 'receipts'] as const;
+export const CHAIN_TABLES = [
+  'resources',
+  'versions',
+  'withdrawals',
+  'changes',
+  'rights',
+  'rights_events',
+  'batches',
+  'receipts',
+] as const;
 export const OFF_CHAIN_TABLES = ['metadata', 'batch_records'] as const;
 
 const PLACEMENT = `tx_id TEXT NOT NULL, block_number INTEGER NOT NULL, tx_index INTEGER NOT NULL, committed TEXT NOT NULL`;
@@ -125,7 +134,10 @@ export function migrate(db: Database.Database): void {
   if (row === undefined) {
     db.prepare(`INSERT INTO meta (key, value) VALUES ('schemaVersion', ?)`).run(String(SCHEMA_VERSION));
   } else if (Number(row.value) !== SCHEMA_VERSION) {
-    throw new ShulianError('INDEX_SCHEMA', `index schema version ${row.value} is not ${SCHEMA_VERSION}: delete the index file and run \`shulian index rebuild\``);
+    throw new ShulianError(
+      'INDEX_SCHEMA',
+      `index schema version ${row.value} is not ${SCHEMA_VERSION}: delete the index file and run \`shulian index rebuild\``,
+    );
   }
 }
 

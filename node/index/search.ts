@@ -16,15 +16,21 @@ const MAX_TERMS = 16;
  */
 export function search(db: Database.Database, query: string, options: Readonly<SearchOptions> = {}): Paged<SearchHit> {
   if (typeof query !== 'string') throw new ValidationError('/query: expected a string', { pointer: '/query' });
-  const terms = query.normalize('NFC').trim().split(/\s+/u).filter((t) => t !== '');
+  const terms = query
+    .normalize('NFC')
+    .trim()
+    .split(/\s+/u)
+    .filter((t) => t !== '');
   if (terms.length === 0) throw new ValidationError('/query: expected at least one search term', { pointer: '/query' });
-  if (terms.length > MAX_TERMS) throw new ValidationError(`/query: expected at most ${MAX_TERMS} terms`, { pointer: '/query' });
+  if (terms.length > MAX_TERMS)
+    throw new ValidationError(`/query: expected at most ${MAX_TERMS} terms`, { pointer: '/query' });
   const limit = options.limit ?? 20;
   const offset = options.offset ?? 0;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
     throw new ValidationError(`/limit: expected an integer from 1 to ${MAX_PAGE}`, { pointer: '/limit' });
   }
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('/offset: expected an integer >= 0', { pointer: '/offset' });
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new ValidationError('/offset: expected an integer >= 0', { pointer: '/offset' });
 
   const long = terms.filter((t) => [...t].length >= 3);
   const short = terms.filter((t) => [...t].length < 3);
@@ -37,7 +43,9 @@ export function search(db: Database.Database, query: string, options: Readonly<S
   }
   for (const t of short) {
     const pattern = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(`(d.title LIKE ? ESCAPE '\\' OR d.subjects LIKE ? ESCAPE '\\' OR d.keywords LIKE ? ESCAPE '\\' OR d.description LIKE ? ESCAPE '\\')`);
+    where.push(
+      `(d.title LIKE ? ESCAPE '\\' OR d.subjects LIKE ? ESCAPE '\\' OR d.keywords LIKE ? ESCAPE '\\' OR d.description LIKE ? ESCAPE '\\')`,
+    );
     params.push(pattern, pattern, pattern, pattern);
   }
   if (options.kind !== undefined) {
@@ -54,11 +62,16 @@ export function search(db: Database.Database, query: string, options: Readonly<S
   if (!options.includeWithdrawn) where.push(`(d.status IS NULL OR d.status <> 'withdrawn')`);
   // Resources before their records: a library user searching a title wants the work, then its passages.
   const from = long.length > 0 ? 'search_fts JOIN search_docs d ON d.doc_id = search_fts.rowid' : 'search_docs d';
-  const order = long.length > 0 ? `CASE d.kind WHEN 'resource' THEN 0 ELSE 1 END, search_fts.rank, d.ref` : `CASE d.kind WHEN 'resource' THEN 0 ELSE 1 END, d.ref`;
+  const order =
+    long.length > 0
+      ? `CASE d.kind WHEN 'resource' THEN 0 ELSE 1 END, search_fts.rank, d.ref`
+      : `CASE d.kind WHEN 'resource' THEN 0 ELSE 1 END, d.ref`;
   const clause = `FROM ${from} WHERE ${where.join(' AND ')}`;
   const total = Number((db.prepare(`SELECT count(*) AS n ${clause}`).get(...params) as Row).n);
   const rows = db
-    .prepare(`SELECT d.kind, d.ref, d.resource_id, d.version, d.status, d.title, d.subjects, d.keywords, d.description ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
+    .prepare(
+      `SELECT d.kind, d.ref, d.resource_id, d.version, d.status, d.title, d.subjects, d.keywords, d.description ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    )
     .all(...params, limit, offset) as Row[];
   const items: SearchHit[] = rows.map((r) => {
     const title = String(r.title);

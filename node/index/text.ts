@@ -13,7 +13,17 @@ export interface SearchText {
 const TITLE_FIELDS = ['title', 'alternative', 'unitTitle', 'heading', 'label'];
 const SUBJECT_FIELDS = ['subject', 'subjects', 'subjectTerms', 'coverage'];
 const KEYWORD_FIELDS = ['keywords', 'keyword'];
-const DESCRIPTION_FIELDS = ['description', 'abstract', 'summary', 'text', 'excerpt', 'creator', 'contributor', 'publisher', 'theme'];
+const DESCRIPTION_FIELDS = [
+  'description',
+  'abstract',
+  'summary',
+  'text',
+  'excerpt',
+  'creator',
+  'contributor',
+  'publisher',
+  'theme',
+];
 const TITLE_FALLBACK_FIELDS = ['abstract', 'summary', 'text', 'excerpt'];
 const TITLE_FALLBACK_LENGTH = 32;
 

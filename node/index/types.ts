@@ -160,7 +160,12 @@ export interface IndexStatus {
   /** Last applied event, or null when nothing has been applied. */
   readonly position: (Position & { readonly txId: string }) | null;
   readonly eventsApplied: number;
-  readonly counts: Readonly<Record<'resources' | 'versions' | 'withdrawals' | 'rights' | 'batches' | 'batchRecords' | 'receipts' | 'metadata', number>>;
+  readonly counts: Readonly<
+    Record<
+      'resources' | 'versions' | 'withdrawals' | 'rights' | 'batches' | 'batchRecords' | 'receipts' | 'metadata',
+      number
+    >
+  >;
   /** Indexing records stored but not yet in the full-text index (the next search indexes them). */
   readonly searchPending: number;
 }
@@ -216,7 +221,9 @@ export interface LocalIndex {
    * in chain order. The second argument is the page size or the options.
    */
   changesSince(after: Readonly<Position>, options?: number | Readonly<ChangesOptions>): ChangesPage;
-  listResources(options?: Readonly<{ owner?: string; status?: 'active' | 'withdrawn'; limit?: number; offset?: number }>): Paged<ResourceView>;
+  listResources(
+    options?: Readonly<{ owner?: string; status?: 'active' | 'withdrawn'; limit?: number; offset?: number }>,
+  ): Paged<ResourceView>;
 
   getRights(rightsId: string): RightsView | undefined;
   listRights(query?: Readonly<RightsQuery>): Paged<RightsView>;

@@ -3,7 +3,14 @@ import { loadConfig, type Config } from '../core/config.js';
 import { ConfigError, NotFoundError, ValidationError } from '../core/errors.js';
 import { embeddedContentStore, kuboContentStore } from '../content/index.js';
 import type { ContentStore } from '../content/types.js';
-import { findIdentity, initConsortium, loadMspFolder, USER_ROLES, type ConsortiumLayout, type LoadedMsp } from '../identity/index.js';
+import {
+  findIdentity,
+  initConsortium,
+  loadMspFolder,
+  USER_ROLES,
+  type ConsortiumLayout,
+  type LoadedMsp,
+} from '../identity/index.js';
 import type { SigningIdentity } from '../identity/types.js';
 import { openIndex, type LocalIndex } from '../index/index.js';
 import { openFabricFromConfig, openHomeLedger } from '../ledger/index.js';
@@ -98,7 +105,10 @@ export async function openNode(options: Readonly<OpenNodeOptions> = {}): Promise
       const open = ledgers.get(key);
       if (open) return open;
       // on Fabric, the configured identity (SHULIAN_IDENTITY) is the one CERT_PATH / KEY_DIRECTORY_PATH name, when set
-      const signing = runtime.fixed && options.identity === undefined && name === config.identity ? runtime.fixed : await identities.load(key);
+      const signing =
+        runtime.fixed && options.identity === undefined && name === config.identity
+          ? runtime.fixed
+          : await identities.load(key);
       const ledger = runtime.connect(signing);
       ledgers.set(key, ledger);
       return ledger;
@@ -172,7 +182,13 @@ async function openContent(config: Readonly<Config>, paths: NodePaths): Promise<
         url: config.kuboApi,
         ...(config.clusterApi === undefined
           ? {}
-          : { cluster: { url: config.clusterApi, replication: config.clusterReplication, basicAuth: config.clusterBasicAuth } }),
+          : {
+              cluster: {
+                url: config.clusterApi,
+                replication: config.clusterReplication,
+                basicAuth: config.clusterBasicAuth,
+              },
+            }),
       });
     default:
       throw new ConfigError(`SHULIAN_CONTENT=${config.content} is not supported`);
@@ -208,7 +224,10 @@ async function openLedgerRuntime(config: Readonly<Config>): Promise<LedgerRuntim
 
 /** `operator` → `JilinLibraryMSP/operator`; `NLCMSP/warehouse` stays as it is. */
 function qualify(name: string, orgMsp: string): string {
-  if (typeof name !== 'string' || name === '') throw new ValidationError('identity: expected a name such as operator or NLCMSP/warehouse', { pointer: '/identity' });
+  if (typeof name !== 'string' || name === '')
+    throw new ValidationError('identity: expected a name such as operator or NLCMSP/warehouse', {
+      pointer: '/identity',
+    });
   return name.includes('/') ? name : `${orgMsp}/${name}`;
 }
 
@@ -232,7 +251,10 @@ function nodeIdentities(layout: ConsortiumLayout, orgMsp: string): NodeIdentitie
           dir = findIdentity(layout, mspId, short).msp;
         } catch (err) {
           if (err instanceof NotFoundError) {
-            throw new NotFoundError(`no identity "${name}" in ${layout.dir} (known: ${names.join(', ')})`, { file: layout.dir, cause: err });
+            throw new NotFoundError(`no identity "${name}" in ${layout.dir} (known: ${names.join(', ')})`, {
+              file: layout.dir,
+              cause: err,
+            });
           }
           throw err;
         }

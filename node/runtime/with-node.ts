@@ -9,8 +9,13 @@ export interface WithNodeOptions extends OpenNodeOptions {
 }
 
 /** Opens the node, runs `fn`, and closes the node whatever happens: what every CLI command does. */
-export async function withNode<T>(options: Readonly<WithNodeOptions>, fn: (node: ShulianNode) => Promise<T>): Promise<T> {
-  const config = options.config ?? loadConfig(options.home === undefined ? process.env : { ...process.env, SHULIAN_HOME: options.home });
+export async function withNode<T>(
+  options: Readonly<WithNodeOptions>,
+  fn: (node: ShulianNode) => Promise<T>,
+): Promise<T> {
+  const config =
+    options.config ??
+    loadConfig(options.home === undefined ? process.env : { ...process.env, SHULIAN_HOME: options.home });
   const node = await openNode({ config, ...(options.identity === undefined ? {} : { identity: options.identity }) });
   try {
     if (options.catchUp ?? true) await node.catchUp();

@@ -42,7 +42,10 @@ describe('index: kill -9 while following, restart: every event exactly once', fu
     let events = 0;
     try {
       for (let i = 0; i < 30; i++) {
-        await registerText(node, `res-${i % 12}`, `第${i}版：学而时习之`, { title: [`资源 ${i % 12}`], description: [`第 ${i} 次修订`] });
+        await registerText(node, `res-${i % 12}`, `第${i}版：学而时习之`, {
+          title: [`资源 ${i % 12}`],
+          description: [`第 ${i} 次修订`],
+        });
         events++;
       }
       await node.close();

@@ -35,7 +35,10 @@ export class ChainFixture {
   /** The txId and timestamp the next transaction will get. */
   peek(): { txId: string; timestamp: string } {
     const n = this.#tx;
-    return { txId: createHash('sha256').update(`tx${n}`).digest('hex'), timestamp: new Date(this.#start + n * 60_000).toISOString() };
+    return {
+      txId: createHash('sha256').update(`tx${n}`).digest('hex'),
+      timestamp: new Date(this.#start + n * 60_000).toISOString(),
+    };
   }
 
   register(items: readonly { id: string; version?: number; metadata?: unknown; owner?: string }[]): ResourceVersion[] {

@@ -16,21 +16,50 @@ describe('index: projection of a real embedded ledger', function () {
     ({ node, cleanup, home } = await tempNode());
     const meta = { title: ['论语·学而篇'], subject: ['儒家'], description: ['有朋自远方来，不亦乐乎'] };
     await registerText(node, 'lunyu', '子曰：学而时习之，不亦说乎？', meta);
-    await registerText(node, 'lunyu', '子曰：学而时习之，不亦说乎？有朋自远方来，不亦乐乎？', { ...meta, title: ['论语·学而篇（修订）'] });
+    await registerText(node, 'lunyu', '子曰：学而时习之，不亦说乎？有朋自远方来，不亦乐乎？', {
+      ...meta,
+      title: ['论语·学而篇（修订）'],
+    });
     await registerText(node, 'tongzhi', '吉林通志 卷一', { title: ['吉林通志'], subject: ['地方志'] });
     const grant = (rightsId: string, resource: string, assignee: string, actions: string[], notAfter: string | null) =>
       node.ledger.submit({
         fn: 'GrantRights',
-        args: [JSON.stringify({ rightsId, target: { type: 'resource', id: resource }, rightsholder: '吉林省图书馆', assignee, actions, constraints: { notBefore: '2026-01-01T00:00:00Z', notAfter }, basis: 'licence' })],
+        args: [
+          JSON.stringify({
+            rightsId,
+            target: { type: 'resource', id: resource },
+            rightsholder: '吉林省图书馆',
+            assignee,
+            actions,
+            constraints: { notBefore: '2026-01-01T00:00:00Z', notAfter },
+            basis: 'licence',
+          }),
+        ],
       });
     await grant('g-nlc', 'lunyu', 'NLCMSP', ['reproduce', 'archive'], null);
     await grant('g-pub', 'lunyu', 'public', ['display'], '2030-01-01T00:00:00Z');
     await grant('g-sh', 'tongzhi', 'ShanghaiLibraryMSP', ['distribute'], null);
     await node.ledger.submit({ fn: 'RevokeRights', args: ['g-sh', '授权期满前终止'] });
-    await node.ledger.submit({ fn: 'AnchorBatch', args: [JSON.stringify({ batchId: 'lunyu-records-1', root: 'ab'.repeat(32), count: 12, parent: { resourceId: 'lunyu', version: 2 }, kind: 'indexing-records' })] });
-    const head = json<{ cid: string; sha256: string; sm3: string }>(await node.ledger.evaluate({ fn: 'GetVersion', args: ['lunyu', '2'] }));
+    await node.ledger.submit({
+      fn: 'AnchorBatch',
+      args: [
+        JSON.stringify({
+          batchId: 'lunyu-records-1',
+          root: 'ab'.repeat(32),
+          count: 12,
+          parent: { resourceId: 'lunyu', version: 2 },
+          kind: 'indexing-records',
+        }),
+      ],
+    });
+    const head = json<{ cid: string; sha256: string; sm3: string }>(
+      await node.ledger.evaluate({ fn: 'GetVersion', args: ['lunyu', '2'] }),
+    );
     const warehouse = await node.ledgerAs('NLCMSP/warehouse');
-    await warehouse.submit({ fn: 'RecordReceipt', args: [JSON.stringify({ resourceId: 'lunyu', version: 2, cid: head.cid, sha256: head.sha256, sm3: head.sm3 })] });
+    await warehouse.submit({
+      fn: 'RecordReceipt',
+      args: [JSON.stringify({ resourceId: 'lunyu', version: 2, cid: head.cid, sha256: head.sha256, sm3: head.sm3 })],
+    });
     await node.ledger.submit({ fn: 'WithdrawResource', args: ['tongzhi', 'legal', '依法撤回'] });
     await node.catchUp();
   });
@@ -64,7 +93,9 @@ describe('index: projection of a real embedded ledger', function () {
       ['tongzhi', 'ShanghaiLibraryMSP', 'distribute', '2099-01-01T00:00:00Z'],
     ];
     for (const [resourceId, org, action, at] of queries) {
-      const chain = json<Authorization>(await node.ledger.evaluate({ fn: 'IsAuthorized', args: [resourceId, org, action, at] }));
+      const chain = json<Authorization>(
+        await node.ledger.evaluate({ fn: 'IsAuthorized', args: [resourceId, org, action, at] }),
+      );
       const local = node.index.isAuthorized({ resourceId, org, action: action as 'display', at });
       expect(local, `${org} ${action} ${resourceId} at ${at}`).to.deep.equal(chain);
     }
@@ -96,7 +127,8 @@ describe('index: projection of a real embedded ledger', function () {
     const follower = node.followIndex({ onEvent: (e) => seen.push(e.eventName) });
     try {
       await registerText(node, 'audio-1', 'RIFF....', { title: ['古琴曲《流水》'] });
-      for (let i = 0; i < 200 && node.index.getResource('audio-1') === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 200 && node.index.getResource('audio-1') === undefined; i++)
+        await new Promise((r) => setTimeout(r, 25));
       expect(node.index.getResource('audio-1')?.metadata).to.deep.equal({ title: ['古琴曲《流水》'] });
       expect(seen).to.include('ResourceRegistered');
     } finally {

@@ -65,9 +65,14 @@ describe('index: projection of chain events', () => {
     expect(seen).to.deep.equal(['version:a@1', 'version:b@1', 'version:c@1', 'version:a@2', 'withdrawal:b@1']);
     // a page never splits a transaction: the first one (3 registrations) is finished past the limit of 2
     expect(pages).to.deep.equal([3, 2]);
-    expect(index.changesSince({ blockNumber: 1, txIndex: 0 }).changes.map((c) => c.resourceId)).to.deep.equal(['a', 'b']);
+    expect(index.changesSince({ blockNumber: 1, txIndex: 0 }).changes.map((c) => c.resourceId)).to.deep.equal([
+      'a',
+      'b',
+    ]);
     const mid = chain.events[1]?.timestamp ?? '';
-    expect(index.changesSince({ blockNumber: -1, txIndex: 0 }, { from: mid }).changes.map((c) => c.resourceId)).to.deep.equal(['a', 'b']);
+    expect(
+      index.changesSince({ blockNumber: -1, txIndex: 0 }, { from: mid }).changes.map((c) => c.resourceId),
+    ).to.deep.equal(['a', 'b']);
   });
 
   it('applies each event exactly once, across restarts, however the stream is replayed', () => {
@@ -121,7 +126,12 @@ describe('index: projection of chain events', () => {
       actions: ['display'],
       constraints: { notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-04-01T00:00:00Z' },
     });
-    chain.grant({ rightsId: 'g3', target: { type: 'resource', id: 'other' }, assignee: 'NLCMSP', constraints: { notBefore: '2026-01-01T00:00:00Z', notAfter: null } });
+    chain.grant({
+      rightsId: 'g3',
+      target: { type: 'resource', id: 'other' },
+      assignee: 'NLCMSP',
+      constraints: { notBefore: '2026-01-01T00:00:00Z', notAfter: null },
+    });
     chain.revoke(g1);
     chain.receipt(v!);
     index.apply(chain.events);
@@ -130,7 +140,8 @@ describe('index: projection of chain events', () => {
     expect(g1View?.record.status).to.equal('revoked');
     expect(g1View?.grantedBlockNumber).to.equal(1);
     expect(g1View?.blockNumber).to.equal(2);
-    const ids = (q: Parameters<LocalIndex['listRights']>[0]): string[] => index.listRights(q).items.map((r) => r.record.rightsId);
+    const ids = (q: Parameters<LocalIndex['listRights']>[0]): string[] =>
+      index.listRights(q).items.map((r) => r.record.rightsId);
     expect(ids({ resourceId: 'lunyu' })).to.deep.equal(['g1', 'g2']);
     expect(ids({ assignee: 'NLCMSP' })).to.deep.equal(['g1', 'g3']);
     expect(ids({ status: 'revoked' })).to.deep.equal(['g1']);
@@ -162,8 +173,12 @@ describe('index: projection of chain events', () => {
     expect(index.getBatchRecord('rec-1')).to.deep.include({ batchId: 'b1', leafIndex: 0, treeSize: 2, batch: null });
     index.apply(chain.events);
     expect(index.getBatchRecord('rec-1')?.batch?.record.root).to.equal('cd'.repeat(32));
-    expect(() => index.putBatchRecords('b1', 2, [{ recordId: 'rec-2', leafIndex: 2, leafHash: leaf, proof: [] }])).to.throw(ValidationError, /\/records\/0\/leafIndex/);
-    expect(() => index.putBatchRecords('b1', 2, [{ recordId: 'rec-2', leafIndex: 1, leafHash: 'XYZ', proof: [] }])).to.throw(ValidationError, /leafHash/);
+    expect(() =>
+      index.putBatchRecords('b1', 2, [{ recordId: 'rec-2', leafIndex: 2, leafHash: leaf, proof: [] }]),
+    ).to.throw(ValidationError, /\/records\/0\/leafIndex/);
+    expect(() =>
+      index.putBatchRecords('b1', 2, [{ recordId: 'rec-2', leafIndex: 1, leafHash: 'XYZ', proof: [] }]),
+    ).to.throw(ValidationError, /leafHash/);
     expect(index.getBatchRecord('rec-2')).to.equal(undefined);
   });
 });

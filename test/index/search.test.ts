@@ -9,7 +9,10 @@ const LUNYU = {
   subject: ['儒家', '先秦哲学'],
   description: ['记录孔子及其弟子言行的语录体散文集。'],
   class: 'ocr-text',
-  toc: [{ title: '学而第一', page: 1 }, { title: '为政第二', page: 5 }],
+  toc: [
+    { title: '学而第一', page: 1 },
+    { title: '为政第二', page: 5 },
+  ],
 };
 const GAZETTEER = {
   title: ['吉林通志（节选）'],
@@ -20,7 +23,8 @@ const GAZETTEER = {
 
 describe('index: full-text search (Chinese included)', () => {
   let index: LocalIndex;
-  const ids = (q: string, o?: Parameters<LocalIndex['search']>[1]): string[] => index.search(q, o).items.map((h) => h.id);
+  const ids = (q: string, o?: Parameters<LocalIndex['search']>[1]): string[] =>
+    index.search(q, o).items.map((h) => h.id);
 
   beforeEach(() => {
     index = openIndex({ path: ':memory:' });
@@ -29,19 +33,56 @@ describe('index: full-text search (Chinese included)', () => {
     const AUDIO = { title: ['古琴曲《流水》'] };
     index.putMetadata(metadataHash(LUNYU), LUNYU);
     index.putMetadata(metadataHash(AUDIO), AUDIO);
-    chain.register([{ id: 'lunyu', metadata: LUNYU }, { id: 'jilin-tongzhi', metadata: GAZETTEER }, { id: 'audio-1', metadata: AUDIO }]);
+    chain.register([
+      { id: 'lunyu', metadata: LUNYU },
+      { id: 'jilin-tongzhi', metadata: GAZETTEER },
+      { id: 'audio-1', metadata: AUDIO },
+    ]);
     chain.anchor('lunyu-records', 'aa'.repeat(32), 3, { resourceId: 'lunyu', version: 1 });
     index.apply(chain.events);
     index.putMetadata(metadataHash(GAZETTEER), GAZETTEER);
     const records = [
-      { id: 'lunyu-1-1', resource: 'lunyu', version: 1, path: [{ level: 'chapter', n: 1, title: '学而' }], title: '学而时习之', subjects: [{ term: '学习', scheme: 'CCT' }], keywords: ['学', '习', '朋友'], textSpan: { start: 0, end: 30 } },
-      { id: 'lunyu-1-2', resource: 'lunyu', version: 1, path: [{ level: 'chapter', n: 1 }], title: '其为人也孝弟', subjects: ['孝道'], keywords: ['孝', '仁之本'], textSpan: { start: 30, end: 80 } },
-      { id: 'lunyu-2-1', resource: 'lunyu', version: 1, path: [{ level: 'chapter', n: 2, title: '为政' }], title: '为政以德', subjects: ['德治'], keywords: ['北辰'], textSpan: { start: 80, end: 120 } },
+      {
+        id: 'lunyu-1-1',
+        resource: 'lunyu',
+        version: 1,
+        path: [{ level: 'chapter', n: 1, title: '学而' }],
+        title: '学而时习之',
+        subjects: [{ term: '学习', scheme: 'CCT' }],
+        keywords: ['学', '习', '朋友'],
+        textSpan: { start: 0, end: 30 },
+      },
+      {
+        id: 'lunyu-1-2',
+        resource: 'lunyu',
+        version: 1,
+        path: [{ level: 'chapter', n: 1 }],
+        title: '其为人也孝弟',
+        subjects: ['孝道'],
+        keywords: ['孝', '仁之本'],
+        textSpan: { start: 30, end: 80 },
+      },
+      {
+        id: 'lunyu-2-1',
+        resource: 'lunyu',
+        version: 1,
+        path: [{ level: 'chapter', n: 2, title: '为政' }],
+        title: '为政以德',
+        subjects: ['德治'],
+        keywords: ['北辰'],
+        textSpan: { start: 80, end: 120 },
+      },
     ];
     index.putBatchRecords(
       'lunyu-records',
       3,
-      records.map((record, i) => ({ recordId: record.id, leafIndex: i, leafHash: String(i).repeat(64), proof: [], record })),
+      records.map((record, i) => ({
+        recordId: record.id,
+        leafIndex: i,
+        leafHash: String(i).repeat(64),
+        proof: [],
+        record,
+      })),
     );
   });
   afterEach(() => index.close());
@@ -66,12 +107,23 @@ describe('index: full-text search (Chinese included)', () => {
     expect(ids('学而时习 朋友')).to.deep.equal(['lunyu-1-1']);
     expect(ids('地方志 论语')).to.deep.equal([]);
     const hit = index.search('仁之本').items[0];
-    expect(hit).to.deep.include({ kind: 'record', id: 'lunyu-1-2', resourceId: 'lunyu', version: 1, title: '其为人也孝弟' });
+    expect(hit).to.deep.include({
+      kind: 'record',
+      id: 'lunyu-1-2',
+      resourceId: 'lunyu',
+      version: 1,
+      title: '其为人也孝弟',
+    });
     expect(hit?.snippet).to.include('仁之本');
   });
 
   it('reads metadata stored after the version was projected', () => {
-    expect(index.search('光绪年间').items[0]).to.deep.include({ id: 'jilin-tongzhi', kind: 'resource', status: 'active', title: '吉林通志（节选）' });
+    expect(index.search('光绪年间').items[0]).to.deep.include({
+      id: 'jilin-tongzhi',
+      kind: 'resource',
+      status: 'active',
+      title: '吉林通志（节选）',
+    });
   });
 
   it('pages results and reports the total', () => {
@@ -115,10 +167,19 @@ describe('index: full-text index stays consistent', () => {
     try {
       const chain = new ChainFixture();
       const meta = (n: number) => ({ title: [`吉林通志 第${n}版`], subject: ['地方志'] });
-      chain.register([{ id: 'a', metadata: meta(1) }, { id: 'b', metadata: meta(1) }]);
+      chain.register([
+        { id: 'a', metadata: meta(1) },
+        { id: 'b', metadata: meta(1) },
+      ]);
       index.apply(chain.events);
       index.putMetadata(metadataHash(meta(1)), meta(1));
-      const rec = (id: string, title: string) => ({ recordId: id, leafIndex: 0, leafHash: 'a'.repeat(64), proof: [], record: { id, resource: 'a', title } });
+      const rec = (id: string, title: string) => ({
+        recordId: id,
+        leafIndex: 0,
+        leafHash: 'a'.repeat(64),
+        proof: [],
+        record: { id, resource: 'a', title },
+      });
       index.putBatchRecords('b1', 1, [rec('r1', '长白山天池')]);
       expect(index.search('长白山').total).to.equal(1);
       index.putBatchRecords('b1', 1, [rec('r1', '松花江源头')]); // replaced before and after indexing

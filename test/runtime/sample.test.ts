@@ -20,7 +20,10 @@ describe('the sample collection, ingested into a node', function () {
   before(async () => {
     execFileSync(process.execPath, [join(repo, 'scripts', 'make-sample.mjs'), '--quiet']);
     ({ node, home, cleanup } = await tempNode());
-    const summary = await runIngest({ ledger: node.ledger, content: node.content, index: node.index, home: node.home }, { source: collection });
+    const summary = await runIngest(
+      { ledger: node.ledger, content: node.content, index: node.index, home: node.home },
+      { source: collection },
+    );
     expect(summary.failures, JSON.stringify(summary.failures)).to.deep.equal([]);
     await node.catchUp();
   });
@@ -36,7 +39,8 @@ describe('the sample collection, ingested into a node', function () {
   });
 
   it('finds resources and records by Chinese terms of one, two and more characters', () => {
-    const ids = (q: string, kind?: 'resource' | 'record') => node.index.search(q, { limit: 1000, ...(kind ? { kind } : {}) }).items.map((h) => h.id);
+    const ids = (q: string, kind?: 'resource' | 'record') =>
+      node.index.search(q, { limit: 1000, ...(kind ? { kind } : {}) }).items.map((h) => h.id);
     expect(ids('论语', 'resource')).to.have.members(['jl-lunyu-xueer-ocr', 'jl-lunyu-xueer-scan']);
     expect(ids('天池', 'resource')).to.deep.equal(['jl-changbaishan-image']);
     expect(ids('徵', 'record')).to.deep.equal(['jl-pentatonic-4']);
@@ -63,7 +67,18 @@ describe('the sample collection, ingested into a node', function () {
     const live = dumpIndex(node.index.path);
     const fresh = dumpIndex(rebuiltPath);
     // everything the ledger (and the content store, for metadata) holds; proofs are the ingest pipeline's, kept off chain
-    for (const table of ['resources', 'versions', 'withdrawals', 'changes', 'rights', 'rights_events', 'batches', 'receipts', 'metadata', 'checkpoint']) {
+    for (const table of [
+      'resources',
+      'versions',
+      'withdrawals',
+      'changes',
+      'rights',
+      'rights_events',
+      'batches',
+      'receipts',
+      'metadata',
+      'checkpoint',
+    ]) {
       expect(fresh[table], table).to.deep.equal(live[table]);
     }
   });

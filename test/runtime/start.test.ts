@@ -16,7 +16,11 @@ interface Run {
 }
 
 /** Starts `node scripts/start.mjs`; `ready` resolves at its ready line, `exit` when it ends. */
-function start(env: Record<string, string>): { ready: Promise<string>; exit: Promise<Run>; kill: (s: NodeJS.Signals) => void } {
+function start(env: Record<string, string>): {
+  ready: Promise<string>;
+  exit: Promise<Run>;
+  kill: (s: NodeJS.Signals) => void;
+} {
   const child = spawn(process.execPath, [join(repo, 'scripts', 'start.mjs')], {
     cwd: repo,
     env: { ...process.env, SHULIAN_LOG_LEVEL: 'silent', ...env },
@@ -32,7 +36,12 @@ function start(env: Record<string, string>): { ready: Promise<string>; exit: Pro
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   const exit = new Promise<Run>((r) => child.on('exit', (code, signal) => r({ code, signal, out, err })));
-  const readyOrExit = Promise.race([ready, exit.then((run) => Promise.reject(new Error(`start.mjs exited (${run.code}) before ready:\n${run.out}\n${run.err}`)))]);
+  const readyOrExit = Promise.race([
+    ready,
+    exit.then((run) =>
+      Promise.reject(new Error(`start.mjs exited (${run.code}) before ready:\n${run.out}\n${run.err}`)),
+    ),
+  ]);
   readyOrExit.catch(() => {}); // a run expected to fail is awaited through `exit` only
   return { ready: readyOrExit, exit, kill: (s) => child.kill(s) };
 }
@@ -60,7 +69,8 @@ describe('npm start (scripts/start.mjs)', function () {
     expect(out).to.include(`initialised a new node home: ${home}`);
     expect(out).to.match(/ledger +\S+ledger +\(embedded, channel smartlibrary, 0 block\(s\)\)/);
     expect(out).to.include('npx shulian ingest sample/collection');
-    if (existsSync(join(repo, 'gateway', 'dist', 'index.js'))) expect(out).to.match(/gateway: https:\/\/127\.0\.0\.1:\d+\/v1/);
+    if (existsSync(join(repo, 'gateway', 'dist', 'index.js')))
+      expect(out).to.match(/gateway: https:\/\/127\.0\.0\.1:\d+\/v1/);
     expect(existsSync(join(home, 'consortium', 'consortium.json'))).to.equal(true);
     expect(existsSync(join(home, 'index', 'index.sqlite'))).to.equal(true);
     node.kill('SIGTERM');

@@ -13,12 +13,15 @@ export function register(program: Command): void {
   program
     .command('history')
     .argument('<id>', 'resource id')
-    .description('list what happened to a resource on chain, in commit order: versions, rights granted and revoked, batches, receipts, withdrawal')
+    .description(
+      'list what happened to a resource on chain, in commit order: versions, rights granted and revoked, batches, receipts, withdrawal',
+    )
     .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
     .option('--json', 'print JSON')
     .action(async (id: string, options: HistoryOptions) => {
       await withNode(options, async (node) => {
-        if (node.index.getResource(id) === undefined) throw new NotFoundError(`resource ${id} is not on the ledger`, { resourceId: id });
+        if (node.index.getResource(id) === undefined)
+          throw new NotFoundError(`resource ${id} is not on the ledger`, { resourceId: id });
         const items = node.index.history(id);
         if (options.json) {
           printJson({ resourceId: id, history: items });
@@ -26,7 +29,14 @@ export function register(program: Command): void {
         }
         print([
           `${id}: ${items.length} event(s)`,
-          ...table(items.map((h) => [`  ${h.committed}`, `block ${h.blockNumber}.${h.txIndex}`, `tx ${short(h.txId)}`, h.summary])),
+          ...table(
+            items.map((h) => [
+              `  ${h.committed}`,
+              `block ${h.blockNumber}.${h.txIndex}`,
+              `tx ${short(h.txId)}`,
+              h.summary,
+            ]),
+          ),
         ]);
       });
     });

@@ -38,7 +38,9 @@ export function register(program: Command): void {
 
   index
     .command('rebuild')
-    .description('drop the projection and replay every block from 0 (metadata and proofs kept; missing metadata fetched from the content store)')
+    .description(
+      'drop the projection and replay every block from 0 (metadata and proofs kept; missing metadata fetched from the content store)',
+    )
     .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
     .option('--json', 'print JSON')
     .action(async (options: IndexOptions) => {

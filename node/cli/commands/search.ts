@@ -52,7 +52,9 @@ export function register(program: Command): void {
             page.items.map((h) => [
               `  ${h.kind}`,
               h.id,
-              h.kind === 'record' && h.resourceId ? `${h.title} (${h.resourceId}${h.version ? `@${h.version}` : ''})` : `${h.title}${h.status === 'withdrawn' ? ' [withdrawn]' : ''}`,
+              h.kind === 'record' && h.resourceId
+                ? `${h.title} (${h.resourceId}${h.version ? `@${h.version}` : ''})`
+                : `${h.title}${h.status === 'withdrawn' ? ' [withdrawn]' : ''}`,
               h.snippet,
             ]),
           ),

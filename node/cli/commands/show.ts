@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .description('show a resource: status, versions (CID, digests, transaction, block), rights, receipts, metadata')
     .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nReads the local index after bringing it up to the ledger\'s height.')
+    .addHelpText('after', "\nReads the local index after bringing it up to the ledger's height.")
     .action(async (id: string, options: ShowOptions) => {
       await withNode(options, async (node) => {
         const resource = node.index.getResource(id);
@@ -29,7 +29,19 @@ export function register(program: Command): void {
           printJson({ resource, rights, receipts });
           return;
         }
-        print(describe(resource, rights, receipts.map((r) => [`v${r.record.version}`, r.record.warehouse, r.committed, `tx ${short(r.txId)}`, `block ${r.blockNumber}`])));
+        print(
+          describe(
+            resource,
+            rights,
+            receipts.map((r) => [
+              `v${r.record.version}`,
+              r.record.warehouse,
+              r.committed,
+              `tx ${short(r.txId)}`,
+              `block ${r.blockNumber}`,
+            ]),
+          ),
+        );
       });
     });
 }
@@ -54,20 +66,24 @@ function describe(r: ResourceView, rights: readonly RightsView[], receipts: stri
   lines.push('versions');
   lines.push(
     ...table(
-      [...r.versions].reverse().map((v) => [
-        `  v${v.record.version}`,
-        v.record.cid,
-        bytes(v.record.size),
-        v.record.mediaType,
-        `sha256 ${short(v.record.sha256)}`,
-        `tx ${short(v.txId)}`,
-        `block ${v.blockNumber}`,
-        v.committed,
-      ]),
+      [...r.versions]
+        .reverse()
+        .map((v) => [
+          `  v${v.record.version}`,
+          v.record.cid,
+          bytes(v.record.size),
+          v.record.mediaType,
+          `sha256 ${short(v.record.sha256)}`,
+          `tx ${short(v.txId)}`,
+          `block ${v.blockNumber}`,
+          v.committed,
+        ]),
     ),
   );
   if (r.withdrawal) {
-    lines.push(`withdrawn  ${r.withdrawal.record.reasonCode}${r.withdrawal.record.note ? `: ${r.withdrawal.record.note}` : ''}  at ${r.withdrawal.record.timestamp}  tx ${short(r.withdrawal.txId)}  block ${r.withdrawal.blockNumber}`);
+    lines.push(
+      `withdrawn  ${r.withdrawal.record.reasonCode}${r.withdrawal.record.note ? `: ${r.withdrawal.record.note}` : ''}  at ${r.withdrawal.record.timestamp}  tx ${short(r.withdrawal.txId)}  block ${r.withdrawal.blockNumber}`,
+    );
   }
   lines.push(rights.length === 0 ? 'rights     none' : 'rights');
   lines.push(
