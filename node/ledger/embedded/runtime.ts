@@ -40,7 +40,10 @@ export interface EmbeddedRuntimeOptions {
   readonly chaincodeDir?: string;
   /** Cut a block at this many transactions (default 500, Fabric's MaxMessageCount). */
   readonly blockMaxTransactions?: number;
-  /** Cut a block when its first transaction has waited this long (default 2 ms). */
+  /**
+   * Cut a block when its first transaction has waited this long (default 2 ms). A block is also cut as
+   * soon as no other proposal is being endorsed in this process (nothing else could join it).
+   */
   readonly blockTimeoutMs?: number;
   /**
    * When given, a creator's certificate must chain to one of these CAs (as a peer's channel MSPs check);
@@ -147,8 +150,11 @@ export class Runtime implements EmbeddedRuntime {
   readonly #provenSigners = new WeakMap<SigningIdentity['signer'], Set<string>>();
   readonly #trustedCerts = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
   #committing: Promise<void> | undefined;
   #inFlight = 0;
+  /** Proposals being signed or executed in this process: transactions that could still join the next block. */
+  #simulating = 0;
   #closed = false;
   #idle: (() => void) | undefined;
 
@@ -243,6 +249,7 @@ export class Runtime implements EmbeddedRuntime {
   ): Promise<SimulationOutput> {
     this.#checkOpen();
     this.#inFlight++;
+    this.#simulating++;
     try {
       const certPem = Buffer.from(identity.identity.credentials).toString('utf8');
       const creator = { mspId: identity.identity.mspId, certPem };
@@ -269,6 +276,7 @@ export class Runtime implements EmbeddedRuntime {
       }
       return await this.#execute(txId, proposal, proposalJson, signature, transient);
     } finally {
+      this.#doneSimulating();
       this.#doneInFlight();
     }
   }
@@ -280,6 +288,7 @@ export class Runtime implements EmbeddedRuntime {
   async simulateSigned(signed: unknown): Promise<SimulationOutput> {
     this.#checkOpen();
     this.#inFlight++;
+    this.#simulating++;
     try {
       const { proposal, proposalJson, signature, txId } = parseSignedProposal(signed, {
         channel: this.channel,
@@ -288,6 +297,7 @@ export class Runtime implements EmbeddedRuntime {
       this.#checkCreator(proposal.creator.certPem, Buffer.from(proposalJson, 'utf8'), signature, txId);
       return await this.#execute(txId, proposal, proposalJson, signature, new Map());
     } finally {
+      this.#doneSimulating();
       this.#doneInFlight();
     }
   }
@@ -359,6 +369,12 @@ export class Runtime implements EmbeddedRuntime {
     });
   }
 
+  #doneSimulating(): void {
+    this.#simulating--;
+    // the last endorsement in progress may have been all a queued block was waiting for
+    if (this.#simulating === 0) this.#schedule();
+  }
+
   #doneInFlight(): void {
     this.#inFlight--;
     if (this.#inFlight === 0 && this.#queue.length === 0 && !this.#committing && this.#idle) this.#idle();
@@ -399,6 +415,17 @@ export class Runtime implements EmbeddedRuntime {
       this.#startCut();
       return;
     }
+    // as soon as nothing else in this process could join the block (no endorsement in progress), cut on
+    // the next turn of the event loop, after every submit already resolved has enqueued: waiting longer
+    // would only add latency. Otherwise the timeout bounds the wait.
+    if (this.#simulating === 0) {
+      this.#immediate ??= setImmediate(() => {
+        this.#immediate = undefined;
+        if (this.#simulating === 0) this.#startCut();
+        else this.#schedule();
+      });
+      return;
+    }
     if (this.#timer) return;
     const oldest = (this.#queue[0] as Pending).enqueued;
     const wait = Math.max(0, oldest + this.#timeout - Date.now());
@@ -413,6 +440,10 @@ export class Runtime implements EmbeddedRuntime {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
+    }
+    if (this.#immediate) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
     }
     const batch = this.#queue.splice(0, this.#max);
     this.#committing = this.#commit(batch)
