@@ -1,4 +1,5 @@
 import type { SigningIdentity } from '../identity/types.js';
+import type { Ledger } from '../ledger/types.js';
 import { signProposal } from '../ledger/embedded/relay.js';
 import { PullFailure } from './errors.js';
 import { describeProblem, type GatewayClient } from './http.js';
@@ -27,6 +28,20 @@ export function relayedReceipts(client: GatewayClient, warehouse: SigningIdentit
         throw new PullFailure('receipt', `recording the receipt failed: ${describeProblem(status, problem)}`, { resourceId: v.resourceId, version: v.version });
       }
       return body.txId;
+    },
+  };
+}
+
+/** Consortium mode: RecordReceipt submitted through the warehouse's own Fabric peer, as the warehouse. */
+export function ledgerReceipts(ledger: Ledger): ReceiptSink {
+  return {
+    async record(v) {
+      const args = [JSON.stringify({ resourceId: v.resourceId, version: v.version, cid: v.cid, sha256: v.sha256, sm3: v.sm3 })];
+      try {
+        return (await ledger.submit({ fn: 'RecordReceipt', args })).txId;
+      } catch (err) {
+        throw new PullFailure('receipt', `recording the receipt failed: ${(err as Error).message}`, { resourceId: v.resourceId, version: v.version });
+      }
     },
   };
 }

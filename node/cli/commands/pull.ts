@@ -7,7 +7,8 @@ import { embeddedContentStore, kuboContentStore } from '../../content/index.js';
 import type { ContentStore } from '../../content/types.js';
 import { consortiumLayout, findIdentity, loadMspFolder } from '../../identity/index.js';
 import { splitPemBundle } from '../../ledger/home.js';
-import { GatewayClient, proofBundleVerifier, pull, relayedReceipts, type PullEvent, type PullReport } from '../../pull/index.js';
+import { openFabricFromConfig } from '../../ledger/fabric/index.js';
+import { GatewayClient, ledgerReceipts, proofBundleVerifier, pull, relayedReceipts, type PullEvent, type PullReport } from '../../pull/index.js';
 import { printJson } from '../session.js';
 
 interface PullCommandOptions {
@@ -71,6 +72,8 @@ Exit code: 0 when every version was pulled or skipped, 1 when any failed (verifi
       const client = new GatewayClient(options.from, { cert, key, ca }, parallel + 2);
       const content: ContentStore =
         config.content === 'kubo' ? await kuboContentStore({ url: config.kuboApi }) : await embeddedContentStore({ dir: join(config.home, 'content') });
+      // in a consortium (SHULIAN_LEDGER=fabric) receipts go through the warehouse's own peer, not the province's gateway
+      const fabric = config.ledger === 'fabric' ? (await openFabricFromConfig(config)).connection : undefined;
       const progress = reporter(options.json === true);
       const abort = new AbortController();
       const onSignal = () => abort.abort();
@@ -84,7 +87,7 @@ Exit code: 0 when every version was pulled or skipped, 1 when any failed (verifi
           client,
           verifier: proofBundleVerifier(splitPemBundle(caBundle)),
           content,
-          receipts: relayedReceipts(client, signer),
+          receipts: fabric ? ledgerReceipts(fabric.connect(signer)) : relayedReceipts(client, signer),
           parallel,
           ...(maxRate !== undefined ? { maxBytesPerSecond: maxRate } : {}),
           onEvent: progress.onEvent,
@@ -96,6 +99,7 @@ Exit code: 0 when every version was pulled or skipped, 1 when any failed (verifi
         process.off('SIGTERM', onSignal);
         client.close();
         await content.close();
+        await fabric?.close();
       }
       if (options.json) printJson(report);
       else process.stdout.write(summary(report));
