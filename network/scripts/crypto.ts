@@ -7,7 +7,7 @@
  * finds every identity by name.
  *
  * Usage: tsx network/scripts/crypto.ts <NETWORK_HOME> <ORDERER_COUNT>
- * Idempotent: an existing organizations/ tree is kept.
+ * Idempotent: an existing organizations/ tree is kept; the homes' consortium files are rewritten from it.
  */
 import { access, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -89,8 +89,8 @@ async function issueOrg(root: string, org: Org): Promise<Issued> {
 }
 
 /** One Shulian home per peer org: its own org as province, NLC as national (NLC's home has Jilin as partner). */
-async function writeHome(root: string, province: Org, national: Org): Promise<void> {
-  const layout = consortiumLayout(join(root, 'homes', province.mspId), { provinceMsp: province.mspId, nationalMsp: national.mspId });
+async function writeHome(root: string, province: Org, national: Org, name = province.mspId): Promise<void> {
+  const layout = consortiumLayout(join(root, 'homes', name), { provinceMsp: province.mspId, nationalMsp: national.mspId });
   const orgDir = (o: Org) => join(root, 'peerOrganizations', o.domain);
   const pairs: [string, string][] = [];
   for (const [org, src] of [
@@ -117,9 +117,15 @@ async function writeHome(root: string, province: Org, national: Org): Promise<vo
     await copyFile(from, to);
   }
   const { readFile } = await import('node:fs/promises');
-  const read = (p: string) => readFile(p, 'utf8');
-  const caBundle = (await read(layout.province.caCert)) + (await read(layout.national.caCert));
-  const tlsBundle = (await read(layout.province.tlsCaCert)) + (await read(layout.national.tlsCaCert));
+  // On Fabric every org's CA signs something a verifier meets: the orderer org's signs blocks, each peer
+  // org's its endorsements. The home pins them all (and every library's TLS CA, for gateway clients).
+  let caBundle = '';
+  let tlsBundle = '';
+  for (const o of ORGS) {
+    const d = join(root, `${o.kind}Organizations`, o.domain);
+    caBundle += await readFile(join(d, 'ca', 'ca-cert.pem'), 'utf8');
+    if (o.kind === 'peer') tlsBundle += await readFile(join(d, 'tlsca', 'tlsca-cert.pem'), 'utf8');
+  }
   await write(layout.caBundle, caBundle);
   await write(layout.tlsCaBundle, tlsBundle);
   for (const org of layout.orgs) {
@@ -160,8 +166,10 @@ async function writeHome(root: string, province: Org, national: Org): Promise<vo
 
 async function main(root: string): Promise<void> {
   const orgsDir = join(root, 'organizations');
-  if (await exists(join(orgsDir, 'peerOrganizations', 'hebei.library.cn', 'msp', 'config.yaml'))) return;
-  for (const org of ORGS) await issueOrg(orgsDir, org);
+  // issued once; the homes below are copies, rewritten each time (same files, node data untouched)
+  if (!(await exists(join(orgsDir, 'peerOrganizations', 'hebei.library.cn', 'msp', 'config.yaml')))) {
+    for (const org of ORGS) await issueOrg(orgsDir, org);
+  }
   // what offline verifiers pin: every org's signing CA, the orderer org's included (it signs blocks)
   const { readFile } = await import('node:fs/promises');
   let bundle = '';
@@ -171,6 +179,8 @@ async function main(root: string): Promise<void> {
   await writeHome(orgsDir, ORGS[2] as Org, nlc);
   await writeHome(orgsDir, ORGS[3] as Org, nlc);
   await writeHome(orgsDir, nlc, ORGS[2] as Org);
+  // the national warehouse's own home for `shulian pull` (its identity is NLCMSP/warehouse)
+  await writeHome(orgsDir, ORGS[2] as Org, nlc, 'NLCMSP-warehouse');
 }
 
 await main(home);

@@ -101,10 +101,8 @@ wait_port() { # port what
 
 # --- configuration -----------------------------------------------------------------------------
 gen_crypto() {
-  if [ ! -f "$ORGS_DIR/ca-bundle.pem" ]; then
-    log "issuing crypto material (development CA, NodeOUs, shulian.role attributes)"
-    (cd "$REPO" && npx --no-install tsx "$HERE/crypto.ts" "$NETWORK_HOME" "$ORDERERS")
-  fi
+  [ -f "$ORGS_DIR/ca-bundle.pem" ] || log "issuing crypto material (development CA, NodeOUs, shulian.role attributes)"
+  (cd "$REPO" && npx --no-install tsx "$HERE/crypto.ts" "$NETWORK_HOME" "$ORDERERS")
 }
 
 gen_configtx() {
