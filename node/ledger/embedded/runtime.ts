@@ -267,7 +267,16 @@ export class Runtime implements EmbeddedRuntime {
       const txId = computeTxId(nonce, creator);
       const proposalJson = fastCanonical(proposal);
       const bytes = Buffer.from(proposalJson, 'utf8');
-      const signature = await identity.signer(sha256(bytes));
+      let signature: Uint8Array;
+      try {
+        signature = await identity.signer(sha256(bytes));
+      } catch (cause) {
+        throw new LedgerError(
+          'SIGNING_FAILED',
+          `the submitting identity could not sign the proposal: ${(cause as Error).message}`,
+          { txId, cause },
+        );
+      }
       const proven = this.#provenSigners.get(identity.signer);
       if (!proven?.has(certPem)) {
         this.#checkCreator(certPem, bytes, signature, txId);
