@@ -15,6 +15,7 @@ import type { SigningIdentity } from '../identity/types.js';
 import { openIndex, type LocalIndex } from '../index/index.js';
 import { openFabricFromConfig, openHomeLedger } from '../ledger/index.js';
 import type { Ledger, LedgerEvent } from '../ledger/types.js';
+import { followWithRetry } from './follow.js';
 
 export interface OpenNodeOptions {
   /** Default: `loadConfig()` from the environment. */
@@ -59,8 +60,16 @@ export interface ShulianNode {
   ledgerAs(name: string): Promise<Ledger>;
   /** Brings the index up to the ledger's height (fetching missing metadata from the content store). */
   catchUp(): Promise<void>;
-  /** Keeps the index following the chain until stopped or the node closes. */
-  followIndex(options?: Readonly<{ onEvent?: (event: LedgerEvent, applied: boolean) => void }>): IndexFollower;
+  /**
+   * Keeps the index following the chain until stopped or the node closes, waiting out an unavailable
+   * backend (`onRetry` hears of each wait).
+   */
+  followIndex(
+    options?: Readonly<{
+      onEvent?: (event: LedgerEvent, applied: boolean) => void;
+      onRetry?: (err: unknown, delayMs: number) => void;
+    }>,
+  ): IndexFollower;
   close(): Promise<void>;
 }
 
@@ -136,11 +145,7 @@ export async function openNode(options: Readonly<OpenNodeOptions> = {}): Promise
       catchUp: () => index.follow(ledger, { untilCaughtUp: true, content }),
       followIndex(followOptions = {}) {
         const stopper = new AbortController();
-        const done = index.follow(ledger, {
-          signal: stopper.signal,
-          content,
-          ...(followOptions.onEvent ? { onEvent: followOptions.onEvent } : {}),
-        });
+        const done = followWithRetry(index, ledger, content, stopper.signal, followOptions);
         const follower: IndexFollower = {
           done,
           async stop() {
