@@ -112,7 +112,9 @@ try {
     // the gateway keeps the index following the chain while it runs
     gateway = await startNodeGateway({ node });
   } else {
-    follower = node.followIndex();
+    follower = node.followIndex({
+      onRetry: (err, ms) => process.stderr.write(`shulian: the ledger is unavailable (${describeError(err)}); retrying in ${ms} ms\n`),
+    });
   }
   const following = gateway ? undefined : follower.done;
   following?.catch(async (err) => {
