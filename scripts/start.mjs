@@ -113,7 +113,8 @@ try {
     gateway = await startNodeGateway({ node });
   } else {
     follower = node.followIndex({
-      onRetry: (err, ms) => process.stderr.write(`shulian: the ledger is unavailable (${describeError(err)}); retrying in ${ms} ms\n`),
+      onRetry: (err, ms) =>
+        process.stderr.write(`shulian: the ledger is unavailable (${describeError(err)}); retrying in ${ms} ms\n`),
     });
   }
   const following = gateway ? undefined : follower.done;
