@@ -270,6 +270,15 @@ describe('embedded ledger runtime (test contract)', function () {
     expect(report.stateDigest).to.equal(report.replayedStateDigest);
   });
 
+  it("refuses an identity whose signer does not hold the certificate's key, for submits and evaluations", async () => {
+    const mismatched = { identity: c.operator.identity, signer: c.auditor.signer };
+    expect(await rejection(runtime.connect(mismatched).evaluate({ fn: 'Whoami' }))).to.be.instanceOf(AccessDeniedError);
+    expect(await rejection(runtime.connect(mismatched).submit({ fn: 'Put', args: ['a', 'b'] }))).to.be.instanceOf(
+      AccessDeniedError,
+    );
+    expect(await ledger.height()).to.equal(0);
+  });
+
   it('refuses a channel mismatch and creators outside the trusted CAs', async () => {
     await runtime.close();
     const err = await rejection(

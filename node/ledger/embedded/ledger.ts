@@ -40,7 +40,7 @@ export class EmbeddedLedger implements Ledger, SignedProposalRelay {
 
   async evaluate(proposal: Readonly<Proposal>): Promise<Uint8Array> {
     const { fn, args, transient } = this.#check(proposal);
-    const out = await this.#runtime.simulate(this.#signing, fn, args, transient);
+    const out = await this.#runtime.simulate(this.#signing, fn, args, transient, false);
     return new Uint8Array(out.response.payload ?? new Uint8Array());
   }
 

@@ -240,12 +240,17 @@ export class Runtime implements EmbeddedRuntime {
     if (this.#closed) throw new LedgerError('LEDGER_CLOSED', 'the embedded ledger is closed');
   }
 
-  /** Builds and signs a proposal, then executes it against committed state (endorsement). */
+  /**
+   * Builds and signs a proposal, then executes it against committed state (endorsement). An evaluation
+   * (`forSubmit` false) is never recorded, so once the identity's signer is known to sign for its
+   * certificate its proposals are executed unsigned: the connection is the node's own, in this process.
+   */
   async simulate(
     identity: SigningIdentity,
     fn: string,
     args: readonly string[],
     transient: ReadonlyMap<string, Uint8Array>,
+    forSubmit = true,
   ): Promise<SimulationOutput> {
     this.#checkOpen();
     this.#inFlight++;
@@ -267,6 +272,10 @@ export class Runtime implements EmbeddedRuntime {
       const txId = computeTxId(nonce, creator);
       const proposalJson = fastCanonical(proposal);
       const bytes = Buffer.from(proposalJson, 'utf8');
+      const proven = this.#provenSigners.get(identity.signer);
+      if (!forSubmit && proven?.has(certPem)) {
+        return await this.#execute(txId, proposal, proposalJson, new Uint8Array(), transient);
+      }
       let signature: Uint8Array;
       try {
         signature = await identity.signer(sha256(bytes));
@@ -277,7 +286,6 @@ export class Runtime implements EmbeddedRuntime {
           { txId, cause },
         );
       }
-      const proven = this.#provenSigners.get(identity.signer);
       if (!proven?.has(certPem)) {
         this.#checkCreator(certPem, bytes, signature, txId);
         if (proven) proven.add(certPem);
