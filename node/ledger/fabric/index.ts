@@ -10,7 +10,7 @@ export type { FabricFromConfig } from './from-config.js';
 export { FabricLedger, DEFAULT_DEADLINES } from './ledger.js';
 export type { FabricDeadlines, FabricLedgerOptions } from './ledger.js';
 export { mapFabricError, isTransient, validationCodeName, VALIDATION_CODES } from './errors.js';
-export { DEFAULT_RETRY } from './retry.js';
+export { DEFAULT_READ_RETRY, DEFAULT_RETRY } from './retry.js';
 export type { RetryPolicy } from './retry.js';
 export { buildFabricProof, FABRIC_PROOF_FORMAT } from './proof.js';
 export type { FabricProofBundle } from './proof.js';

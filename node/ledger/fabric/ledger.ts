@@ -8,7 +8,7 @@ import type { Checkpoint, EventsOptions, Ledger, LedgerEvent, Proposal, SubmitRe
 import { decodeTx, fromBlock, type DecodedTx } from './block.js';
 import { isTransient, mapFabricError, RETRYABLE_VALIDATION, validationCodeName, type Phase } from './errors.js';
 import { buildFabricProof, type FabricProofBundle } from './proof.js';
-import { backoffDelay, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
+import { backoffDelay, DEFAULT_READ_RETRY, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
 
 /** Per-call deadlines (ms), as fabric-samples sets them. */
 export interface FabricDeadlines {
@@ -28,6 +28,7 @@ export interface FabricLedgerOptions {
   /** For messages: where the peer is. */
   readonly endpoint?: string;
   readonly deadlines?: Partial<FabricDeadlines>;
+  /** Overrides both budgets: submits (default DEFAULT_RETRY) and reads (default DEFAULT_READ_RETRY). */
   readonly retry?: Partial<RetryPolicy>;
   /** Reconnect delay bounds for the event stream when the peer goes away. */
   readonly eventRetry?: Partial<RetryPolicy>;
@@ -63,6 +64,7 @@ export class FabricLedger implements Ledger {
   readonly #endpoint: string | undefined;
   readonly #deadlines: FabricDeadlines;
   readonly #retry: RetryPolicy;
+  readonly #readRetry: RetryPolicy;
   readonly #eventRetry: RetryPolicy;
   readonly #closing = new AbortController();
 
@@ -73,6 +75,7 @@ export class FabricLedger implements Ledger {
     this.#endpoint = options.endpoint;
     this.#deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#readRetry = { ...DEFAULT_READ_RETRY, ...options.retry };
     this.#eventRetry = { attempts: Number.POSITIVE_INFINITY, initialDelayMs: 200, maxDelayMs: 10_000, ...options.eventRetry };
     const d = this.#deadlines;
     this.#gateway = connect({
@@ -228,8 +231,8 @@ export class FabricLedger implements Ledger {
       try {
         return await p.evaluate();
       } catch (err) {
-        if (isTransient(err) && attempt < this.#retry.attempts) {
-          await this.#backoff(attempt);
+        if (isTransient(err) && attempt < this.#readRetry.attempts) {
+          await this.#backoff(attempt, this.#readRetry);
           continue;
         }
         throw this.#map(err, phase, p.getTransactionId());
