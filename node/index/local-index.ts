@@ -227,6 +227,11 @@ class SqliteIndex implements LocalIndex {
     if (o.owner !== undefined) filters.push('owner = @owner');
     if (o.from !== undefined) filters.push('committed >= @from');
     if (o.until !== undefined) filters.push('committed <= @until');
+    if (o.latestOnly) {
+      filters.push(
+        'EXISTS (SELECT 1 FROM resources r WHERE r.id = resource_id AND r.block_number = changes.block_number AND r.tx_index = changes.tx_index)',
+      );
+    }
     const extra = filters.map((f) => ` AND ${f}`).join('');
     const params = { b: after.blockNumber, t: after.txIndex, n, owner: o.owner, from: o.from, until: o.until };
     const rows = this.#db

@@ -78,6 +78,8 @@ export interface ChangesOptions {
   /** Only changes committed at or after / at or before (ISO-8601 block commit time, for OAI-PMH). */
   readonly from?: string;
   readonly until?: string;
+  /** Only changes that are still their resource's latest (OAI-PMH lists each item once, at its datestamp). */
+  readonly latestOnly?: boolean;
 }
 
 export interface ChangesPage {

@@ -73,6 +73,12 @@ describe('index: projection of chain events', () => {
     expect(
       index.changesSince({ blockNumber: -1, txIndex: 0 }, { from: mid }).changes.map((c) => c.resourceId),
     ).to.deep.equal(['a', 'b']);
+    const latest = index.changesSince({ blockNumber: -1, txIndex: 0 }, { latestOnly: true }).changes;
+    expect(latest.map((c) => `${c.kind}:${c.resourceId}@${c.version}`)).to.deep.equal([
+      'version:c@1',
+      'version:a@2',
+      'withdrawal:b@1',
+    ]);
   });
 
   it('applies each event exactly once, across restarts, however the stream is replayed', () => {
