@@ -63,7 +63,7 @@ export interface FailedItem {
   readonly version: number;
   readonly kind: FailureKind;
   readonly reason: string;
-  /** Where the bytes that failed verification were put, if any arrived. */
+  /** Verification failures: the reason file under <home>/quarantine/ (the bytes received, if any, are beside it as .bin). */
   readonly quarantined?: string;
 }
 
