@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { canonicalize } from '../core/canonical.js';
 import { sha256Hex } from '../core/digest.js';
-import { NotFoundError, ShulianError, ValidationError } from '../core/errors.js';
+import { NotFoundError, ShulianError, UnavailableError, ValidationError } from '../core/errors.js';
 import type { ContentStore } from '../content/types.js';
 import type { Checkpointer, Ledger, LedgerEvent } from '../ledger/types.js';
 import { decide, PUBLIC } from './authorize.js';
@@ -57,6 +57,8 @@ const DAY_MS = 86_400_000;
 export interface OpenIndexOptions {
   /** SQLite file (created with its folder when missing), or ':memory:' for tests. */
   readonly path: string;
+  /** How long a write waits for another process's write lock (default 10 s). */
+  readonly busyTimeoutMs?: number;
 }
 
 /** Opens (and creates or migrates) the local index. Close it when done: `try { … } finally { index.close() }`. */
@@ -68,7 +70,7 @@ export function openIndex(options: Readonly<OpenIndexOptions>): LocalIndex {
     // NORMAL in WAL mode: a commit survives a process crash; a power cut may lose the last commits, and
     // then the checkpoint goes back with them, so the index replays them: still exactly-once.
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 10_000))}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
     return new SqliteIndex(options.path, db);
@@ -90,7 +92,18 @@ class SqliteIndex implements LocalIndex {
   }
 
   apply(events: readonly LedgerEvent[]): ApplyResult {
-    return this.#projector.applyAll(events);
+    try {
+      return this.#projector.applyAll(events);
+    } catch (err) {
+      // Another process holds the write lock longer than busy_timeout (`shulian index rebuild` replays the
+      // whole chain in one transaction): nothing was applied; a follower waits and resumes from its checkpoint.
+      if ((err as { code?: unknown }).code === 'SQLITE_BUSY') {
+        throw new UnavailableError(`the index ${this.path} is locked by another process (an index rebuild?)`, {
+          cause: err,
+        });
+      }
+      throw err;
+    }
   }
 
   /**

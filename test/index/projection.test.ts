@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { openIndex, type LocalIndex } from '../../node/index/index.js';
-import { ShulianError, ValidationError } from '../../node/core/index.js';
+import { ShulianError, UnavailableError, ValidationError } from '../../node/core/index.js';
 import { ChainFixture, metadataHash } from './fixtures.js';
 import { dumpIndex } from './dump.js';
 
@@ -186,5 +186,41 @@ describe('index: projection of chain events', () => {
       index.putBatchRecords('b1', 2, [{ recordId: 'rec-2', leafIndex: 1, leafHash: 'XYZ', proof: [] }]),
     ).to.throw(ValidationError, /leafHash/);
     expect(index.getBatchRecord('rec-2')).to.equal(undefined);
+  });
+});
+
+describe('index: two processes, one index file', () => {
+  it('a follower blocked by a rebuild in progress gets UNAVAILABLE (retryable) and nothing half-applied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shulian-index-'));
+    const path = join(dir, 'index.sqlite');
+    const chain = new ChainFixture(2);
+    chain.register([{ id: 'a' }]);
+    chain.register([{ id: 'b' }]);
+    const rebuilding = openIndex({ path });
+    const follower = openIndex({ path, busyTimeoutMs: 20 });
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    // a ledger double whose stream pauses mid-replay, keeping the rebuild's transaction open
+    const ledger = {
+      async *events() {
+        yield chain.events[0]!;
+        await held;
+        yield chain.events[1]!;
+      },
+    } as unknown as Parameters<LocalIndex['rebuild']>[0];
+    try {
+      const rebuild = rebuilding.rebuild(ledger);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(() => follower.apply(chain.events)).to.throw(UnavailableError, /locked by another process/);
+      release();
+      await rebuild;
+      expect(follower.apply(chain.events)).to.deep.equal({ applied: 0, skipped: 2 });
+      expect(follower.status().counts.resources).to.equal(2);
+    } finally {
+      release();
+      rebuilding.close();
+      follower.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
