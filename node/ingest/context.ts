@@ -1,5 +1,5 @@
 import type { ContentStore } from '../content/types.js';
-import type { Chain } from './chain.js';
+import type { Chain, Resource, ResourceVersion } from './chain.js';
 import type { Journal, JournalEntry } from './journal.js';
 import type { Failure } from './sources/types.js';
 import type { IngestIndex, IngestOptions, ProgressEvent, ResourceResult } from './types.js';
@@ -44,6 +44,11 @@ export function resumeState(entries: readonly JournalEntry[]): ResumeState {
   return { stored, submitted, withdrawSubmitted, anchorSubmitted };
 }
 
+export interface Head {
+  readonly resource: Pick<Resource, 'status' | 'headVersion'>;
+  readonly version: ResourceVersion;
+}
+
 /** Everything one run of a job shares across its stages. */
 export interface JobContext {
   readonly chain: Chain;
@@ -57,6 +62,8 @@ export interface JobContext {
   readonly results: ResourceResult[];
   readonly failures: Failure[];
   readonly counters: { bytes: number };
+  /** The chain head of a resource: from the caught-up index when there is one, else from the ledger. */
+  head(resourceId: string): Promise<Head | undefined>;
   emit(event: ProgressEvent): void;
   fail(failure: Failure): void;
 }

@@ -30,6 +30,19 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
   const results: ResourceResult[] = [];
   const emit = options.onProgress ?? (() => undefined);
 
+  const chain = chainClient(deps.ledger);
+  const index = deps.index;
+  // heads from the index only once it has caught up with the chain, at the start of this job
+  const localHeads = deps.catchUp !== undefined && typeof index?.getResource === 'function' && typeof index.getVersion === 'function';
+  if (localHeads) await deps.catchUp?.();
+  const head: JobContext['head'] = localHeads
+    ? async (resourceId) => {
+        const resource = index?.getResource?.(resourceId);
+        const version = resource ? index?.getVersion?.(resourceId, resource.headVersion)?.record : undefined;
+        return resource && version ? { resource, version } : undefined;
+      }
+    : (resourceId) => chain.head(resourceId);
+
   const opened = dryRun ? undefined : await Journal.open(deps.home, job);
   const journal = opened?.journal;
   const resumed = (opened?.previous.length ?? 0) > 0;
@@ -37,7 +50,8 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
     if (journal && !resumed) journal.append({ t: 'start', source, kind: scan.kind, at: new Date().toISOString() });
     if (journal && resumed) journal.append({ t: 'resume', at: new Date().toISOString() });
     const ctx: JobContext = {
-      chain: chainClient(deps.ledger),
+      chain,
+      head,
       content: deps.content,
       index: deps.index,
       journal,

@@ -201,7 +201,7 @@ async function prepare(
 ): Promise<Prepared | undefined> {
   const metadataBytes = canonicalBytes(entry.metadata);
   const metadataHash = sha256Hex(metadataBytes);
-  const head = await ctx.chain.head(entry.resourceId);
+  const head = await ctx.head(entry.resourceId);
   const info = await stat(entry.path);
   const earlier = ctx.resume.stored.get(entry.resourceId);
   const reusable =

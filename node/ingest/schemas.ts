@@ -47,15 +47,17 @@ export interface DocumentLocation {
 }
 
 type Validators = { resource: ValidateFunction; indexingRecord: ValidateFunction };
-let compiled: { fast: Validators; detailed: Validators } | undefined;
+let fast: Validators | undefined;
+let detailed: Validators | undefined;
 
 /**
  * Two compilations of the same schemas: a fast one that stops at the first error (the common, valid case:
- * 170,000 records a job), and one that collects every error with its schema, run only on a failure.
+ * 170,000 records a job), and one that collects every error with its schema, compiled and run only when a
+ * document has failed the first.
  */
-function validators(): { fast: Validators; detailed: Validators } {
-  compiled ??= { fast: compile(false), detailed: compile(true) };
-  return compiled;
+function validators(kind: 'fast' | 'detailed'): Validators {
+  if (kind === 'fast') return (fast ??= compile(false));
+  return (detailed ??= compile(true));
 }
 
 function compile(detailed: boolean): Validators {
@@ -79,8 +81,8 @@ function compile(detailed: boolean): Validators {
 
 /** Checks `value` against a schema; returns the issues, empty when valid. */
 export function schemaIssues(name: SchemaName, value: unknown): Issue[] {
-  if (validators().fast[name](value)) return [];
-  const validate = validators().detailed[name];
+  if (validators('fast')[name](value)) return [];
+  const validate = validators('detailed')[name];
   if (validate(value)) return [];
   return describe(validate.errors ?? []);
 }

@@ -1,5 +1,6 @@
 import type { CidProfileName, ContentStore } from '../content/types.js';
 import type { BatchRecord, BatchRecordInput } from '../index/types.js';
+import type { ResourceVersion } from '../index/records.js';
 import type { Ledger } from '../ledger/types.js';
 import type { Failure, SourceKind } from './sources/types.js';
 
@@ -8,6 +9,9 @@ export interface IngestIndex {
   putMetadata(metadataHash: string, metadata: unknown): void;
   putBatchRecords(batchId: string, treeSize: number, records: readonly BatchRecordInput[]): void;
   getBatchRecord(recordId: string): BatchRecord | undefined;
+  /** With getVersion and IngestDeps.catchUp: chain heads read locally instead of two ledger queries a file. */
+  getResource?(resourceId: string): { readonly status: 'active' | 'withdrawn'; readonly headVersion: number } | undefined;
+  getVersion?(resourceId: string, version: number): { readonly record: ResourceVersion } | undefined;
 }
 
 export interface IngestDeps {
@@ -17,6 +21,12 @@ export interface IngestDeps {
   readonly index?: IngestIndex;
   /** The node's home: the journal and the source catalogs live under it. */
   readonly home: string;
+  /**
+   * Brings the index up to the chain. Given (and the index can answer getResource/getVersion), the job
+   * catches the index up once at its start and compares files with the heads it holds; otherwise every
+   * file costs a GetResource and a GetVersion on the ledger.
+   */
+  readonly catchUp?: () => Promise<void>;
 }
 
 export interface WithdrawMissing {

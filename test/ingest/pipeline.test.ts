@@ -41,8 +41,15 @@ describe('ingest: pipeline through the embedded ledger and content store', funct
     src = join(root, `src-${++n}`);
   });
 
+  // as the CLI runs it: heads from the index, caught up at the start of each job
   const run = (options: Partial<IngestOptions> = {}): Promise<IngestSummary> =>
-    runIngest({ ledger: node.ledger, content: node.content, index: node.index, home: node.home }, { source: src, concurrency: 3, registerBatchSize: 2, ...options });
+    runIngest(
+      { ledger: node.ledger, content: node.content, index: node.index, home: node.home, catchUp: () => node.catchUp() },
+      { source: src, concurrency: 3, registerBatchSize: 2, ...options },
+    );
+  // without an index: heads from the ledger (GetResource, GetVersion)
+  const runOnLedger = (options: Partial<IngestOptions> = {}): Promise<IngestSummary> =>
+    runIngest({ ledger: node.ledger, content: node.content, home: node.home }, { source: src, ...options });
 
   it('creates every resource once; a re-run creates nothing', async () => {
     await writeFiles(src, {
@@ -73,6 +80,19 @@ describe('ingest: pipeline through the embedded ledger and content store', funct
     const second = await run();
     expect(second).to.include({ created: 0, updated: 0, unchanged: 3, failed: 0, bytes: 0 });
     expect(await node.ledger.height()).to.equal(height);
+    const onLedger = await runOnLedger();
+    expect(onLedger).to.include({ created: 0, updated: 0, unchanged: 3, failed: 0, bytes: 0 });
+    expect(await node.ledger.height()).to.equal(height);
+  });
+
+  it('reads heads from the ledger when there is no index', async () => {
+    const id = `ledger-${n}`;
+    await writeFiles(src, { 'l.txt': 'one', 'l.txt.meta.json': meta('L', { id }) });
+    expect(await runOnLedger()).to.include({ created: 1 });
+    await writeFile(join(src, 'l.txt'), 'two');
+    expect(await runOnLedger()).to.include({ updated: 1 });
+    expect(await runOnLedger()).to.include({ unchanged: 1 });
+    expect((await chain.head(id))?.version.version).to.equal(2);
   });
 
   it('makes a new version linked to the previous one when bytes or metadata change', async () => {

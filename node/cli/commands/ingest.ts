@@ -70,7 +70,7 @@ async function run(source: string, options: IngestCommandOptions, sync: boolean)
     let result: IngestSummary;
     try {
       result = await runIngest(
-        { ledger: node.ledger, content: node.content, index: node.index, home: node.home },
+        { ledger: node.ledger, content: node.content, index: node.index, home: node.home, catchUp: () => node.catchUp() },
         {
           source,
           dryRun: options.dryRun === true,
