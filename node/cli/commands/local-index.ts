@@ -31,6 +31,7 @@ export function register(program: Command): void {
           `index      ${status.path}`,
           `position   ${status.position ? `block ${status.position.blockNumber}, tx ${status.position.txIndex} (${status.position.txId})` : 'nothing applied yet'}`,
           `events     ${status.eventsApplied} applied; ledger height ${height} block(s), ${behind === 0 ? 'up to date' : `at most ${behind} block(s) behind`}`,
+          `search     ${status.searchPending === 0 ? 'every document in the full-text index' : `${status.searchPending} indexing record(s) enter the full-text index at the next search`}`,
           ...table(Object.entries(status.counts).map(([k, v]) => [`  ${k}`, String(v)])),
         ]);
       });
