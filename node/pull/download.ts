@@ -55,7 +55,11 @@ export async function download(client: GatewayClient, input: Readonly<DownloadIn
       const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
       if (!m || Number(m[1]) !== have || Number(m[3]) !== input.size) {
         res.destroy();
-        throw new PullFailure('transport', `the gateway answered range ${String(res.headers['content-range'])} to bytes=${have}- of ${input.size}`, input.ids);
+        throw new PullFailure(
+          'transport',
+          `the gateway answered range ${String(res.headers['content-range'])} to bytes=${have}- of ${input.size}`,
+          input.ids,
+        );
       }
       start = have;
     } else if (status === 200) {
@@ -67,7 +71,11 @@ export async function download(client: GatewayClient, input: Readonly<DownloadIn
     const etag = String(res.headers.etag ?? '');
     if (etag !== `"${input.cid}"`) {
       res.destroy();
-      throw new PullFailure('verification', `the gateway serves ETag ${etag || '(none)'}, the chain records CID ${input.cid}`, input.ids);
+      throw new PullFailure(
+        'verification',
+        `the gateway serves ETag ${etag || '(none)'}, the chain records CID ${input.cid}`,
+        input.ids,
+      );
     }
     const got = await writeFrom(res, input.partPath, start, async (n) => {
       received += n;
@@ -76,15 +84,23 @@ export async function download(client: GatewayClient, input: Readonly<DownloadIn
     });
     if (got.complete && start + got.bytes === input.size) return { received, resumedFrom };
     if (got.complete && start + got.bytes !== input.size) {
-      throw new PullFailure('verification', `the gateway sent ${start + got.bytes} bytes, the chain records ${input.size}`, input.ids);
+      throw new PullFailure(
+        'verification',
+        `the gateway sent ${start + got.bytes} bytes, the chain records ${input.size}`,
+        input.ids,
+      );
     }
     lastCut = `the stream was cut at byte ${start + got.bytes} of ${input.size}`;
     if (input.signal?.aborted) break;
   }
-  throw new PullFailure('transport', `${lastCut || 'the download did not complete'} (${attempts} attempts; the gateway cuts a stream whose stored bytes fail verification)`, {
-    ...input.ids,
-    details: { cut: true },
-  });
+  throw new PullFailure(
+    'transport',
+    `${lastCut || 'the download did not complete'} (${attempts} attempts; the gateway cuts a stream whose stored bytes fail verification)`,
+    {
+      ...input.ids,
+      details: { cut: true },
+    },
+  );
 }
 
 async function failFor(res: IncomingMessage, status: number, input: Readonly<DownloadInput>): Promise<never> {
@@ -98,13 +114,27 @@ async function failFor(res: IncomingMessage, status: number, input: Readonly<Dow
   if (status === 410) throw new Withdrawn(describeProblem(status, problem));
   if (status === 416) {
     await truncate(input.partPath, 0);
-    throw new PullFailure('transport', `the gateway refused the resume range (${describeProblem(status, problem)}); the partial file was reset`, input.ids);
+    throw new PullFailure(
+      'transport',
+      `the gateway refused the resume range (${describeProblem(status, problem)}); the partial file was reset`,
+      input.ids,
+    );
   }
-  const kind = status === 403 || status === 401 ? 'refused' : problem?.code === 'INTEGRITY' || String(problem?.type).endsWith(':integrity') ? 'verification' : 'transport';
+  const kind =
+    status === 403 || status === 401
+      ? 'refused'
+      : problem?.code === 'INTEGRITY' || String(problem?.type).endsWith(':integrity')
+        ? 'verification'
+        : 'transport';
   throw new PullFailure(kind, `GET content: ${describeProblem(status, problem)}`, input.ids);
 }
 
-async function writeFrom(res: IncomingMessage, path: string, start: number, onBytes: (n: number) => Promise<void>): Promise<{ bytes: number; complete: boolean }> {
+async function writeFrom(
+  res: IncomingMessage,
+  path: string,
+  start: number,
+  onBytes: (n: number) => Promise<void>,
+): Promise<{ bytes: number; complete: boolean }> {
   const fh = await open(path, start === 0 ? 'w' : 'r+');
   let bytes = 0;
   let complete = true;

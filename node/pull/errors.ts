@@ -5,7 +5,17 @@ import type { FailureKind } from './types.js';
 export class PullFailure extends ShulianError {
   readonly kind: FailureKind;
   constructor(kind: FailureKind, message: string, options: ShulianErrorOptions = {}) {
-    super(kind === 'verification' ? 'VERIFICATION_FAILED' : kind === 'refused' ? 'REFUSED' : kind === 'receipt' ? 'RECEIPT_FAILED' : 'TRANSPORT', message, options);
+    super(
+      kind === 'verification'
+        ? 'VERIFICATION_FAILED'
+        : kind === 'refused'
+          ? 'REFUSED'
+          : kind === 'receipt'
+            ? 'RECEIPT_FAILED'
+            : 'TRANSPORT',
+      message,
+      options,
+    );
     this.kind = kind;
   }
 }

@@ -24,8 +24,16 @@ export class GatewayClient {
 
   constructor(base: string, tls: Readonly<GatewayTlsMaterial>, maxSockets = 8) {
     this.base = new URL(base);
-    if (this.base.protocol !== 'https:') throw new PullFailure('transport', `--from must be an https:// URL (mutual TLS), got ${base}`);
-    this.#agent = new Agent({ cert: tls.cert, key: tls.key, ca: tls.ca, keepAlive: true, maxSockets, minVersion: 'TLSv1.2' });
+    if (this.base.protocol !== 'https:')
+      throw new PullFailure('transport', `--from must be an https:// URL (mutual TLS), got ${base}`);
+    this.#agent = new Agent({
+      cert: tls.cert,
+      key: tls.key,
+      ca: tls.ca,
+      keepAlive: true,
+      maxSockets,
+      minVersion: 'TLSv1.2',
+    });
   }
 
   url(path: string): URL {
@@ -33,21 +41,44 @@ export class GatewayClient {
   }
 
   /** Sends a request and returns the response unread (the caller consumes or destroys it). */
-  send(method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer; signal?: AbortSignal } = {}): Promise<IncomingMessage> {
+  send(
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string>; body?: string | Buffer; signal?: AbortSignal } = {},
+  ): Promise<IncomingMessage> {
     const target = this.url(path);
     return new Promise((resolve, reject) => {
       const req = request(
         target,
-        { method, agent: this.#agent, headers: { accept: 'application/json', ...options.headers }, ...(options.signal ? { signal: options.signal } : {}) },
+        {
+          method,
+          agent: this.#agent,
+          headers: { accept: 'application/json', ...options.headers },
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
         resolve,
       );
-      req.on('error', (err: NodeJS.ErrnoException) => reject(new PullFailure('transport', `${method} ${target.pathname}: ${err.code ?? ''} ${err.message}`.trim(), { cause: err })));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new PullFailure('transport', `${method} ${target.pathname}: ${err.code ?? ''} ${err.message}`.trim(), {
+            cause: err,
+          }),
+        ),
+      );
       req.end(options.body);
     });
   }
 
-  async json<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T | undefined; problem: Problem | undefined }> {
-    const res = await this.send(method, path, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  async json<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T | undefined; problem: Problem | undefined }> {
+    const res = await this.send(
+      method,
+      path,
+      body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
     const text = await readAll(res, 64 * 1024 * 1024);
     const type = String(res.headers['content-type'] ?? '');
     let parsed: unknown;
@@ -55,11 +86,15 @@ export class GatewayClient {
       try {
         parsed = JSON.parse(text);
       } catch {
-        throw new PullFailure('transport', `${method} ${path}: the gateway answered malformed JSON (status ${res.statusCode})`);
+        throw new PullFailure(
+          'transport',
+          `${method} ${path}: the gateway answered malformed JSON (status ${res.statusCode})`,
+        );
       }
     }
     const status = res.statusCode ?? 0;
-    if (status >= 400) return { status, body: undefined, problem: (parsed as Problem | undefined) ?? { detail: text.slice(0, 200) } };
+    if (status >= 400)
+      return { status, body: undefined, problem: (parsed as Problem | undefined) ?? { detail: text.slice(0, 200) } };
     return { status, body: parsed as T, problem: undefined };
   }
 

@@ -7,4 +7,14 @@ export { ledgerReceipts, relayedReceipts, type ReceiptSink } from './receipts.js
 export { GatewayClient, type GatewayTlsMaterial } from './http.js';
 export { PullFailure } from './errors.js';
 export { PullJournal } from './journal.js';
-export type { ChainVerifier, VerifiedVersion, VersionManifest, PullReport, PulledItem, SkippedItem, FailedItem, FailureKind, PullEvent } from './types.js';
+export type {
+  ChainVerifier,
+  VerifiedVersion,
+  VersionManifest,
+  PullReport,
+  PulledItem,
+  SkippedItem,
+  FailedItem,
+  FailureKind,
+  PullEvent,
+} from './types.js';

@@ -44,7 +44,8 @@ export class PullJournal {
       state = parsed;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        if (err instanceof SyntaxError) throw new ConfigError(`${path}: the pull journal is not JSON (${err.message})`, { file: path });
+        if (err instanceof SyntaxError)
+          throw new ConfigError(`${path}: the pull journal is not JSON (${err.message})`, { file: path });
         throw err;
       }
     }

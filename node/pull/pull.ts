@@ -10,7 +10,16 @@ import { PullJournal } from './journal.js';
 import { quarantine, safe } from './quarantine.js';
 import type { ReceiptSink } from './receipts.js';
 import { rateLimiter } from './rate.js';
-import type { ChainVerifier, FailedItem, PullEvent, PulledItem, PullReport, SkippedItem, VerifiedVersion, VersionManifest } from './types.js';
+import type {
+  ChainVerifier,
+  FailedItem,
+  PullEvent,
+  PulledItem,
+  PullReport,
+  SkippedItem,
+  VerifiedVersion,
+  VersionManifest,
+} from './types.js';
 
 export interface PullOptions {
   /** The gateway's base URL (https://host:port). */
@@ -72,7 +81,12 @@ export async function pull(options: Readonly<PullOptions>): Promise<PullReport> 
 
   const settle = async (key: string, outcome: { pending?: string }) => {
     if (outcome.pending === undefined) delete source.pending[key];
-    else source.pending[key] = { resourceId: key.slice(0, key.lastIndexOf('@')), version: Number(key.slice(key.lastIndexOf('@') + 1)), reason: outcome.pending };
+    else
+      source.pending[key] = {
+        resourceId: key.slice(0, key.lastIndexOf('@')),
+        version: Number(key.slice(key.lastIndexOf('@') + 1)),
+        reason: outcome.pending,
+      };
     await journal.save();
   };
 
@@ -88,7 +102,8 @@ export async function pull(options: Readonly<PullOptions>): Promise<PullReport> 
     let verified: VerifiedVersion | undefined;
     try {
       const done = journal.received(key);
-      if (done && (await options.content.has(done.cid))) return await skip('already-received', `receipt ${done.receiptTxId}`);
+      if (done && (await options.content.has(done.cid)))
+        return await skip('already-received', `receipt ${done.receiptTxId}`);
       const manifestPath = `/v1/resources/${encodeURIComponent(resourceId)}/versions/${version}`;
       const m = await client.json<VersionManifest & { integrityAlert?: { detail: string } }>('GET', manifestPath);
       if (m.status === 403) throw new PullFailure('refused', `manifest: ${describeProblem(m.status, m.problem)}`, ids);
@@ -101,7 +116,11 @@ export async function pull(options: Readonly<PullOptions>): Promise<PullReport> 
       verified = await options.verifier.verifyVersion(manifest);
       const access = manifest.access?.reproduce;
       if (!access?.authorized) {
-        return await skip('not-authorized', access?.reason ?? 'no rights grant in force for this org', `not authorised: ${access?.reason ?? ''}`);
+        return await skip(
+          'not-authorized',
+          access?.reason ?? 'no rights grant in force for this org',
+          `not authorised: ${access?.reason ?? ''}`,
+        );
       }
       let resumedFrom = 0;
       let received = 0;
@@ -127,33 +146,80 @@ export async function pull(options: Readonly<PullOptions>): Promise<PullReport> 
           }
           // a cut stream after which the gateway flags the version: its stored bytes failed verification
           if (err instanceof PullFailure && err.kind === 'transport' && err.details?.cut === true) {
-            const again = await client.json<{ integrityAlert?: { detail: string } }>('GET', manifestPath).catch(() => undefined);
+            const again = await client
+              .json<{ integrityAlert?: { detail: string } }>('GET', manifestPath)
+              .catch(() => undefined);
             const alert = again?.body?.integrityAlert;
-            if (alert) throw new PullFailure('verification', `the province's stored bytes fail verification (gateway: ${alert.detail}); ${err.message}`, ids);
+            if (alert)
+              throw new PullFailure(
+                'verification',
+                `the province's stored bytes fail verification (gateway: ${alert.detail}); ${err.message}`,
+                ids,
+              );
           }
           throw err;
         }
         const got = await computeCid(createReadStream(partPath, { highWaterMark: 1 << 20 }), verified.cidProfile);
         const wrong = (['cid', 'sha256', 'sm3', 'size'] as const).filter((f) => got[f] !== verified![f]);
         if (wrong.length > 0) {
-          throw new PullFailure('verification', `the received bytes do not match the chain: ${wrong.map((f) => `${f} ${String(got[f])} ≠ ${String(verified![f])}`).join(', ')}`, ids);
+          throw new PullFailure(
+            'verification',
+            `the received bytes do not match the chain: ${wrong.map((f) => `${f} ${String(got[f])} ≠ ${String(verified![f])}`).join(', ')}`,
+            ids,
+          );
         }
-        const put = await options.content.put(createReadStream(partPath, { highWaterMark: 1 << 20 }), { profile: verified.cidProfile });
-        if (put.cid !== verified.cid) throw new PullFailure('verification', `the store computed CID ${put.cid}, the chain records ${verified.cid}`, ids);
+        const put = await options.content.put(createReadStream(partPath, { highWaterMark: 1 << 20 }), {
+          profile: verified.cidProfile,
+        });
+        if (put.cid !== verified.cid)
+          throw new PullFailure(
+            'verification',
+            `the store computed CID ${put.cid}, the chain records ${verified.cid}`,
+            ids,
+          );
         await rm(partPath, { force: true });
       }
       const receiptTxId = await options.receipts.record(verified);
       journal.markReceived(key, { cid: verified.cid, receiptTxId, at: new Date().toISOString() });
-      pulled.push({ resourceId, version, cid: verified.cid, size: verified.size, bytesDownloaded: received, resumedFrom, receiptTxId });
-      emit({ type: 'item', outcome: 'pulled', resourceId, version, detail: `${verified.cid} (${verified.size} bytes), receipt ${receiptTxId}` });
+      pulled.push({
+        resourceId,
+        version,
+        cid: verified.cid,
+        size: verified.size,
+        bytesDownloaded: received,
+        resumedFrom,
+        receiptTxId,
+      });
+      emit({
+        type: 'item',
+        outcome: 'pulled',
+        resourceId,
+        version,
+        detail: `${verified.cid} (${verified.size} bytes), receipt ${receiptTxId}`,
+      });
       await settle(key, {});
     } catch (err) {
-      const failure = err instanceof PullFailure ? err : new PullFailure('transport', err instanceof Error ? err.message : String(err), { ...ids, cause: err });
+      const failure =
+        err instanceof PullFailure
+          ? err
+          : new PullFailure('transport', err instanceof Error ? err.message : String(err), { ...ids, cause: err });
       let quarantined: string | undefined;
       if (failure.kind === 'verification') {
-        quarantined = await quarantine(paths.quarantine, partPath, { resourceId, version, reason: failure.message, expected: verified ?? null, source: options.from });
+        quarantined = await quarantine(paths.quarantine, partPath, {
+          resourceId,
+          version,
+          reason: failure.message,
+          expected: verified ?? null,
+          source: options.from,
+        });
       }
-      failed.push({ resourceId, version, kind: failure.kind, reason: failure.message, ...(quarantined ? { quarantined } : {}) });
+      failed.push({
+        resourceId,
+        version,
+        kind: failure.kind,
+        reason: failure.message,
+        ...(quarantined ? { quarantined } : {}),
+      });
       emit({ type: 'item', outcome: 'failed', resourceId, version, detail: `${failure.kind}: ${failure.message}` });
       await settle(key, { pending: `${failure.kind}: ${failure.message}` });
     }
@@ -183,7 +249,13 @@ export async function pull(options: Readonly<PullOptions>): Promise<PullReport> 
     const entries = page.body.changes;
     changes += entries.length;
     const versions = entries.filter((c) => c.kind === 'version' && !source.pending[`${c.resourceId}@${c.version}`]);
-    for (const w of entries.filter((c) => c.kind === 'withdrawal')) skipped.push({ resourceId: w.resourceId, version: w.version, reason: 'withdrawn', detail: 'withdrawal on chain' });
+    for (const w of entries.filter((c) => c.kind === 'withdrawal'))
+      skipped.push({
+        resourceId: w.resourceId,
+        version: w.version,
+        reason: 'withdrawn',
+        detail: 'withdrawal on chain',
+      });
     emit({ type: 'page', versions: versions.length, bytes: 0 });
     await runAll(versions);
     if (options.signal?.aborted) break;

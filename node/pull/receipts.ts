@@ -21,11 +21,19 @@ export interface ReceiptSink {
 export function relayedReceipts(client: GatewayClient, warehouse: SigningIdentity): ReceiptSink {
   return {
     async record(v) {
-      const args = [JSON.stringify({ resourceId: v.resourceId, version: v.version, cid: v.cid, sha256: v.sha256, sm3: v.sm3 })];
+      const args = [
+        JSON.stringify({ resourceId: v.resourceId, version: v.version, cid: v.cid, sha256: v.sha256, sm3: v.sm3 }),
+      ];
       const signed = await signProposal(warehouse, { channel: v.channel, fn: 'RecordReceipt', args });
-      const { status, body, problem } = await client.json<{ txId: string }>('POST', '/v1/receipts', { proposal: signed.proposal, signature: signed.signature });
+      const { status, body, problem } = await client.json<{ txId: string }>('POST', '/v1/receipts', {
+        proposal: signed.proposal,
+        signature: signed.signature,
+      });
       if (status !== 201 || !body) {
-        throw new PullFailure('receipt', `recording the receipt failed: ${describeProblem(status, problem)}`, { resourceId: v.resourceId, version: v.version });
+        throw new PullFailure('receipt', `recording the receipt failed: ${describeProblem(status, problem)}`, {
+          resourceId: v.resourceId,
+          version: v.version,
+        });
       }
       return body.txId;
     },
@@ -36,11 +44,16 @@ export function relayedReceipts(client: GatewayClient, warehouse: SigningIdentit
 export function ledgerReceipts(ledger: Ledger): ReceiptSink {
   return {
     async record(v) {
-      const args = [JSON.stringify({ resourceId: v.resourceId, version: v.version, cid: v.cid, sha256: v.sha256, sm3: v.sm3 })];
+      const args = [
+        JSON.stringify({ resourceId: v.resourceId, version: v.version, cid: v.cid, sha256: v.sha256, sm3: v.sm3 }),
+      ];
       try {
         return (await ledger.submit({ fn: 'RecordReceipt', args })).txId;
       } catch (err) {
-        throw new PullFailure('receipt', `recording the receipt failed: ${(err as Error).message}`, { resourceId: v.resourceId, version: v.version });
+        throw new PullFailure('receipt', `recording the receipt failed: ${(err as Error).message}`, {
+          resourceId: v.resourceId,
+          version: v.version,
+        });
       }
     },
   };

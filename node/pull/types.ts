@@ -24,7 +24,9 @@ export interface VersionManifest {
   readonly record: Readonly<Record<string, unknown>>;
   readonly placement: { readonly txId: string; readonly blockNumber: number };
   readonly proof: ProofBundle;
-  readonly access: { readonly reproduce: { readonly authorized: boolean; readonly rightsId: string | null; readonly reason: string } };
+  readonly access: {
+    readonly reproduce: { readonly authorized: boolean; readonly rightsId: string | null; readonly reason: string };
+  };
   readonly links: { readonly content: string };
 }
 
@@ -83,4 +85,10 @@ export interface PullReport {
 export type PullEvent =
   | { readonly type: 'page'; readonly versions: number; readonly bytes: number }
   | { readonly type: 'bytes'; readonly bytes: number }
-  | { readonly type: 'item'; readonly outcome: 'pulled' | 'skipped' | 'failed'; readonly resourceId: string; readonly version: number; readonly detail: string };
+  | {
+      readonly type: 'item';
+      readonly outcome: 'pulled' | 'skipped' | 'failed';
+      readonly resourceId: string;
+      readonly version: number;
+      readonly detail: string;
+    };

@@ -20,8 +20,10 @@ export function proofBundleVerifier(caCertsPem: readonly string[]): ChainVerifie
       const proof = manifest.proof;
       if (!proof || typeof proof !== 'object') fail('the manifest carries no proof bundle');
       const result = verifyProofBundle(proof, caCertsPem);
-      if (!result.ok) fail(`the proof bundle does not verify against the pinned consortium CAs: ${result.reasons.join('; ')}`);
-      if (result.txId !== manifest.placement?.txId) fail(`the proof is for transaction ${result.txId}, the manifest names ${String(manifest.placement?.txId)}`);
+      if (!result.ok)
+        fail(`the proof bundle does not verify against the pinned consortium CAs: ${result.reasons.join('; ')}`);
+      if (result.txId !== manifest.placement?.txId)
+        fail(`the proof is for transaction ${result.txId}, the manifest names ${String(manifest.placement?.txId)}`);
       let record: Record<string, unknown> | undefined;
       for (const r of result.records ?? []) {
         if (r.isDelete || r.value === undefined) continue;
@@ -32,16 +34,25 @@ export function proofBundleVerifier(caCertsPem: readonly string[]): ChainVerifie
           continue;
         }
         const v = value as Record<string, unknown>;
-        if (v?.docType === 'version' && v.resourceId === manifest.resourceId && v.version === manifest.version) record = v;
+        if (v?.docType === 'version' && v.resourceId === manifest.resourceId && v.version === manifest.version)
+          record = v;
       }
       if (!record) fail('the proven transaction did not write this version record');
       const r = record as Record<string, unknown>;
       for (const field of ['cid', 'cidProfile', 'sha256', 'sm3', 'size'] as const) {
-        if (manifest.record?.[field] !== r[field]) fail(`the manifest says ${field} ${String(manifest.record?.[field])}, the chain says ${String(r[field])}`);
+        if (manifest.record?.[field] !== r[field])
+          fail(`the manifest says ${field} ${String(manifest.record?.[field])}, the chain says ${String(r[field])}`);
       }
       const profile = r.cidProfile;
-      if (typeof profile !== 'string' || !isCidProfileName(profile)) return fail(`unknown CID profile ${String(profile)}`);
-      if (typeof r.cid !== 'string' || typeof r.sha256 !== 'string' || typeof r.sm3 !== 'string' || !Number.isSafeInteger(r.size)) fail('the chain record is malformed');
+      if (typeof profile !== 'string' || !isCidProfileName(profile))
+        return fail(`unknown CID profile ${String(profile)}`);
+      if (
+        typeof r.cid !== 'string' ||
+        typeof r.sha256 !== 'string' ||
+        typeof r.sm3 !== 'string' ||
+        !Number.isSafeInteger(r.size)
+      )
+        fail('the chain record is malformed');
       return {
         resourceId: manifest.resourceId,
         version: manifest.version,

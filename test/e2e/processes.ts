@@ -67,8 +67,14 @@ export interface CliRun {
 }
 
 /** Starts the real CLI (from the sources) as a process. */
-export function startCli(args: readonly string[], env: Record<string, string>): { proc: ChildProcess; done: Promise<CliRun> } {
-  const proc = spawn(process.execPath, [...TSX, join(ROOT, 'test/e2e/cli-entry.ts'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string>,
+): { proc: ChildProcess; done: Promise<CliRun> } {
+  const proc = spawn(process.execPath, [...TSX, join(ROOT, 'test/e2e/cli-entry.ts'), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   proc.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -6,7 +6,12 @@ import { openNode } from '../../node/runtime/index.js';
 
 const node = await openNode();
 await node.catchUp();
-const gateway = await startNodeGateway({ node, host: '127.0.0.1', port: 0, logger: pino({ level: process.env.E2E_LOG_LEVEL ?? 'warn' }, pino.destination(2)) });
+const gateway = await startNodeGateway({
+  node,
+  host: '127.0.0.1',
+  port: 0,
+  logger: pino({ level: process.env.E2E_LOG_LEVEL ?? 'warn' }, pino.destination(2)),
+});
 process.stdout.write(`READY ${gateway.url}\n`);
 process.once('SIGTERM', () => {
   void (async () => {

@@ -32,7 +32,8 @@ async function sizeOf(path: string): Promise<number> {
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) out.push(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name));
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (entry.isFile()) out.push(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name));
   return out;
 }
 
@@ -64,7 +65,10 @@ describe('e2e: the national warehouse pulls from a province', function () {
   const upload = async (id: Id) => {
     const metadata = { title: [`Title of ${id}`], class: 'document-scan', theme: ['local-culture'] };
     const r = await call(province.url, operator, 'POST', `/v1/resources/${id}/versions`, {
-      headers: { 'content-type': 'application/octet-stream', 'shulian-metadata': Buffer.from(JSON.stringify(metadata)).toString('base64url') },
+      headers: {
+        'content-type': 'application/octet-stream',
+        'shulian-metadata': Buffer.from(JSON.stringify(metadata)).toString('base64url'),
+      },
       body: payloads[id],
     });
     expect(r.status, r.body.toString()).to.equal(201);
@@ -110,7 +114,10 @@ describe('e2e: the national warehouse pulls from a province', function () {
     for (const id of Object.keys(payloads) as Id[]) await upload(id);
     for (const id of ['e2e-a', 'e2e-big', 'e2e-corrupt', 'e2e-revoked', 'e2e-withdrawn'] as const) await grant(id);
     await grant('e2e-expired', '2021-01-01T00:00:00Z');
-    const revoke = await call(province.url, operator, 'POST', '/v1/rights/grant-e2e-revoked/revoke', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'licence ended' }) });
+    const revoke = await call(province.url, operator, 'POST', '/v1/rights/grant-e2e-revoked/revoke', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'licence ended' }),
+    });
     expect(revoke.status, revoke.body.toString()).to.equal(200);
     const withdraw = await call(province.url, operator, 'POST', '/v1/resources/e2e-withdrawn/withdraw', {
       headers: { 'content-type': 'application/json' },
@@ -118,7 +125,10 @@ describe('e2e: the national warehouse pulls from a province', function () {
     });
     expect(withdraw.status, withdraw.body.toString()).to.equal(200);
     // the gateway's index follows the chain: wait until it has seen the last change
-    await eventually(async () => ((await json('/v1/resources/e2e-withdrawn')).body.status === 'withdrawn' ? true : undefined), 'the withdrawal in the index');
+    await eventually(
+      async () => ((await json('/v1/resources/e2e-withdrawn')).body.status === 'withdrawn' ? true : undefined),
+      'the withdrawal in the index',
+    );
     await eventually(async () => {
       const m = await json('/v1/resources/e2e-revoked/versions/1');
       return (m.body.access as { reproduce: { authorized: boolean } }).reproduce.authorized ? undefined : true;
@@ -152,11 +162,21 @@ describe('e2e: the national warehouse pulls from a province', function () {
     }
     const gone = await call(province.url, warehouse, 'GET', '/v1/resources/e2e-withdrawn/versions/1/content');
     expect(gone.status).to.equal(410);
-    const oai = await call(province.url, warehouse, 'GET', '/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:jilinlibrarymsp.shulian:e2e-withdrawn');
+    const oai = await call(
+      province.url,
+      warehouse,
+      'GET',
+      '/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:jilinlibrarymsp.shulian:e2e-withdrawn',
+    );
     expect(oai.status).to.equal(200);
     assertValidXml(oai.body.toString());
     expect(oai.body.toString()).to.contain('<header status="deleted">');
-    const bad = await call(province.url, warehouse, 'GET', '/oai?verb=ListRecords&resumptionToken=eyJ2IjoxfQ.AAAAAAAAAAAAAAAAAAAAAA');
+    const bad = await call(
+      province.url,
+      warehouse,
+      'GET',
+      '/oai?verb=ListRecords&resumptionToken=eyJ2IjoxfQ.AAAAAAAAAAAAAAAAAAAAAA',
+    );
     assertValidXml(bad.body.toString());
     expect(bad.body.toString()).to.contain('<error code="badResumptionToken">');
   });
@@ -165,7 +185,10 @@ describe('e2e: the national warehouse pulls from a province', function () {
     const part = join(warehouseHome, 'pull', 'partial', 'e2e-big@1.part');
     // capped at 1 MiB/s so that the kill lands mid-file whatever the machine's speed
     const run = startCli(pullArgs('--parallel', '1', '--max-rate', '1M'), env());
-    await eventually(async () => ((await sizeOf(part)) > 256 * 1024 || run.proc.exitCode !== null ? true : undefined), 'the partial file to grow');
+    await eventually(
+      async () => ((await sizeOf(part)) > 256 * 1024 || run.proc.exitCode !== null ? true : undefined),
+      'the partial file to grow',
+    );
     run.proc.kill('SIGKILL');
     const killed = await run.done;
     expect(killed.signal, killed.stderr).to.equal('SIGKILL');
@@ -186,8 +209,15 @@ describe('e2e: the national warehouse pulls from a province', function () {
     expect(pulled['e2e-big']!.bytesDownloaded).to.equal(payloads['e2e-big'].length - partBefore);
 
     const skipped = Object.fromEntries(report.skipped.map((s) => [`${s.resourceId}:${s.reason}`, s]));
-    expect(skipped).to.have.keys('e2e-a:already-received', 'e2e-revoked:not-authorized', 'e2e-expired:not-authorized', 'e2e-withdrawn:withdrawn');
-    const journal = JSON.parse(await readFile(join(warehouseHome, 'pull', 'journal.json'), 'utf8')) as { received: Record<string, { cid: string; receiptTxId: string }> };
+    expect(skipped).to.have.keys(
+      'e2e-a:already-received',
+      'e2e-revoked:not-authorized',
+      'e2e-expired:not-authorized',
+      'e2e-withdrawn:withdrawn',
+    );
+    const journal = JSON.parse(await readFile(join(warehouseHome, 'pull', 'journal.json'), 'utf8')) as {
+      received: Record<string, { cid: string; receiptTxId: string }>;
+    };
     expect(Object.keys(journal.received).sort()).to.deep.equal(['e2e-a@1', 'e2e-big@1']);
 
     expect(report.failed).to.have.length(1);
@@ -195,7 +225,12 @@ describe('e2e: the national warehouse pulls from a province', function () {
     expect(failure.resourceId).to.equal('e2e-corrupt');
     expect(failure.kind).to.equal('verification');
     expect(failure.quarantined, JSON.stringify(failure)).to.be.a('string');
-    const reason = JSON.parse(await readFile(failure.quarantined!, 'utf8')) as { reason: string; resourceId: string; bytesFile: string | null; bytesReceived: number };
+    const reason = JSON.parse(await readFile(failure.quarantined!, 'utf8')) as {
+      reason: string;
+      resourceId: string;
+      bytesFile: string | null;
+      bytesReceived: number;
+    };
     expect(reason.resourceId).to.equal('e2e-corrupt');
     expect(reason.reason).to.match(/integrity|verif/);
     // whatever arrived before the gateway cut the stream sits beside it, never in the store
@@ -223,7 +258,9 @@ describe('e2e: the national warehouse pulls from a province', function () {
     for (const id of ['e2e-a', 'e2e-big']) {
       const history = await runCli(['history', id, '--json'], { SHULIAN_HOME: provinceHome });
       expect(history.code, history.stderr).to.equal(0);
-      const { history: list } = JSON.parse(history.stdout) as { history: { kind: string; txId: string; record: { by: { mspId: string }; warehouse: string } }[] };
+      const { history: list } = JSON.parse(history.stdout) as {
+        history: { kind: string; txId: string; record: { by: { mspId: string }; warehouse: string } }[];
+      };
       const receipt = list.find((h) => h.kind === 'receipt');
       expect(receipt, `${id} receipt in the province's history`).to.not.equal(undefined);
       expect(receipt!.txId).to.equal(journal.received[`${id}@1`]!.receiptTxId);

@@ -30,7 +30,11 @@ describe('OAI-PMH at /oai', function () {
   const key = Buffer.alloc(32, 7);
   const prefix = 'oai:jilinlibrarymsp.shulian:';
 
-  const metadata = (id: string, extra: Record<string, unknown> = {}) => ({ title: [`《${id}》 <&> "题名"`], creator: ['吉林省图书馆'], ...extra });
+  const metadata = (id: string, extra: Record<string, unknown> = {}) => ({
+    title: [`《${id}》 <&> "题名"`],
+    creator: ['吉林省图书馆'],
+    ...extra,
+  });
   const register = async (id: string, extra: Record<string, unknown> = {}) => {
     const m = metadata(id, extra);
     await registerText(node, id, `payload of ${id}`, m);
@@ -83,8 +87,12 @@ describe('OAI-PMH at /oai', function () {
   it('Identify: persistent deletions, seconds granularity, earliest datestamp from the chain', async () => {
     const xml = await oai('verb=Identify');
     assertValidXml(xml);
-    expect(xml).to.contain('<deletedRecord>persistent</deletedRecord>').and.contain('<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>');
-    expect(xml).to.contain(`<baseURL>${gw.url.replace('127.0.0.1', '127.0.0.1')}/oai</baseURL>`.replace(/https:\/\/[^/]+/, (m) => m));
+    expect(xml)
+      .to.contain('<deletedRecord>persistent</deletedRecord>')
+      .and.contain('<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>');
+    expect(xml).to.contain(
+      `<baseURL>${gw.url.replace('127.0.0.1', '127.0.0.1')}/oai</baseURL>`.replace(/https:\/\/[^/]+/, (m) => m),
+    );
     expect(xml).to.match(/<earliestDatestamp>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z<\/earliestDatestamp>/);
     expect(xml).to.contain('<request verb="Identify">');
   });
@@ -104,7 +112,18 @@ describe('OAI-PMH at /oai', function () {
     const xml = await oai('verb=ListSets');
     assertValidXml(xml);
     const specs = all(xml, /<setSpec>([^<]+)</g);
-    expect(specs).to.include.members(['owner', 'owner:JilinLibraryMSP', 'class', 'class:mooc', 'class:document-scan', 'class:video', 'theme', 'theme:local-culture', 'theme:local', 'theme:local:changbai']);
+    expect(specs).to.include.members([
+      'owner',
+      'owner:JilinLibraryMSP',
+      'class',
+      'class:mooc',
+      'class:document-scan',
+      'class:video',
+      'theme',
+      'theme:local-culture',
+      'theme:local',
+      'theme:local:changbai',
+    ]);
     const encoded = `theme:local:~${Buffer.from('长白山').toString('base64url')}`;
     expect(specs).to.include(encoded);
     expect(xml).to.contain('<setName>Theme: local:长白山</setName>');
@@ -122,7 +141,12 @@ describe('OAI-PMH at /oai', function () {
     assertValidXml(own, SHULIAN_DRIVER);
     expect(own).to.contain(`<s:sha256>${version.record.sha256}</s:sha256>`).and.contain(`txId="${version.txId}"`);
     const json = /<s:metadata [^>]*sha256="([0-9a-f]{64})"[^>]*>([^<]+)<\/s:metadata>/.exec(own)!;
-    const text = json[2]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    const text = json[2]!
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
     expect(sha256Hex(text)).to.equal(version.record.metadataHash).and.equal(json[1]);
     // the datestamp is the commit time of the chain transaction, to the second
     expect(own).to.contain(`<datestamp>${version.committed.slice(0, 19)}Z</datestamp>`);
@@ -139,13 +163,17 @@ describe('OAI-PMH at /oai', function () {
       expect(xml).to.contain('<header status="deleted">').and.not.contain('<metadata>');
     }
     const withdrawal = node.index.getResource('gone-1')!.withdrawal!;
-    expect(await oai(`verb=GetRecord&identifier=${prefix}gone-1&metadataPrefix=oai_dc`)).to.contain(`<datestamp>${withdrawal.committed.slice(0, 19)}Z</datestamp>`);
+    expect(await oai(`verb=GetRecord&identifier=${prefix}gone-1&metadataPrefix=oai_dc`)).to.contain(
+      `<datestamp>${withdrawal.committed.slice(0, 19)}Z</datestamp>`,
+    );
   });
 
   it('ListRecords and ListIdentifiers list every item once, in chain order of its latest change', async () => {
     const xml = await oai('verb=ListRecords&metadataPrefix=oai_dc');
     assertValidXml(xml);
-    expect(identifiers(xml)).to.deep.equal(['scan-1', 'mooc-2', 'plain-1', 'gone-1', 'mooc-1'].map((id) => prefix + id));
+    expect(identifiers(xml)).to.deep.equal(
+      ['scan-1', 'mooc-2', 'plain-1', 'gone-1', 'mooc-1'].map((id) => prefix + id),
+    );
     expect(xml).to.not.contain('<resumptionToken');
     const own = await oai('verb=ListRecords&metadataPrefix=shulian');
     assertValidXml(own, SHULIAN_DRIVER);
@@ -165,8 +193,12 @@ describe('OAI-PMH at /oai', function () {
     const last = node.index.getResource('mooc-1')!.changed.committed;
     const first = node.index.getResource('scan-1')!.changed.committed;
     // bounds are inclusive at the datestamp's granularity (the commits may share a second)
-    expect(await ids(`from=${stamp('mooc-1')}`)).to.deep.equal(order.filter((id) => stamp(id) >= stamp('mooc-1')).map((id) => prefix + id));
-    expect(await ids(`until=${stamp('scan-1')}`)).to.deep.equal(order.filter((id) => stamp(id) <= stamp('scan-1')).map((id) => prefix + id));
+    expect(await ids(`from=${stamp('mooc-1')}`)).to.deep.equal(
+      order.filter((id) => stamp(id) >= stamp('mooc-1')).map((id) => prefix + id),
+    );
+    expect(await ids(`until=${stamp('scan-1')}`)).to.deep.equal(
+      order.filter((id) => stamp(id) <= stamp('scan-1')).map((id) => prefix + id),
+    );
     expect(await ids(`from=${first.slice(0, 10)}&until=${last.slice(0, 10)}`)).to.have.length(5);
     for (const q of ['set=owner:HebeiLibraryMSP', 'from=2999-01-01', 'until=1999-12-31T00:00:00Z']) {
       const xml = await oai(`verb=ListIdentifiers&metadataPrefix=oai_dc&${q}`);
@@ -209,13 +241,24 @@ describe('OAI-PMH at /oai', function () {
 
   it('answers POST (application/x-www-form-urlencoded) like GET', async () => {
     const body = new URLSearchParams({ verb: 'ListIdentifiers', metadataPrefix: 'oai_dc', set: 'class:mooc' });
-    const xml = await small('', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const xml = await small('', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assertValidXml(xml);
     expect(identifiers(xml)).to.deep.equal([`${prefix}mooc-2`, `${prefix}mooc-1`]);
-    const r = await call(gw.url, agent, 'POST', '/oai', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'verb=Identify' });
+    const r = await call(gw.url, agent, 'POST', '/oai', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'verb=Identify',
+    });
     expect(r.status).to.equal(200);
     assertValidXml(r.body.toString());
-    const wrongType = await small('', { method: 'POST', body: '{"verb":"Identify"}', headers: { 'content-type': 'application/json' } });
+    const wrongType = await small('', {
+      method: 'POST',
+      body: '{"verb":"Identify"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(errorCode(wrongType)).to.equal('badArgument');
   });
 
@@ -237,7 +280,10 @@ describe('OAI-PMH at /oai', function () {
       ['verb=GetRecord&identifier=x', 'badArgument'],
       ['verb=GetRecord&metadataPrefix=oai_dc&identifier=', 'badArgument'],
       ['verb=ListRecords&metadataPrefix=marc21', 'cannotDisseminateFormat'],
-      [`verb=GetRecord&metadataPrefix=mods&identifier=${'oai:jilinlibrarymsp.shulian:scan-1'}`, 'cannotDisseminateFormat'],
+      [
+        `verb=GetRecord&metadataPrefix=mods&identifier=${'oai:jilinlibrarymsp.shulian:scan-1'}`,
+        'cannotDisseminateFormat',
+      ],
       ['verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:jilinlibrarymsp.shulian:nope', 'idDoesNotExist'],
       ['verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:other.repo:scan-1', 'idDoesNotExist'],
       ['verb=ListRecords&resumptionToken=garbage', 'badResumptionToken'],
@@ -259,7 +305,13 @@ describe('OAI-PMH at /oai', function () {
       const [body, tag] = token.split('.') as [string, string];
       const state = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>;
       const forged = `${Buffer.from(JSON.stringify({ ...state, cursor: 0, blockNumber: -1 })).toString('base64url')}.${tag}`;
-      const foreign = createTokenCodec(Buffer.alloc(32, 9)).encode({ verb: 'ListIdentifiers', metadataPrefix: 'oai_dc', blockNumber: 0, txIndex: 0, cursor: 2 });
+      const foreign = createTokenCodec(Buffer.alloc(32, 9)).encode({
+        verb: 'ListIdentifiers',
+        metadataPrefix: 'oai_dc',
+        blockNumber: 0,
+        txIndex: 0,
+        cursor: 2,
+      });
       for (const [t, verb] of [
         [forged, 'ListIdentifiers'],
         [foreign, 'ListIdentifiers'],

@@ -27,7 +27,9 @@ export function ensureXmllint(): void {
     }
     if (r.status === 0 && has('xmllint')) return;
   }
-  throw new Error('xmllint is required to validate OAI-PMH responses: install libxml2-utils (apt-get install -y libxml2-utils)');
+  throw new Error(
+    'xmllint is required to validate OAI-PMH responses: install libxml2-utils (apt-get install -y libxml2-utils)',
+  );
 }
 
 /** Validates an XML document against `schema` with xmllint; throws with xmllint's complaint. */
@@ -37,7 +39,10 @@ export function assertValidXml(xml: string, schema: string = OAI_DC_DRIVER): voi
     const file = join(dir, 'response.xml');
     writeFileSync(file, xml);
     const r = spawnSync('xmllint', ['--noout', '--nonet', '--schema', schema, file], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`xmllint: the document does not validate against ${schema}:\n${r.stderr.slice(0, 2000)}\n--- document ---\n${xml.slice(0, 3000)}`);
+    if (r.status !== 0)
+      throw new Error(
+        `xmllint: the document does not validate against ${schema}:\n${r.stderr.slice(0, 2000)}\n--- document ---\n${xml.slice(0, 3000)}`,
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

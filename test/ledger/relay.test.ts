@@ -13,7 +13,9 @@ describe('ledger: proposals signed by their creator, relayed (submitSigned)', fu
   before(async () => {
     ({ node, cleanup } = await tempNode());
     await registerText(node, 'relay-1', 'bytes', { title: ['t'] });
-    const v = json<{ cid: string; sha256: string; sm3: string }>(await node.ledger.evaluate({ fn: 'GetVersion', args: ['relay-1', '1'] }));
+    const v = json<{ cid: string; sha256: string; sm3: string }>(
+      await node.ledger.evaluate({ fn: 'GetVersion', args: ['relay-1', '1'] }),
+    );
     receiptArgs = [JSON.stringify({ resourceId: 'relay-1', version: 1, cid: v.cid, sha256: v.sha256, sm3: v.sm3 })];
   });
   after(async () => cleanup?.());
@@ -41,7 +43,9 @@ describe('ledger: proposals signed by their creator, relayed (submitSigned)', fu
     expect(receipt.warehouse).to.equal('NLCMSP');
     expect(receipt.by.mspId).to.equal('NLCMSP');
     const proof = await node.ledger.proof(result.txId);
-    expect((proof as unknown as { envelope: { proposal: { creator: { mspId: string } } } }).envelope.proposal.creator.mspId).to.equal('NLCMSP');
+    expect(
+      (proof as unknown as { envelope: { proposal: { creator: { mspId: string } } } }).envelope.proposal.creator.mspId,
+    ).to.equal('NLCMSP');
   });
 
   it('refuses a replay, an altered proposal, a foreign channel, a stale timestamp and non-canonical JSON', async () => {
@@ -52,15 +56,24 @@ describe('ledger: proposals signed by their creator, relayed (submitSigned)', fu
     const fresh = await warehouseSigned();
     const altered = JSON.parse(fresh.proposal) as { args: string[] };
     altered.args = [receiptArgs[0]!.replace('"version":1', '"version":2')];
-    expect((await failure({ proposal: canonicalize(altered), signature: fresh.signature })).code).to.equal('ACCESS_DENIED');
+    expect((await failure({ proposal: canonicalize(altered), signature: fresh.signature })).code).to.equal(
+      'ACCESS_DENIED',
+    );
 
-    expect((await failure(await warehouseSigned('RecordReceipt', receiptArgs, 'otherchannel'))).message).to.match(/channel/);
+    expect((await failure(await warehouseSigned('RecordReceipt', receiptArgs, 'otherchannel'))).message).to.match(
+      /channel/,
+    );
 
     const stale = JSON.parse(fresh.proposal) as { timestamp: { seconds: number } };
     stale.timestamp.seconds -= 3600;
-    expect((await failure({ proposal: canonicalize(stale), signature: fresh.signature })).message).to.match(/timestamp/);
+    expect((await failure({ proposal: canonicalize(stale), signature: fresh.signature })).message).to.match(
+      /timestamp/,
+    );
 
-    expect((await failure({ proposal: JSON.stringify(JSON.parse(fresh.proposal), null, 1), signature: fresh.signature })).message).to.match(/canonical/);
+    expect(
+      (await failure({ proposal: JSON.stringify(JSON.parse(fresh.proposal), null, 1), signature: fresh.signature }))
+        .message,
+    ).to.match(/canonical/);
   });
 
   it('leaves authorisation to the chaincode: the warehouse cannot register a version through the relay', async () => {

@@ -61,44 +61,55 @@ describe('pull: verification before anything is kept', function () {
     const gwTls = layout.province.gatewayTls!;
     proxy = createServer({ cert: await readFile(gwTls.cert), key: await readFile(gwTls.key) }, (req, res) => {
       const url = new URL(gw.url);
-      const up = request({ host: url.hostname, port: url.port, path: req.url, method: req.method, headers: req.headers, agent: upstream, servername: 'localhost' }, (r) => {
-        const path = req.url ?? '';
-        const tamperJson = (edit: (m: Record<string, unknown>) => void) => {
-          const parts: Buffer[] = [];
-          r.on('data', (c: Buffer) => parts.push(c));
-          r.on('end', () => {
-            const m = JSON.parse(Buffer.concat(parts).toString()) as Record<string, unknown>;
-            edit(m);
-            const body = JSON.stringify(m);
-            res.writeHead(r.statusCode ?? 500, { ...r.headers, 'content-length': String(Buffer.byteLength(body)) });
-            res.end(body);
-          });
-        };
-        if (path === '/v1/resources/manifest-lies/versions/1') {
-          return tamperJson((m) => {
-            (m.record as Record<string, unknown>).sha256 = '0'.repeat(64);
-          });
-        }
-        if (path === '/v1/resources/proof-tampered/versions/1') {
-          return tamperJson((m) => {
-            const proof = m.proof as { header: { timestamp: string } };
-            proof.header.timestamp = '2001-01-01T00:00:00.000Z';
-          });
-        }
-        res.writeHead(r.statusCode ?? 500, r.headers);
-        if (path.startsWith('/v1/resources/bytes-tampered/versions/1/content')) {
-          let seen = 0;
-          r.on('data', (c: Buffer) => {
-            const b = Buffer.from(c);
-            if (seen <= 100_000 && seen + b.length > 100_000) b[100_000 - seen] = b[100_000 - seen]! ^ 0x01;
-            seen += b.length;
-            res.write(b);
-          });
-          r.on('end', () => res.end());
-          return;
-        }
-        r.pipe(res);
-      });
+      const up = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+          agent: upstream,
+          servername: 'localhost',
+        },
+        (r) => {
+          const path = req.url ?? '';
+          const tamperJson = (edit: (m: Record<string, unknown>) => void) => {
+            const parts: Buffer[] = [];
+            r.on('data', (c: Buffer) => parts.push(c));
+            r.on('end', () => {
+              const m = JSON.parse(Buffer.concat(parts).toString()) as Record<string, unknown>;
+              edit(m);
+              const body = JSON.stringify(m);
+              res.writeHead(r.statusCode ?? 500, { ...r.headers, 'content-length': String(Buffer.byteLength(body)) });
+              res.end(body);
+            });
+          };
+          if (path === '/v1/resources/manifest-lies/versions/1') {
+            return tamperJson((m) => {
+              (m.record as Record<string, unknown>).sha256 = '0'.repeat(64);
+            });
+          }
+          if (path === '/v1/resources/proof-tampered/versions/1') {
+            return tamperJson((m) => {
+              const proof = m.proof as { header: { timestamp: string } };
+              proof.header.timestamp = '2001-01-01T00:00:00.000Z';
+            });
+          }
+          res.writeHead(r.statusCode ?? 500, r.headers);
+          if (path.startsWith('/v1/resources/bytes-tampered/versions/1/content')) {
+            let seen = 0;
+            r.on('data', (c: Buffer) => {
+              const b = Buffer.from(c);
+              if (seen <= 100_000 && seen + b.length > 100_000) b[100_000 - seen] = b[100_000 - seen]! ^ 0x01;
+              seen += b.length;
+              res.write(b);
+            });
+            r.on('end', () => res.end());
+            return;
+          }
+          r.pipe(res);
+        },
+      );
       req.pipe(up);
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
@@ -106,7 +117,11 @@ describe('pull: verification before anything is kept', function () {
 
     warehouseHome = await mkdtemp(join(tmpdir(), 'shulian-pull-'));
     store = await embeddedContentStore({ dir: join(warehouseHome, 'content') });
-    const client = new GatewayClient(proxyUrl, { cert: await readFile(wh.tls!.cert), key: await readFile(wh.tls!.key), ca: await readFile(layout.tlsCaBundle) });
+    const client = new GatewayClient(proxyUrl, {
+      cert: await readFile(wh.tls!.cert),
+      key: await readFile(wh.tls!.key),
+      ca: await readFile(layout.tlsCaBundle),
+    });
     try {
       report = await pull({
         from: proxyUrl,
@@ -136,7 +151,9 @@ describe('pull: verification before anything is kept', function () {
     expect(report.pulled.map((p) => p.resourceId)).to.deep.equal(['honest']);
     const v = node.index.getVersion('honest', 1)!;
     expect(await store.has(v.record.cid)).to.equal(true);
-    const receipt = JSON.parse(Buffer.from(await node.ledger.evaluate({ fn: 'GetReceipts', args: ['honest'] })).toString()) as { txId: string; warehouse: string }[];
+    const receipt = JSON.parse(
+      Buffer.from(await node.ledger.evaluate({ fn: 'GetReceipts', args: ['honest'] })).toString(),
+    ) as { txId: string; warehouse: string }[];
     expect(receipt.map((r) => r.txId)).to.deep.equal([report.pulled[0]!.receiptTxId]);
     expect(receipt[0]!.warehouse).to.equal('NLCMSP');
   });
@@ -144,10 +161,15 @@ describe('pull: verification before anything is kept', function () {
   it('refuses bytes that differ from the chain record, and quarantines them', async () => {
     const f = failureOf('bytes-tampered')!;
     expect(f.kind).to.equal('verification');
-    expect(f.reason).to.match(/sha256 [0-9a-f]{64} ≠ /).and.match(/sm3/).and.match(/cid/);
+    expect(f.reason)
+      .to.match(/sha256 [0-9a-f]{64} ≠ /)
+      .and.match(/sm3/)
+      .and.match(/cid/);
     const reason = JSON.parse(await readFile(f.quarantined!, 'utf8')) as { bytesFile: string; bytesReceived: number };
     const kept = await readFile(reason.bytesFile);
-    expect(kept.length).to.equal(reason.bytesReceived).and.equal(Buffer.byteLength(text('bytes-tampered')));
+    expect(kept.length)
+      .to.equal(reason.bytesReceived)
+      .and.equal(Buffer.byteLength(text('bytes-tampered')));
     expect(kept.equals(Buffer.from(text('bytes-tampered')))).to.equal(false);
     expect(await store.has(node.index.getVersion('bytes-tampered', 1)!.record.cid)).to.equal(false);
   });
@@ -166,8 +188,14 @@ describe('pull: verification before anything is kept', function () {
   });
 
   it('keeps the failures pending for the next run, and no partial files', async () => {
-    const journal = JSON.parse(await readFile(join(warehouseHome, 'pull', 'journal.json'), 'utf8')) as { sources: Record<string, { pending: Record<string, unknown> }> };
-    expect(Object.keys(journal.sources[proxyUrl]!.pending).sort()).to.deep.equal(['bytes-tampered@1', 'manifest-lies@1', 'proof-tampered@1']);
+    const journal = JSON.parse(await readFile(join(warehouseHome, 'pull', 'journal.json'), 'utf8')) as {
+      sources: Record<string, { pending: Record<string, unknown> }>;
+    };
+    expect(Object.keys(journal.sources[proxyUrl]!.pending).sort()).to.deep.equal([
+      'bytes-tampered@1',
+      'manifest-lies@1',
+      'proof-tampered@1',
+    ]);
     expect(await readdir(join(warehouseHome, 'pull', 'partial'))).to.deep.equal([]);
   });
 });

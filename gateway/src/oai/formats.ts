@@ -16,18 +16,43 @@ export const DC_NS = 'http://purl.org/dc/elements/1.1/';
 export const SHULIAN_NS = 'urn:shulian:schemas:oai:resource:v1';
 export const SHULIAN_XSD = 'shulian-oai-v1.xsd';
 
-const DC_ELEMENTS = ['title', 'creator', 'subject', 'description', 'publisher', 'contributor', 'date', 'type', 'format', 'identifier', 'source', 'language', 'relation', 'coverage', 'rights'] as const;
+const DC_ELEMENTS = [
+  'title',
+  'creator',
+  'subject',
+  'description',
+  'publisher',
+  'contributor',
+  'date',
+  'type',
+  'format',
+  'identifier',
+  'source',
+  'language',
+  'relation',
+  'coverage',
+  'rights',
+] as const;
 
 function metadataObject(resource: ResourceView): Record<string, unknown> {
-  return typeof resource.metadata === 'object' && resource.metadata !== null && !Array.isArray(resource.metadata) ? (resource.metadata as Record<string, unknown>) : {};
+  return typeof resource.metadata === 'object' && resource.metadata !== null && !Array.isArray(resource.metadata)
+    ? (resource.metadata as Record<string, unknown>)
+    : {};
 }
 
 function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : typeof value === 'string' && value.trim() !== '' ? [value] : [];
+  return Array.isArray(value)
+    ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+    : typeof value === 'string' && value.trim() !== ''
+      ? [value]
+      : [];
 }
 
 function head(resource: ResourceView): VersionView | undefined {
-  return resource.versions.find((v) => v.record.version === resource.headVersion) ?? resource.versions[resource.versions.length - 1];
+  return (
+    resource.versions.find((v) => v.record.version === resource.headVersion) ??
+    resource.versions[resource.versions.length - 1]
+  );
 }
 
 /**
@@ -54,7 +79,12 @@ function renderOaiDc(resource: ResourceView): string {
 }
 
 function chain(p: { txId: string; blockNumber: number; txIndex: number; committed: string }): string {
-  return element('s:chain', undefined, { txId: p.txId, blockNumber: p.blockNumber, txIndex: p.txIndex, committed: p.committed });
+  return element('s:chain', undefined, {
+    txId: p.txId,
+    blockNumber: p.blockNumber,
+    txIndex: p.txIndex,
+    committed: p.committed,
+  });
 }
 
 /**
@@ -67,24 +97,38 @@ function renderShulian(schemaUrl: string) {
   return (resource: ResourceView): string => {
     const m = metadataObject(resource);
     const version = head(resource);
-    let children = element('s:id', resource.id) + element('s:owner', resource.owner) + element('s:status', resource.status);
-    children += element('s:headVersion', resource.headVersion) + element('s:created', resource.created) + element('s:updated', resource.updated);
+    let children =
+      element('s:id', resource.id) + element('s:owner', resource.owner) + element('s:status', resource.status);
+    children +=
+      element('s:headVersion', resource.headVersion) +
+      element('s:created', resource.created) +
+      element('s:updated', resource.updated);
     if (typeof m.class === 'string') children += element('s:class', m.class);
     for (const t of strings(m.theme)) children += element('s:theme', t);
     if (resource.metadata !== undefined && resource.metadata !== null && version) {
       const canonical = canonicalize(resource.metadata);
       const hash = sha256Hex(canonical);
       // only metadata that is provably the head version's is published as such
-      if (hash === version.record.metadataHash) children += element('s:metadata', canonical, { mediaType: 'application/json', canonicalization: 'RFC8785', sha256: hash });
+      if (hash === version.record.metadataHash)
+        children += element('s:metadata', canonical, {
+          mediaType: 'application/json',
+          canonicalization: 'RFC8785',
+          sha256: hash,
+        });
     }
     for (const v of resource.versions) {
       const r = v.record;
-      let vc = element('s:cid', r.cid, { profile: r.cidProfile }) + element('s:sha256', r.sha256) + element('s:sm3', r.sm3);
+      let vc =
+        element('s:cid', r.cid, { profile: r.cidProfile }) + element('s:sha256', r.sha256) + element('s:sm3', r.sm3);
       vc += element('s:size', r.size) + element('s:mediaType', r.mediaType) + element('s:metadataHash', r.metadataHash);
       if (r.metadataCid) vc += element('s:metadataCid', r.metadataCid);
       if (r.previous) vc += element('s:previous', r.previous);
-      for (const d of r.derivedFrom) vc += element('s:derivedFrom', undefined, { resourceId: d.resourceId, version: d.version });
-      vc += element('s:submitter', undefined, { mspId: r.submitter.mspId, id: r.submitter.id }) + element('s:timestamp', r.timestamp) + chain(v);
+      for (const d of r.derivedFrom)
+        vc += element('s:derivedFrom', undefined, { resourceId: d.resourceId, version: d.version });
+      vc +=
+        element('s:submitter', undefined, { mspId: r.submitter.mspId, id: r.submitter.id }) +
+        element('s:timestamp', r.timestamp) +
+        chain(v);
       children += wrap('s:version', vc, { number: r.version });
     }
     children += element('s:datestamp', datestamp(resource.changed.committed));
@@ -98,7 +142,12 @@ function renderShulian(schemaUrl: string) {
 
 export function metadataFormats(shulianSchemaUrl: string): readonly MetadataFormat[] {
   return [
-    { prefix: 'oai_dc', schema: 'http://www.openarchives.org/OAI/2.0/oai_dc.xsd', namespace: OAI_DC_NS, render: renderOaiDc },
+    {
+      prefix: 'oai_dc',
+      schema: 'http://www.openarchives.org/OAI/2.0/oai_dc.xsd',
+      namespace: OAI_DC_NS,
+      render: renderOaiDc,
+    },
     { prefix: 'shulian', schema: shulianSchemaUrl, namespace: SHULIAN_NS, render: renderShulian(shulianSchemaUrl) },
   ];
 }

@@ -94,7 +94,16 @@ export class ItemLister {
     }
   }
 
-  #batch(after: Position, selection: Selection): { items: ResourceView[]; txs: { position: Position; items: ResourceView[] }[]; next: Position; changes: number; exhausted: boolean } {
+  #batch(
+    after: Position,
+    selection: Selection,
+  ): {
+    items: ResourceView[];
+    txs: { position: Position; items: ResourceView[] }[];
+    next: Position;
+    changes: number;
+    exhausted: boolean;
+  } {
     const page = this.#index.changesSince(after, {
       limit: this.#scanBatch,
       ...(selection.from !== undefined ? { from: selection.from } : {}),
@@ -117,6 +126,12 @@ export class ItemLister {
       items.push(resource);
       tx.items.push(resource);
     }
-    return { items, txs, next: page.next, changes: page.changes.length, exhausted: page.changes.length < this.#scanBatch };
+    return {
+      items,
+      txs,
+      next: page.next,
+      changes: page.changes.length,
+      exhausted: page.changes.length < this.#scanBatch,
+    };
   }
 }

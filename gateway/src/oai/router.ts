@@ -32,16 +32,25 @@ export interface OaiDeps {
 type Verb = 'Identify' | 'ListMetadataFormats' | 'ListSets' | 'ListIdentifiers' | 'ListRecords' | 'GetRecord';
 
 /** Arguments each verb accepts: required, optional, exclusive. */
-const VERBS: Readonly<Record<Verb, { required: readonly string[]; optional: readonly string[]; exclusive?: string }>> = {
-  Identify: { required: [], optional: [] },
-  ListMetadataFormats: { required: [], optional: ['identifier'] },
-  ListSets: { required: [], optional: [], exclusive: 'resumptionToken' },
-  ListIdentifiers: { required: ['metadataPrefix'], optional: ['from', 'until', 'set'], exclusive: 'resumptionToken' },
-  ListRecords: { required: ['metadataPrefix'], optional: ['from', 'until', 'set'], exclusive: 'resumptionToken' },
-  GetRecord: { required: ['identifier', 'metadataPrefix'], optional: [] },
-};
+const VERBS: Readonly<Record<Verb, { required: readonly string[]; optional: readonly string[]; exclusive?: string }>> =
+  {
+    Identify: { required: [], optional: [] },
+    ListMetadataFormats: { required: [], optional: ['identifier'] },
+    ListSets: { required: [], optional: [], exclusive: 'resumptionToken' },
+    ListIdentifiers: { required: ['metadataPrefix'], optional: ['from', 'until', 'set'], exclusive: 'resumptionToken' },
+    ListRecords: { required: ['metadataPrefix'], optional: ['from', 'until', 'set'], exclusive: 'resumptionToken' },
+    GetRecord: { required: ['identifier', 'metadataPrefix'], optional: [] },
+  };
 
-type ErrorCode = 'badArgument' | 'badResumptionToken' | 'badVerb' | 'cannotDisseminateFormat' | 'idDoesNotExist' | 'noRecordsMatch' | 'noMetadataFormats' | 'noSetHierarchy';
+type ErrorCode =
+  | 'badArgument'
+  | 'badResumptionToken'
+  | 'badVerb'
+  | 'cannotDisseminateFormat'
+  | 'idDoesNotExist'
+  | 'noRecordsMatch'
+  | 'noMetadataFormats'
+  | 'noSetHierarchy';
 
 class OaiError extends Error {
   constructor(
@@ -115,8 +124,20 @@ export function oaiRouter(deps: Readonly<OaiDeps>): Router {
 
   router.get('/', (req: Request, res: Response) => handle(req, res, req.query as Record<string, unknown>));
   router.post('/', form, (req: Request, res: Response) => {
-    if (!req.is('application/x-www-form-urlencoded')) return handle(req, res, {}, new OaiError('badArgument', 'a POST request must be application/x-www-form-urlencoded'));
-    if (Object.keys(req.query as object).length > 0) return handle(req, res, {}, new OaiError('badArgument', 'a POST request carries its arguments in the body, not in the URL'));
+    if (!req.is('application/x-www-form-urlencoded'))
+      return handle(
+        req,
+        res,
+        {},
+        new OaiError('badArgument', 'a POST request must be application/x-www-form-urlencoded'),
+      );
+    if (Object.keys(req.query as object).length > 0)
+      return handle(
+        req,
+        res,
+        {},
+        new OaiError('badArgument', 'a POST request carries its arguments in the body, not in the URL'),
+      );
     handle(req, res, (req.body ?? {}) as Record<string, unknown>);
   });
   router.all('/', (req: Request, res: Response) => {
@@ -133,7 +154,10 @@ export function oaiRouter(deps: Readonly<OaiDeps>): Router {
     if (rawVerb === undefined) throw new OaiError('badVerb', 'the verb argument is missing');
     if (Array.isArray(rawVerb)) throw new OaiError('badVerb', 'the verb argument is repeated');
     if (typeof rawVerb !== 'string' || !Object.hasOwn(VERBS, rawVerb)) {
-      throw new OaiError('badVerb', `"${String(rawVerb).slice(0, 64)}" is not an OAI-PMH verb (${Object.keys(VERBS).join(', ')})`);
+      throw new OaiError(
+        'badVerb',
+        `"${String(rawVerb).slice(0, 64)}" is not an OAI-PMH verb (${Object.keys(VERBS).join(', ')})`,
+      );
     }
     const verb = rawVerb as Verb;
     const spec = VERBS[verb];
@@ -141,41 +165,67 @@ export function oaiRouter(deps: Readonly<OaiDeps>): Router {
     const values: Record<string, string> = {};
     for (const [name, value] of Object.entries(args)) {
       if (name === 'verb') continue;
-      if (!allowed.has(name)) throw new OaiError('badArgument', `${verb} does not take the argument "${name.slice(0, 64)}"`);
+      if (!allowed.has(name))
+        throw new OaiError('badArgument', `${verb} does not take the argument "${name.slice(0, 64)}"`);
       if (Array.isArray(value)) throw new OaiError('badArgument', `the argument ${name} is repeated`);
-      if (typeof value !== 'string' || value === '') throw new OaiError('badArgument', `the argument ${name} has no value`);
+      if (typeof value !== 'string' || value === '')
+        throw new OaiError('badArgument', `the argument ${name} has no value`);
       values[name] = value;
     }
     if (spec.exclusive && values[spec.exclusive] !== undefined) {
       const others = Object.keys(values).filter((k) => k !== spec.exclusive);
-      if (others.length > 0) throw new OaiError('badArgument', `${spec.exclusive} is an exclusive argument: it cannot be combined with ${others.join(', ')}`);
+      if (others.length > 0)
+        throw new OaiError(
+          'badArgument',
+          `${spec.exclusive} is an exclusive argument: it cannot be combined with ${others.join(', ')}`,
+        );
       return { verb, values };
     }
-    for (const name of spec.required) if (values[name] === undefined) throw new OaiError('badArgument', `${verb} requires the argument ${name}`);
+    for (const name of spec.required)
+      if (values[name] === undefined) throw new OaiError('badArgument', `${verb} requires the argument ${name}`);
     if (values.from !== undefined || values.until !== undefined) {
       const from = values.from !== undefined ? parseOaiDate(values.from) : undefined;
       const until = values.until !== undefined ? parseOaiDate(values.until) : undefined;
-      if (values.from !== undefined && !from) throw new OaiError('badArgument', `from="${values.from.slice(0, 64)}" is not a UTC date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)`);
-      if (values.until !== undefined && !until) throw new OaiError('badArgument', `until="${values.until.slice(0, 64)}" is not a UTC date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)`);
+      if (values.from !== undefined && !from)
+        throw new OaiError(
+          'badArgument',
+          `from="${values.from.slice(0, 64)}" is not a UTC date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)`,
+        );
+      if (values.until !== undefined && !until)
+        throw new OaiError(
+          'badArgument',
+          `until="${values.until.slice(0, 64)}" is not a UTC date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)`,
+        );
       if (from && until) {
-        if (from.granularity !== until.granularity) throw new OaiError('badArgument', 'from and until must have the same granularity');
+        if (from.granularity !== until.granularity)
+          throw new OaiError('badArgument', 'from and until must have the same granularity');
         if (from.lower > until.upper) throw new OaiError('badArgument', 'from is later than until');
       }
     }
-    if (values.set !== undefined && !SET_SPEC.test(values.set)) throw new OaiError('badArgument', `set="${values.set.slice(0, 64)}" is not a setSpec`);
+    if (values.set !== undefined && !SET_SPEC.test(values.set))
+      throw new OaiError('badArgument', `set="${values.set.slice(0, 64)}" is not a setSpec`);
     return { verb, values };
   }
 
   // ---- verbs --------------------------------------------------------------------------------------
 
-  function answer(verb: Verb, a: Readonly<Record<string, string>>, formats: readonly MetadataFormat[], baseUrl: string): string {
+  function answer(
+    verb: Verb,
+    a: Readonly<Record<string, string>>,
+    formats: readonly MetadataFormat[],
+    baseUrl: string,
+  ): string {
     switch (verb) {
       case 'Identify':
         return identify(baseUrl);
       case 'ListMetadataFormats':
         return listMetadataFormats(a.identifier, formats);
       case 'ListSets':
-        if (a.resumptionToken !== undefined) throw new OaiError('badResumptionToken', 'ListSets is answered in one response; this repository issued no ListSets resumption token');
+        if (a.resumptionToken !== undefined)
+          throw new OaiError(
+            'badResumptionToken',
+            'ListSets is answered in one response; this repository issued no ListSets resumption token',
+          );
         return listSets();
       case 'GetRecord':
         return getRecord(a.identifier!, a.metadataPrefix!, formats);
@@ -202,13 +252,21 @@ export function oaiRouter(deps: Readonly<OaiDeps>): Router {
   function resourceOf(identifier: string): ResourceView {
     const id = identifier.startsWith(prefix) ? identifier.slice(prefix.length) : undefined;
     const resource = id ? deps.index.getResource(id) : undefined;
-    if (!resource) throw new OaiError('idDoesNotExist', `no item ${identifier.slice(0, 200)} in this repository (identifiers look like ${prefix}<resource id>)`);
+    if (!resource)
+      throw new OaiError(
+        'idDoesNotExist',
+        `no item ${identifier.slice(0, 200)} in this repository (identifiers look like ${prefix}<resource id>)`,
+      );
     return resource;
   }
 
   function formatOf(metadataPrefix: string, formats: readonly MetadataFormat[]): MetadataFormat {
     const f = formats.find((x) => x.prefix === metadataPrefix);
-    if (!f) throw new OaiError('cannotDisseminateFormat', `metadataPrefix ${metadataPrefix.slice(0, 64)} is not supported (supported: ${formats.map((x) => x.prefix).join(', ')})`);
+    if (!f)
+      throw new OaiError(
+        'cannotDisseminateFormat',
+        `metadataPrefix ${metadataPrefix.slice(0, 64)} is not supported (supported: ${formats.map((x) => x.prefix).join(', ')})`,
+      );
     return f;
   }
 
@@ -217,7 +275,16 @@ export function oaiRouter(deps: Readonly<OaiDeps>): Router {
     if (identifier !== undefined) resourceOf(identifier);
     return wrap(
       'ListMetadataFormats',
-      formats.map((f) => wrap('metadataFormat', element('metadataPrefix', f.prefix) + element('schema', f.schema) + element('metadataNamespace', f.namespace))).join(''),
+      formats
+        .map((f) =>
+          wrap(
+            'metadataFormat',
+            element('metadataPrefix', f.prefix) +
+              element('schema', f.schema) +
+              element('metadataNamespace', f.namespace),
+          ),
+        )
+        .join(''),
     );
   }
 
@@ -225,14 +292,19 @@ export function oaiRouter(deps: Readonly<OaiDeps>): Router {
     const leaves = new Set<string>();
     for (const r of lister.all()) for (const s of setSpecsOf(facetsOf(r))) leaves.add(s);
     const specs = withAncestors(['owner', 'class', 'theme', ...leaves]);
-    return wrap('ListSets', specs.map((s) => wrap('set', element('setSpec', s) + element('setName', setName(s)))).join(''));
+    return wrap(
+      'ListSets',
+      specs.map((s) => wrap('set', element('setSpec', s) + element('setName', setName(s)))).join(''),
+    );
   }
 
   function header(r: ResourceView): string {
     const specs = setSpecsOf(facetsOf(r));
     return wrap(
       'header',
-      element('identifier', prefix + r.id) + element('datestamp', datestamp(r.changed.committed)) + specs.map((s) => element('setSpec', s)).join(''),
+      element('identifier', prefix + r.id) +
+        element('datestamp', datestamp(r.changed.committed)) +
+        specs.map((s) => element('setSpec', s)).join(''),
       r.status === 'withdrawn' ? { status: 'deleted' } : {},
     );
   }
@@ -247,13 +319,21 @@ export function oaiRouter(deps: Readonly<OaiDeps>): Router {
     return wrap('GetRecord', record(resourceOf(identifier), format));
   }
 
-  function list(verb: 'ListIdentifiers' | 'ListRecords', a: Readonly<Record<string, string>>, formats: readonly MetadataFormat[]): string {
+  function list(
+    verb: 'ListIdentifiers' | 'ListRecords',
+    a: Readonly<Record<string, string>>,
+    formats: readonly MetadataFormat[],
+  ): string {
     let state: ListState;
     let after: Position;
     if (a.resumptionToken !== undefined) {
       const decoded = tokens.decode(a.resumptionToken);
       if ('reason' in decoded) throw new OaiError('badResumptionToken', decoded.reason);
-      if (decoded.state.verb !== verb) throw new OaiError('badResumptionToken', `the resumption token was issued for ${decoded.state.verb}, not ${verb}`);
+      if (decoded.state.verb !== verb)
+        throw new OaiError(
+          'badResumptionToken',
+          `the resumption token was issued for ${decoded.state.verb}, not ${verb}`,
+        );
       state = decoded.state;
       after = { blockNumber: state.blockNumber, txIndex: state.txIndex };
     } else {
@@ -278,9 +358,11 @@ export function oaiRouter(deps: Readonly<OaiDeps>): Router {
     const page = lister.page(after, selection, pageSize);
     // A page is only promised (by a token) once an item beyond it was seen, and items only move later in
     // the chain, so a resumed page is empty only if its items changed past `until` meanwhile.
-    if (page.items.length === 0) throw new OaiError('noRecordsMatch', 'no items match the request (its set, from and until)');
+    if (page.items.length === 0)
+      throw new OaiError('noRecordsMatch', 'no items match the request (its set, from and until)');
     let completeListSize = state.completeListSize;
-    if (state.cursor === 0) completeListSize = page.complete ? page.items.length : lister.count(selection, maxCountScan);
+    if (state.cursor === 0)
+      completeListSize = page.complete ? page.items.length : lister.count(selection, maxCountScan);
     const cursorAfter = state.cursor + page.items.length;
     if (completeListSize !== undefined && completeListSize < cursorAfter) completeListSize = cursorAfter;
     const items = page.items.map((r) => (verb === 'ListRecords' ? record(r, format) : header(r))).join('');
@@ -288,12 +370,21 @@ export function oaiRouter(deps: Readonly<OaiDeps>): Router {
     if (!page.complete) {
       token = element(
         'resumptionToken',
-        tokens.encode({ ...state, blockNumber: page.next.blockNumber, txIndex: page.next.txIndex, cursor: cursorAfter, ...(completeListSize !== undefined ? { completeListSize } : {}) }),
+        tokens.encode({
+          ...state,
+          blockNumber: page.next.blockNumber,
+          txIndex: page.next.txIndex,
+          cursor: cursorAfter,
+          ...(completeListSize !== undefined ? { completeListSize } : {}),
+        }),
         { completeListSize, cursor: state.cursor },
       );
     } else if (a.resumptionToken !== undefined) {
       // the last page of a list that was resumed ends with an empty token (protocol section 3.5)
-      token = element('resumptionToken', undefined, { completeListSize: completeListSize ?? cursorAfter, cursor: state.cursor });
+      token = element('resumptionToken', undefined, {
+        completeListSize: completeListSize ?? cursorAfter,
+        cursor: state.cursor,
+      });
     }
     return wrap(verb, items + token);
   }

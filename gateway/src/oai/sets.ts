@@ -16,7 +16,10 @@ export interface ResourceFacets {
 }
 
 export function facetsOf(resource: Pick<ResourceView, 'owner' | 'metadata'>): ResourceFacets {
-  const m = (typeof resource.metadata === 'object' && resource.metadata !== null ? resource.metadata : {}) as Record<string, unknown>;
+  const m = (typeof resource.metadata === 'object' && resource.metadata !== null ? resource.metadata : {}) as Record<
+    string,
+    unknown
+  >;
   const cls = typeof m.class === 'string' ? m.class : undefined;
   const themes = Array.isArray(m.theme) ? m.theme.filter((t): t is string => typeof t === 'string') : [];
   return { owner: resource.owner, ...(cls !== undefined ? { class: cls } : {}), themes };
@@ -58,8 +61,16 @@ export function withAncestors(specs: Iterable<string>): string[] {
 export function setName(spec: string): string {
   const parts = spec.split(':').map((p) => (p.startsWith('~') ? decode(p.slice(1)) : p));
   const [kind, ...rest] = parts;
-  const label = kind === 'owner' ? 'Owner' : kind === 'class' ? 'Resource class' : kind === 'theme' ? 'Theme' : (kind ?? spec);
-  if (rest.length === 0) return kind === 'owner' ? 'Resources by owner library (MSP id)' : kind === 'class' ? 'Resources by class' : kind === 'theme' ? 'Resources by theme' : spec;
+  const label =
+    kind === 'owner' ? 'Owner' : kind === 'class' ? 'Resource class' : kind === 'theme' ? 'Theme' : (kind ?? spec);
+  if (rest.length === 0)
+    return kind === 'owner'
+      ? 'Resources by owner library (MSP id)'
+      : kind === 'class'
+        ? 'Resources by class'
+        : kind === 'theme'
+          ? 'Resources by theme'
+          : spec;
   return `${label}: ${rest.join(':')}`;
 }
 

@@ -38,23 +38,30 @@ export interface TokenCodec {
 export function createTokenCodec(key: Uint8Array): TokenCodec {
   if (key.byteLength < 16) throw new RangeError('resumption token key must be at least 16 bytes');
   const subKey = createHmac('sha256', key).update('shulian-oai-resumption-token-key').digest();
-  const mac = (body: string): Buffer => createHmac('sha256', subKey).update(DOMAIN).update(body).digest().subarray(0, TAG);
+  const mac = (body: string): Buffer =>
+    createHmac('sha256', subKey).update(DOMAIN).update(body).digest().subarray(0, TAG);
   return {
     encode(state) {
       const body = JSON.stringify({ v: VERSION, ...state });
       return `${Buffer.from(body, 'utf8').toString('base64url')}.${mac(body).toString('base64url')}`;
     },
     decode(token) {
-      if (token.length === 0 || token.length > MAX_LENGTH) return { reason: 'the resumption token is empty or too long' };
+      if (token.length === 0 || token.length > MAX_LENGTH)
+        return { reason: 'the resumption token is empty or too long' };
       const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(token);
       if (!m) return { reason: 'the resumption token is not one this repository issued' };
       const [, bodyPart, tagPart] = m as unknown as [string, string, string];
       const body = Buffer.from(bodyPart, 'base64url').toString('utf8');
       const tag = Buffer.from(tagPart, 'base64url');
-      if (Buffer.from(body, 'utf8').toString('base64url') !== bodyPart || tag.length !== TAG || tag.toString('base64url') !== tagPart) {
+      if (
+        Buffer.from(body, 'utf8').toString('base64url') !== bodyPart ||
+        tag.length !== TAG ||
+        tag.toString('base64url') !== tagPart
+      ) {
         return { reason: 'the resumption token is not one this repository issued' };
       }
-      if (!timingSafeEqual(tag, mac(body))) return { reason: 'the resumption token failed its integrity check (altered, or issued by another repository)' };
+      if (!timingSafeEqual(tag, mac(body)))
+        return { reason: 'the resumption token failed its integrity check (altered, or issued by another repository)' };
       let parsed: unknown;
       try {
         parsed = JSON.parse(body);
@@ -74,7 +81,8 @@ function checkState(v: unknown): ListState | undefined {
   const int = (x: unknown, min: number) => typeof x === 'number' && Number.isSafeInteger(x) && x >= min;
   if (o.v !== VERSION) return undefined;
   if (o.verb !== 'ListIdentifiers' && o.verb !== 'ListRecords') return undefined;
-  if (typeof o.metadataPrefix !== 'string' || !optString(o.set) || !optString(o.from) || !optString(o.until)) return undefined;
+  if (typeof o.metadataPrefix !== 'string' || !optString(o.set) || !optString(o.from) || !optString(o.until))
+    return undefined;
   if (!int(o.blockNumber, -1) || !int(o.txIndex, -1) || !int(o.cursor, 0)) return undefined;
   if (o.completeListSize !== undefined && !int(o.completeListSize, 0)) return undefined;
   return {

@@ -4,7 +4,8 @@
  * replaced with U+FFFD rather than producing a document no harvester can parse.
  */
 // eslint-disable-next-line no-control-regex
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function escapeXml(value: string | number): string {
   return String(value)
@@ -17,13 +18,21 @@ export function escapeXml(value: string | number): string {
 }
 
 /** `<name a="…">text</name>`; attributes with undefined values are left out. */
-export function element(name: string, text: string | number | undefined, attrs: Readonly<Record<string, string | number | undefined>> = {}): string {
+export function element(
+  name: string,
+  text: string | number | undefined,
+  attrs: Readonly<Record<string, string | number | undefined>> = {},
+): string {
   const a = attributes(attrs);
   return text === undefined || text === '' ? `<${name}${a}/>` : `<${name}${a}>${escapeXml(text)}</${name}>`;
 }
 
 /** An element around already-built XML children. */
-export function wrap(name: string, children: string, attrs: Readonly<Record<string, string | number | undefined>> = {}): string {
+export function wrap(
+  name: string,
+  children: string,
+  attrs: Readonly<Record<string, string | number | undefined>> = {},
+): string {
   return `<${name}${attributes(attrs)}>${children}</${name}>`;
 }
 

@@ -8,7 +8,15 @@ import type { ContentStore } from '../../content/types.js';
 import { consortiumLayout, findIdentity, loadMspFolder } from '../../identity/index.js';
 import { splitPemBundle } from '../../ledger/home.js';
 import { openFabricFromConfig } from '../../ledger/fabric/index.js';
-import { GatewayClient, ledgerReceipts, proofBundleVerifier, pull, relayedReceipts, type PullEvent, type PullReport } from '../../pull/index.js';
+import {
+  GatewayClient,
+  ledgerReceipts,
+  proofBundleVerifier,
+  pull,
+  relayedReceipts,
+  type PullEvent,
+  type PullReport,
+} from '../../pull/index.js';
 import { printJson } from '../session.js';
 
 interface PullCommandOptions {
@@ -24,12 +32,17 @@ interface PullCommandOptions {
 export function register(program: Command): void {
   program
     .command('pull')
-    .description("harvest a province's gateway as the national warehouse: every new version verified against the chain, stored, and acknowledged with a receipt")
+    .description(
+      "harvest a province's gateway as the national warehouse: every new version verified against the chain, stored, and acknowledged with a receipt",
+    )
     .requiredOption('--from <url>', "the province's gateway, e.g. https://gateway.jilin.example:8443")
     .option('--home <dir>', "the warehouse's home (default: SHULIAN_HOME, else ./.shulian)")
     .option('--as <name>', 'identity of the national library to act as (default: warehouse)')
     .option('--parallel <n>', 'versions downloaded at once (1-32, default 4)')
-    .option('--max-rate <bytes>', 'cap the bytes per second received, over all downloads (suffixes k, M, G: 1024-based)')
+    .option(
+      '--max-rate <bytes>',
+      'cap the bytes per second received, over all downloads (suffixes k, M, G: 1024-based)',
+    )
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
@@ -45,7 +58,8 @@ Exit code: 0 when every version was pulled or skipped, 1 when any failed (verifi
     )
     .action(async (options: PullCommandOptions) => {
       const parallel = options.parallel === undefined ? 4 : Number(options.parallel);
-      if (!Number.isInteger(parallel) || parallel < 1 || parallel > 32) throw new ValidationError('--parallel must be an integer from 1 to 32', { pointer: '/parallel' });
+      if (!Number.isInteger(parallel) || parallel < 1 || parallel > 32)
+        throw new ValidationError('--parallel must be an integer from 1 to 32', { pointer: '/parallel' });
       const maxRate = options.maxRate === undefined ? undefined : parseRate(options.maxRate);
       const config = loadConfig(options.home ? { ...process.env, SHULIAN_HOME: options.home } : process.env);
       const layout = consortiumLayout(config.home, { provinceMsp: config.orgMsp, nationalMsp: config.nationalMsp });
@@ -71,7 +85,9 @@ Exit code: 0 when every version was pulled or skipped, 1 when any failed (verifi
       ]);
       const client = new GatewayClient(options.from, { cert, key, ca }, parallel + 2);
       const content: ContentStore =
-        config.content === 'kubo' ? await kuboContentStore({ url: config.kuboApi }) : await embeddedContentStore({ dir: join(config.home, 'content') });
+        config.content === 'kubo'
+          ? await kuboContentStore({ url: config.kuboApi })
+          : await embeddedContentStore({ dir: join(config.home, 'content') });
       // in a consortium (SHULIAN_LEDGER=fabric) receipts go through the warehouse's own peer, not the province's gateway
       const fabric = config.ledger === 'fabric' ? (await openFabricFromConfig(config)).connection : undefined;
       const progress = reporter(options.json === true);
@@ -111,13 +127,22 @@ function parseRate(text: string): number {
   const m = /^(\d+(?:\.\d+)?)([kKmMgG]?)$/.exec(text.trim());
   const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m?.[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
   const value = m ? Number(m[1]) * unit : NaN;
-  if (!(value >= 1)) throw new ValidationError(`--max-rate must be a number of bytes per second, optionally with k, M or G (got ${JSON.stringify(text)})`, { pointer: '/maxRate' });
+  if (!(value >= 1))
+    throw new ValidationError(
+      `--max-rate must be a number of bytes per second, optionally with k, M or G (got ${JSON.stringify(text)})`,
+      { pointer: '/maxRate' },
+    );
   return value;
 }
 
 function summary(r: PullReport): string {
-  const lines = [`pulled ${r.pulled.length}, skipped ${r.skipped.length}, failed ${r.failed.length}; ${r.bytes} bytes received from ${r.from}`];
-  for (const f of r.failed) lines.push(`  FAILED ${f.resourceId}@${f.version} [${f.kind}] ${f.reason}${f.quarantined ? `\n         quarantined: ${f.quarantined}` : ''}`);
+  const lines = [
+    `pulled ${r.pulled.length}, skipped ${r.skipped.length}, failed ${r.failed.length}; ${r.bytes} bytes received from ${r.from}`,
+  ];
+  for (const f of r.failed)
+    lines.push(
+      `  FAILED ${f.resourceId}@${f.version} [${f.kind}] ${f.reason}${f.quarantined ? `\n         quarantined: ${f.quarantined}` : ''}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -125,7 +150,10 @@ function summary(r: PullReport): string {
 function reporter(json: boolean): { onEvent: (e: PullEvent) => void; stop: () => void } {
   const stream = process.stderr;
   if (stream.isTTY) {
-    const bar = new cliProgress.SingleBar({ stream, format: ' {bar} {value} bytes | {pulled} pulled, {failed} failed | {last}', hideCursor: true, fps: 5 }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      { stream, format: ' {bar} {value} bytes | {pulled} pulled, {failed} failed | {last}', hideCursor: true, fps: 5 },
+      cliProgress.Presets.shades_classic,
+    );
     let value = 0;
     let pulled = 0;
     let failed = 0;

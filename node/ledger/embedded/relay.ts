@@ -33,8 +33,14 @@ export function isSignedProposalRelay(value: unknown): value is SignedProposalRe
 export const RELAY_MAX_SKEW_MS = 5 * 60_000;
 
 /** Builds and signs a proposal for `channel` with the creator's own key (client side of the relay). */
-export async function signProposal(signing: SigningIdentity, input: Readonly<{ channel: string; fn: string; args: readonly string[] }>): Promise<SignedProposal & { readonly txId: string }> {
-  const creator = { mspId: signing.identity.mspId, certPem: Buffer.from(signing.identity.credentials).toString('utf8') };
+export async function signProposal(
+  signing: SigningIdentity,
+  input: Readonly<{ channel: string; fn: string; args: readonly string[] }>,
+): Promise<SignedProposal & { readonly txId: string }> {
+  const creator = {
+    mspId: signing.identity.mspId,
+    certPem: Buffer.from(signing.identity.credentials).toString('utf8'),
+  };
   const nonce = randomBytes(24);
   const ms = Date.now();
   const proposal: ProposalBody = {
@@ -65,35 +71,57 @@ export function parseSignedProposal(
   };
   if (typeof signed !== 'object' || signed === null) bad('', 'expected an object {proposal, signature}');
   const { proposal: json, signature } = signed as Record<string, unknown>;
-  if (typeof json !== 'string' || json.length === 0 || json.length > 64 * 1024) bad('/proposal', 'expected the canonical JSON of the proposal (at most 64 KiB)');
-  if (typeof signature !== 'string' || !/^[A-Za-z0-9+/]{16,200}={0,2}$/.test(signature)) bad('/signature', 'expected a base64 signature');
+  if (typeof json !== 'string' || json.length === 0 || json.length > 64 * 1024)
+    bad('/proposal', 'expected the canonical JSON of the proposal (at most 64 KiB)');
+  if (typeof signature !== 'string' || !/^[A-Za-z0-9+/]{16,200}={0,2}$/.test(signature))
+    bad('/signature', 'expected a base64 signature');
   let parsed: unknown;
   try {
     parsed = JSON.parse(json as string);
   } catch {
     return bad('/proposal', 'is not JSON');
   }
-  if (canonicalize(parsed) !== json) bad('/proposal', 'is not in RFC 8785 canonical form (the signed bytes must be exactly what is recorded)');
+  if (canonicalize(parsed) !== json)
+    bad('/proposal', 'is not in RFC 8785 canonical form (the signed bytes must be exactly what is recorded)');
   const p = parsed as Record<string, unknown>;
   const keys = Object.keys(p).sort().join(',');
-  if (keys !== 'args,chaincode,channel,creator,fn,nonce,timestamp,transient') bad('/proposal', 'expected exactly args, chaincode, channel, creator, fn, nonce, timestamp, transient');
+  if (keys !== 'args,chaincode,channel,creator,fn,nonce,timestamp,transient')
+    bad('/proposal', 'expected exactly args, chaincode, channel, creator, fn, nonce, timestamp, transient');
   if (p.channel !== expect.channel) bad('/proposal/channel', `expected ${expect.channel}`);
   if (p.chaincode !== CHAINCODE_NAME) bad('/proposal/chaincode', `expected ${CHAINCODE_NAME}`);
-  if (typeof p.fn !== 'string' || !/^[A-Za-z][A-Za-z0-9:]{0,63}$/.test(p.fn)) bad('/proposal/fn', 'expected a transaction name');
-  if (!Array.isArray(p.args) || p.args.some((a) => typeof a !== 'string')) bad('/proposal/args', 'expected an array of strings');
-  if (typeof p.transient !== 'object' || p.transient === null || Object.keys(p.transient).length > 0) bad('/proposal/transient', 'relayed proposals carry no transient data');
+  if (typeof p.fn !== 'string' || !/^[A-Za-z][A-Za-z0-9:]{0,63}$/.test(p.fn))
+    bad('/proposal/fn', 'expected a transaction name');
+  if (!Array.isArray(p.args) || p.args.some((a) => typeof a !== 'string'))
+    bad('/proposal/args', 'expected an array of strings');
+  if (typeof p.transient !== 'object' || p.transient === null || Object.keys(p.transient).length > 0)
+    bad('/proposal/transient', 'relayed proposals carry no transient data');
   const creator = p.creator as Record<string, unknown> | null;
-  if (typeof creator !== 'object' || creator === null || typeof creator.mspId !== 'string' || typeof creator.certPem !== 'string' || Object.keys(creator).length !== 2) {
+  if (
+    typeof creator !== 'object' ||
+    creator === null ||
+    typeof creator.mspId !== 'string' ||
+    typeof creator.certPem !== 'string' ||
+    Object.keys(creator).length !== 2
+  ) {
     bad('/proposal/creator', 'expected {mspId, certPem}');
   }
   const nonce = typeof p.nonce === 'string' ? Buffer.from(p.nonce, 'base64') : Buffer.alloc(0);
-  if (nonce.length !== 24 || nonce.toString('base64') !== p.nonce) bad('/proposal/nonce', 'expected 24 random bytes, base64');
+  if (nonce.length !== 24 || nonce.toString('base64') !== p.nonce)
+    bad('/proposal/nonce', 'expected 24 random bytes, base64');
   const ts = p.timestamp as Record<string, unknown> | null;
-  if (typeof ts !== 'object' || ts === null || !Number.isSafeInteger(ts.seconds) || !Number.isInteger(ts.nanos) || (ts.nanos as number) < 0 || (ts.nanos as number) > 999_999_999) {
+  if (
+    typeof ts !== 'object' ||
+    ts === null ||
+    !Number.isSafeInteger(ts.seconds) ||
+    !Number.isInteger(ts.nanos) ||
+    (ts.nanos as number) < 0 ||
+    (ts.nanos as number) > 999_999_999
+  ) {
     bad('/proposal/timestamp', 'expected {seconds, nanos}');
   }
   const at = (ts as { seconds: number }).seconds * 1000;
-  if (Math.abs(at - expect.now) > RELAY_MAX_SKEW_MS) bad('/proposal/timestamp', `more than ${RELAY_MAX_SKEW_MS / 60_000} minutes from the ledger's clock`);
+  if (Math.abs(at - expect.now) > RELAY_MAX_SKEW_MS)
+    bad('/proposal/timestamp', `more than ${RELAY_MAX_SKEW_MS / 60_000} minutes from the ledger's clock`);
   const proposal = p as unknown as ProposalBody;
   return {
     proposal,
