@@ -1,7 +1,7 @@
 // Gateway benchmark: `npm run bench -- gateway`. Prints one JSON object. BENCH_GATEWAY_MIB (default 1024)
 // sets the payload size; BENCH_GATEWAY_SECONDS (default 5) the length of each manifest load run.
 //
-// The gateway runs in its own process (bench/gateway.child.ts) so its RSS is its own; this process is the
+// The gateway runs in its own process (bench/gateway.child.mjs, from the build) so its RSS is its own; this process is the
 // client. Figures, all over mutual TLS on loopback and in the same run:
 //  - plain: a plain HTTPS file server streaming the same bytes (no gateway, no verification);
 //  - verified pull: GET .../content through the gateway (which re-hashes SHA-256 + SM3 as it streams) with
@@ -10,9 +10,9 @@
 //  - manifests: closed loop on 64 keep-alive connections (throughput, p50/p99) and an open loop at
 //    1,000 requests/s (p50/p99);
 //  - the gateway's peak RSS with 16 pulls of the payload in flight.
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { request, Agent } from 'node:https';
 import { once, setMaxListeners } from 'node:events';
@@ -166,9 +166,18 @@ try {
     await node.close();
   }
 
+  // the gateway process runs from the build, as in production: bring it up to date first
+  log('building node/ and gateway/ (tsc -b gateway)');
+  await new Promise<void>((resolve, reject) =>
+    execFile('npx', ['tsc', '-b', 'gateway'], { cwd: join(import.meta.dirname, '..') }, (err) =>
+      err && !existsSync(join(import.meta.dirname, '..', 'gateway', 'dist', 'index.js')) ? reject(err) : resolve(),
+    ),
+  );
   log('starting the gateway process');
-  child = fork(join(import.meta.dirname, 'gateway.child.ts'), [home, file], {
-    execArgv: ['--import', 'tsx'],
+  // BENCH_GATEWAY_CPU_PROFILE=<dir>: the gateway process writes a V8 CPU profile there
+  const profileDir = process.env.BENCH_GATEWAY_CPU_PROFILE;
+  child = fork(join(import.meta.dirname, 'gateway.child.mjs'), [home, file], {
+    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const ask = <T>(m: string): Promise<T> =>
@@ -176,7 +185,7 @@ try {
       child!.once('message', (reply) => resolve(reply as T));
       child!.send(m);
     });
-  const ready = (await once(child, 'message'))[0] as { gatewayUrl: string; plainUrl: string };
+  const ready = (await once(child, 'message'))[0] as { gatewayUrl: string; plainUrl: string; readyRss: number };
 
   const layout = consortiumLayout(home);
   const tls = layout.national.users.warehouse.tls!;
@@ -236,9 +245,24 @@ try {
 
   log(`manifests: closed loop, 64 connections, ${loadSeconds} s`);
   await manifestLoad(agent, versionUrl, 64, 1); // warm-up
-  const closedLoop = await manifestLoad(agent, versionUrl, 64, loadSeconds);
+  // CPU seconds spent by each side during the run: which one is the bottleneck on this machine
+  const cpuOf = async <T>(
+    fn: () => Promise<T>,
+  ): Promise<T & { gatewayCpuSeconds: number; clientCpuSeconds: number }> => {
+    const g0 = await ask<NodeJS.CpuUsage>('cpu');
+    const c0 = process.cpuUsage();
+    const value = await fn();
+    const g1 = await ask<NodeJS.CpuUsage>('cpu');
+    const c1 = process.cpuUsage(c0);
+    return {
+      ...value,
+      gatewayCpuSeconds: r2((g1.user - g0.user + g1.system - g0.system) / 1e6),
+      clientCpuSeconds: r2((c1.user + c1.system) / 1e6),
+    };
+  };
+  const closedLoop = await cpuOf(() => manifestLoad(agent, versionUrl, 64, loadSeconds));
   log(`manifests: open loop at 1,000 requests/s, ${loadSeconds} s`);
-  const openLoop = await manifestLoad(agent, versionUrl, 64, loadSeconds, 1000);
+  const openLoop = await cpuOf(() => manifestLoad(agent, versionUrl, 64, loadSeconds, 1000));
 
   log('gateway RSS with 16 pulls in flight');
   await ask('reset');
@@ -286,6 +310,7 @@ try {
     manifests: { closedLoop, openLoop1000: openLoop },
     rssWith16Pulls: {
       peakMiB: peakRssMiB,
+      readyMiB: Math.round(ready.readyRss / MiB),
       idleMiB: Math.round(baselineRss / MiB),
       pulls,
       windowSeconds: pullWindow / 1000,

@@ -130,6 +130,14 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 /** The gateway's metrics. One instance per app, so tests and several gateways in one process do not mix. */
 export function createGatewayMetrics() {
   const registry = new Registry();
+  const inFlight = { value: 0 };
+  registry.register(
+    new Gauge(
+      'shulian_gateway_requests_in_flight',
+      'Requests being answered (streams included).',
+      () => inFlight.value,
+    ),
+  );
   return {
     registry,
     requests: registry.register(
@@ -160,7 +168,7 @@ export function createGatewayMetrics() {
     tlsRefusals: registry.register(
       new Counter('shulian_gateway_tls_refusals_total', 'TLS handshakes refused, by reason.'),
     ),
-    inFlight: { value: 0 },
+    inFlight,
   };
 }
 

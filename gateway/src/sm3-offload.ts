@@ -15,7 +15,7 @@ export interface Sm3Job {
   dispose(): void;
 }
 
-const MAX_QUEUED = 2 << 20;
+const MAX_QUEUED = 1 << 20;
 
 // Plain JavaScript from a string: runs the same under tsx and from dist/, with no worker entry file to build.
 const WORKER_SOURCE = `

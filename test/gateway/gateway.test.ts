@@ -643,6 +643,7 @@ describe('gateway over mTLS, on a real node', function () {
       expect(text).to.match(/shulian_gateway_content_bytes_out_total\{kind="content"\} \d+/);
       expect(text).to.match(/shulian_gateway_verification_failures_total\{kind="content"\} 1/);
       expect(text).to.match(/shulian_gateway_authorization_refusals_total\{action="reproduce"\} \d+/);
+      expect(text).to.match(/^shulian_gateway_requests_in_flight [1-9]\d*$/m);
       expect(text).to.match(/shulian_gateway_request_duration_seconds_bucket\{route="\/healthz",le="\+Inf"\} \d+/);
     });
   });
