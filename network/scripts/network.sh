@@ -73,7 +73,8 @@ start_proc() { # name logfile cmd...
   local pidf="$NETWORK_HOME/pids/$name.pid"
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then log "$name already running (pid $(cat "$pidf"))"; return; fi
   mkdir -p "$NETWORK_HOME/pids" "$NETWORK_HOME/logs"
-  nohup "$@" >>"$logf" 2>&1 &
+  # its own process group, so that stop reaches the children too (npm runs the chaincode server as a child)
+  setsid nohup "$@" >>"$logf" 2>&1 </dev/null &
   echo $! >"$pidf"
   log "started $name (pid $!), log $logf"
 }
@@ -83,10 +84,10 @@ stop_proc() {
   name="$(basename "$pidf" .pid)"
   pid="$(cat "$pidf" 2>/dev/null || true)"
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-    log "stopped $name (pid $pid)"
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 -- "-$pid" 2>/dev/null || true
+    log "stopped $name (pid $pid and its children)"
   fi
   rm -f "$pidf"
 }
@@ -327,6 +328,10 @@ start_ccaas() { # org package-id
   local org="$1" id="$2"
   if [ "$CCAAS" = external ]; then log "chaincode server of $org: run externally with CHAINCODE_ID=$id on 127.0.0.1:$(ccaas_port "$org")"; return; fi
   [ -f "$REPO/chaincode/dist/index.js" ] || die "chaincode/dist is missing: npm run --prefix chaincode build"
+  local pidf="$NETWORK_HOME/pids/ccaas.$org.pid"
+  if ! { [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; } && (exec 3<>"/dev/tcp/127.0.0.1/$(ccaas_port "$org")") 2>/dev/null; then
+    die "127.0.0.1:$(ccaas_port "$org") is taken by a process network.sh did not start (an old chaincode server?): stop it or set PORT_BASE"
+  fi
   start_proc "ccaas.$org" "$NETWORK_HOME/logs/ccaas.$org.log" env \
     CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(ccaas_port "$org")" CHAINCODE_ID="$id" \
     npm run --silent --prefix "$REPO/chaincode" start:ccaas
