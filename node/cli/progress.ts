@@ -83,7 +83,7 @@ function lineReporter(stream: NodeJS.WriteStream): { onProgress: (event: Progres
     onProgress(event) {
       switch (event.type) {
         case 'scanned':
-          write(`scanned ${event.kind}: ${event.files} file(s), ${human(event.bytes)}, ${event.records} records file(s)`);
+          write(`scanned ${event.kind}: ${event.files} file(s), ${human(event.bytes)}, ${event.recordFiles} records file(s)`);
           break;
         case 'resource':
           write(`${event.outcome.padEnd(16)} ${event.resourceId}${event.version === undefined ? '' : ` v${event.version}`}  ${event.file}`);

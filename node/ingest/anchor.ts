@@ -124,6 +124,9 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
     return found;
   };
   const progress = (): void => ctx.emit({ type: 'records', anchored, unchanged, failed, total });
+  // resources this dry run would create: their records would be anchored too
+  const planned = new Set(ctx.results.filter((r) => r.outcome === 'planned-create').map((r) => r.resourceId));
+  let plannedForNew = 0;
 
   for (const file of files) {
     for await (const line of readRecords(file.path, file.name)) {
@@ -144,6 +147,11 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
       }
       seen.set(record.id, where);
       const version = record.version ?? (await headOf(record.resource));
+      if (version === undefined && ctx.dryRun && planned.has(record.resource)) {
+        // its parent is created by this job (dry run: not yet), so it would be anchored
+        plannedForNew++;
+        continue;
+      }
       if (version === undefined) {
         failed++;
         ctx.fail({ file: line.file, line: line.line, pointer: '/resource', code: 'NOT_FOUND', reason: `${where}: /resource: expected an active resource on the chain, ${record.resource} is not` });
@@ -170,7 +178,7 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
   }
 
   // The tree's leaf order is the record ids' order, so the same records always give the same root.
-  const planned: PlannedBatch[] = [];
+  const plannedBatches: PlannedBatch[] = [];
   for (const group of [...groups.values()].sort((a, b) => compare(`${a.parent.resourceId}@${a.parent.version}`, `${b.parent.resourceId}@${b.parent.version}`))) {
     if (versionMissing(await ctx.chain.getVersion(group.parent.resourceId, group.parent.version))) {
       failed += group.leaves.length;
@@ -187,7 +195,7 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
       const leaves = group.leaves.slice(start, start + MAX_LEAVES);
       const tree = MerkleTree.fromLeaves(leaves.map((leaf) => leaf.digest));
       const root = toHex(tree.root);
-      planned.push({
+      plannedBatches.push({
         input: { batchId: batchIdFor(root), root, count: leaves.length, parent: group.parent, kind: BATCH_KIND },
         leaves,
         tree,
@@ -197,9 +205,9 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
   }
 
   if (ctx.dryRun) {
-    anchored += planned.reduce((n, b) => n + b.leaves.length, 0);
+    anchored += plannedBatches.reduce((n, b) => n + b.leaves.length, 0) + plannedForNew;
     progress();
-    return { anchored, unchanged, failed, batches: planned.length };
+    return { anchored, unchanged, failed, batches: plannedBatches.length };
   }
 
   let batches = 0;
@@ -244,7 +252,7 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
     journal.append({ t: 'anchored', txId: result.tx.txId, batchIds: chunk.map((b) => b.input.batchId) });
     progress();
   };
-  for (let i = 0; i < planned.length; i += BATCHES_PER_TX) await submit(planned.slice(i, i + BATCHES_PER_TX));
+  for (let i = 0; i < plannedBatches.length; i += BATCHES_PER_TX) await submit(plannedBatches.slice(i, i + BATCHES_PER_TX));
   progress();
   return { anchored, unchanged, failed, batches };
 }

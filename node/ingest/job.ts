@@ -73,7 +73,7 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
       kind: scan.kind,
       files: unique.resources.length,
       bytes: unique.resources.reduce((n, e) => n + e.size, 0),
-      records: scan.recordFiles.length,
+      recordFiles: scan.recordFiles.length,
     });
 
     emit({ type: 'phase', phase: 'store', total: unique.resources.length });

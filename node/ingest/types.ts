@@ -53,7 +53,7 @@ export interface IngestOptions {
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'withdrawn' | 'failed';
 
 export type ProgressEvent =
-  | { readonly type: 'scanned'; readonly kind: SourceKind; readonly files: number; readonly bytes: number; readonly records: number }
+  | { readonly type: 'scanned'; readonly kind: SourceKind; readonly files: number; readonly bytes: number; readonly recordFiles: number }
   | { readonly type: 'bytes'; readonly bytes: number }
   | {
       readonly type: 'resource';

@@ -117,9 +117,14 @@ describe('ingest: pipeline through the embedded ledger and content store', funct
 
   it('plans without changing anything in a dry run', async () => {
     const id = `dry-${n}`;
-    await writeFiles(src, { 'd.txt': 'v1', 'd.txt.meta.json': meta('D', { id }) });
+    await writeFiles(src, {
+      'd.txt': 'v1',
+      'd.txt.meta.json': meta('D', { id }),
+      'd.records.jsonl': jsonl([record(`${id}:1`, id, 1), record(`${id}:2`, id, 2)]),
+    });
     const plan0 = await run({ dryRun: true });
-    expect(plan0).to.include({ dryRun: true, created: 1 });
+    expect(plan0).to.include({ dryRun: true, created: 1, failed: 0 });
+    expect(plan0.records).to.deep.equal({ anchored: 2, unchanged: 0, failed: 0, batches: 0 });
     expect(await chain.getResource(id)).to.equal(undefined);
     await run();
     await writeFile(join(src, 'd.txt'), 'v2 bytes');
