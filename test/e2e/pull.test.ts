@@ -255,7 +255,9 @@ describe('e2e: the national warehouse pulls from a province', function () {
     expect(await readdir(join(warehouseHome, 'pull', 'partial'))).to.deep.equal([]);
 
     // the receipts are on the province's chain, signed by the warehouse itself
-    const histories = await Promise.all(['e2e-a', 'e2e-big'].map((id) => runCli(['history', id, '--json'], { SHULIAN_HOME: provinceHome })));
+    const histories = await Promise.all(
+      ['e2e-a', 'e2e-big'].map((id) => runCli(['history', id, '--json'], { SHULIAN_HOME: provinceHome })),
+    );
     for (const [i, id] of ['e2e-a', 'e2e-big'].entries()) {
       const history = histories[i]!;
       expect(history.code, history.stderr).to.equal(0);
