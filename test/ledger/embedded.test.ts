@@ -279,6 +279,31 @@ describe('embedded ledger runtime (test contract)', function () {
     expect(await ledger.height()).to.equal(0);
   });
 
+  it('verifies one consistent snapshot while another process keeps committing', async () => {
+    for (let i = 0; i < 140; i++) await ledger.submit({ fn: 'Put', args: [`k${i % 7}`, `v${i}`] });
+    const other = await openEmbeddedRuntime({ dir, peer: c.peer, chaincodeDir: KV_CONTRACT_DIR });
+    try {
+      const writer = other.connect(c.operator);
+      let stop = false;
+      let committed = 0;
+      const writing = (async () => {
+        while (!stop) {
+          await writer.submit({ fn: 'Put', args: [`k${committed % 7}`, `other ${committed}`] });
+          committed++;
+        }
+      })();
+      const report = await runtime.verify();
+      stop = true;
+      await writing;
+      expect(report.ok, JSON.stringify(report.problems)).to.equal(true);
+      expect(report.stateDigest).to.equal(report.replayedStateDigest);
+      expect(committed).to.be.greaterThan(0);
+      expect((await runtime.verify()).height).to.equal(140 + committed);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses a channel mismatch and creators outside the trusted CAs', async () => {
     await runtime.close();
     const err = await rejection(

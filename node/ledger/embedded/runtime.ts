@@ -217,9 +217,14 @@ export class Runtime implements EmbeddedRuntime {
     };
   }
 
-  verify(options: Readonly<LedgerVerifyOptions> = {}): Promise<LedgerVerifyReport> {
+  async verify(options: Readonly<LedgerVerifyOptions> = {}): Promise<LedgerVerifyReport> {
     this.#checkOpen();
-    return verifyLedger(this.store, this.channel, options);
+    const snapshot = this.store.openSnapshot();
+    try {
+      return await verifyLedger(snapshot, this.channel, options);
+    } finally {
+      snapshot.close();
+    }
   }
 
   async close(): Promise<void> {

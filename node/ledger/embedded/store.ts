@@ -156,7 +156,10 @@ export class LedgerStore {
   readonly #stmts: ReturnType<typeof prepareReads>;
   readonly #w: ReturnType<typeof prepareWrites>;
 
-  private constructor(path: string, reader: Db, writer: Db) {
+  readonly #snapshot: boolean;
+
+  private constructor(path: string, reader: Db, writer: Db, snapshot = false) {
+    this.#snapshot = snapshot;
     this.path = path;
     this.#reader = reader;
     this.#writer = writer;
@@ -206,6 +209,18 @@ export class LedgerStore {
     }
     const reader = openDb(path);
     return new LedgerStore(path, reader, writer);
+  }
+
+  /**
+   * A read-only view of this ledger frozen at one point (one SQLite read transaction on its own
+   * connection): `verify` reads blocks and state from the same snapshot while other connections, here or
+   * in other processes, keep committing.
+   */
+  openSnapshot(): LedgerStore {
+    const db = openDb(this.path);
+    db.exec('BEGIN');
+    db.prepare('SELECT count(*) FROM blocks').get();
+    return new LedgerStore(this.path, db, db, true);
   }
 
   /** The number of the next block. */
@@ -321,6 +336,7 @@ export class LedgerStore {
 
   /** Opens the write transaction of one block and returns the tip as seen inside it. */
   beginBlock(): { number: number; previousHash: string } {
+    if (this.#snapshot) throw new LedgerError('LEDGER_READ_ONLY', 'a ledger snapshot cannot commit blocks');
     if (this.#inCommit) throw new LedgerError('LEDGER_BUSY', 'a block commit is already in progress');
     this.#writer.exec('BEGIN IMMEDIATE');
     this.#inCommit = true;
@@ -383,6 +399,11 @@ export class LedgerStore {
   }
 
   close(): void {
+    if (this.#snapshot) {
+      if (this.#reader.inTransaction) this.#reader.exec('COMMIT');
+      this.#reader.close();
+      return;
+    }
     this.abortBlock();
     this.#reader.close();
     this.#writer.close();
