@@ -19,7 +19,7 @@ function barReporter(stream: NodeJS.WriteStream): { onProgress: (event: Progress
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ' {bar} {percentage}% | {files}/{totalFiles} files | {done}/{total} | {rate} | ETA {eta_formatted} {records}',
+      format: ' {bar} {percentage}% | {files}/{totalFiles} files | {doneBytes}/{totalBytes} | {rate} | ETA {eta_formatted} {records}',
       hideCursor: true,
       etaBuffer: 50,
       fps: 5,
@@ -36,8 +36,8 @@ function barReporter(stream: NodeJS.WriteStream): { onProgress: (event: Progress
   const payload = (): Record<string, string | number> => ({
     files,
     totalFiles,
-    done: human(bytes),
-    total: human(totalBytes),
+    doneBytes: human(bytes),
+    totalBytes: human(totalBytes),
     rate: `${human(bytes / Math.max(0.001, (Date.now() - started) / 1000))}/s`,
     records,
   });
@@ -57,7 +57,7 @@ function barReporter(stream: NodeJS.WriteStream): { onProgress: (event: Progress
         case 'resource':
           files++;
           // unchanged files are hashed, not streamed through the store: count their bytes when they settle
-          if (event.outcome === 'unchanged' || event.outcome === 'planned-create' || event.outcome === 'planned-update') bytes += event.size;
+          if (['unchanged', 'failed', 'planned-create', 'planned-update'].includes(event.outcome)) bytes += event.size;
           bar.update(Math.min(bytes, totalBytes), payload());
           break;
         case 'records':
@@ -86,6 +86,7 @@ function lineReporter(stream: NodeJS.WriteStream): { onProgress: (event: Progres
           write(`scanned ${event.kind}: ${event.files} file(s), ${human(event.bytes)}, ${event.recordFiles} records file(s)`);
           break;
         case 'resource':
+          if (event.outcome === 'failed') break; // its 'failure' event says why
           write(`${event.outcome.padEnd(16)} ${event.resourceId}${event.version === undefined ? '' : ` v${event.version}`}  ${event.file}`);
           break;
         case 'failure':

@@ -127,6 +127,7 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
   // resources this dry run would create: their records would be anchored too
   const planned = new Set(ctx.results.filter((r) => r.outcome === 'planned-create').map((r) => r.resourceId));
   let plannedForNew = 0;
+  const orphans = new Map<string, { file: string; line: number; count: number }>();
 
   for (const file of files) {
     for await (const line of readRecords(file.path, file.name)) {
@@ -153,8 +154,11 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
         continue;
       }
       if (version === undefined) {
+        // one failure per missing parent, not one per record: a missing scan can orphan 10,000 records
         failed++;
-        ctx.fail({ file: line.file, line: line.line, pointer: '/resource', code: 'NOT_FOUND', reason: `${where}: /resource: expected an active resource on the chain, ${record.resource} is not` });
+        const orphan = orphans.get(record.resource);
+        if (orphan) orphan.count++;
+        else orphans.set(record.resource, { file: line.file, line: line.line, count: 1 });
         continue;
       }
       const full = (record.version === undefined ? { ...record, version } : record) as IndexingRecord;
@@ -175,6 +179,11 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
       group.leaves.push({ id: record.id, record: full, digest, leafHex });
       group.files.add(line.file);
     }
+  }
+
+  for (const [parent, { file, line, count }] of orphans) {
+    const more = count > 1 ? ` (${count} records, the first here)` : '';
+    ctx.fail({ file, line, pointer: '/resource', resourceId: parent, code: 'NOT_FOUND', reason: `${file}:${line}: /resource: expected an active resource on the chain, ${parent} is not${more}` });
   }
 
   // The tree's leaf order is the record ids' order, so the same records always give the same root.

@@ -60,6 +60,7 @@ export async function ingestResources(ctx: JobContext, entries: readonly Resourc
     ctx.fail({ ...failure, file: entry.relPath });
     settledFailed.add(entry.resourceId);
     ctx.results.push({ resourceId: entry.resourceId, file: entry.relPath, outcome: 'failed' });
+    ctx.emit({ type: 'resource', outcome: 'failed', resourceId: entry.resourceId, file: entry.relPath, size: entry.size, reason: failure.reason });
   };
 
   const submittedHere = (id: string, version: ResourceVersion): boolean =>
