@@ -72,6 +72,8 @@ export function openIndex(options: Readonly<OpenIndexOptions>): LocalIndex {
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 10_000))}`);
     db.pragma('foreign_keys = ON');
+    // ingest writes hundreds of thousands of proofs at a time: keep their index pages in memory (64 MiB)
+    db.pragma('cache_size = -65536');
     migrate(db);
     return new SqliteIndex(options.path, db);
   } catch (err) {

@@ -104,7 +104,6 @@ CREATE TABLE IF NOT EXISTS search_docs (
   owner TEXT, status TEXT, title TEXT NOT NULL, subjects TEXT NOT NULL, keywords TEXT NOT NULL,
   description TEXT NOT NULL, indexed INTEGER NOT NULL DEFAULT 1, UNIQUE (kind, ref)
 ) STRICT;
-CREATE INDEX IF NOT EXISTS search_docs_resource ON search_docs (resource_id);
 CREATE INDEX IF NOT EXISTS search_docs_pending ON search_docs (doc_id) WHERE indexed = 0;
 
 -- trigram: substring matching that works for Chinese, which has no spaces between words.
