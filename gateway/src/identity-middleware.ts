@@ -20,7 +20,7 @@ export function identityMiddleware(
     const der = typeof socket.getPeerCertificate === 'function' ? peerCertificateDer(socket) : undefined;
     if (!der) throw new HttpProblem('CERT_INVALID', 'no verified client certificate on this connection');
     const identity = identityFromCertificate(der);
-    const revoked = revocation ? await revocation.check(identity) : undefined;
+    const revoked = revocation ? await revocation.check(identity, der) : undefined;
     if (revoked) {
       onRefusal(revoked, identity);
       throw new HttpProblem(

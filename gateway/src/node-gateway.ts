@@ -118,7 +118,7 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
         cursorKey,
         logger,
         schemasDir: schemasDir(),
-        revocation: createRevocationList(files.revocationList),
+        revocation: createRevocationList(files.revocationList, { trustedCas: ca.toString('utf8') }),
         validateMetadata: (metadata) =>
           assertValid('resource', metadata, { pointerPrefix: '/header/Shulian-Metadata' }),
         mounts: [

@@ -21,6 +21,7 @@ import { tempNode } from '../runtime/helpers.js';
 import type { ShulianNode } from '../../node/runtime/index.js';
 import { agentFor, call, problemOf, tlsFrom, type Reply } from './client.js';
 import { checkBag } from './bag-check.js';
+import { makeCrl } from './crl.js';
 import type { Agent } from 'node:https';
 
 const ajv = createAjv();
@@ -238,6 +239,21 @@ describe('gateway over mTLS, on a real node', function () {
         expect(r.status).to.equal(403);
         expect(problemOf(r).type).to.equal('urn:shulian:problem:certificate-revoked');
         fresh.destroy();
+        // the same revocation as an X.509 CRL signed by the province's TLS CA
+        const org = layout.province;
+        const crl = await makeCrl(
+          { certPem: await readFile(org.tlsCaCert, 'utf8'), keyPem: await readFile(org.tlsCaKey, 'utf8') },
+          [serial],
+        );
+        await writeFile(gatewayFiles(home).revocationList, crl);
+        const again = agentFor(tlsFrom(layout.province.users.auditor.tls!, caFile), false);
+        const r2 = await call(base, again, 'GET', '/v1/changes');
+        expect(r2.status).to.equal(403);
+        expect(String(problemOf(r2).detail)).to.match(/revoked by the CRL/);
+        again.destroy();
+        const other = agentFor(tlsFrom(layout.province.users.operator.tls!, caFile), false);
+        expect((await call(base, other, 'GET', '/v1/changes')).status).to.equal(200);
+        other.destroy();
       } finally {
         await writeFile(gatewayFiles(home).revocationList, '');
       }

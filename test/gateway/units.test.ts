@@ -25,6 +25,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkBag } from './bag-check.js';
+import { makeCrl } from './crl.js';
 
 const KEY = Buffer.alloc(32, 7);
 
@@ -340,6 +341,39 @@ describe('gateway units', () => {
       expect(parsed.fingerprints.has('a'.repeat(64))).to.equal(true);
       expect(() => parseRevocationList('serial xyz')).to.throw(/line 1/);
       expect(() => parseRevocationList('crl 00')).to.throw(/line 1/);
+    });
+    it("applies X.509 CRLs signed by a trusted CA to that CA's certificates only, and fails closed on an untrusted CRL", async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'shulian-crl-'));
+      try {
+        const ca = await createDevCa({ mspId: 'NLCMSP' });
+        const other = await createDevCa({ mspId: 'NLCMSP' });
+        const revoked = await ca.issue({ commonName: 'w1', kind: 'tls-client', role: 'warehouse' });
+        const kept = await ca.issue({ commonName: 'w2', kind: 'tls-client', role: 'warehouse' });
+        const der = (pem: string) => new X509Certificate(pem).raw;
+        const idOf = (pem: string) => identityFromCertificate(der(pem));
+        const path = join(dir, 'revoked.txt');
+        await writeFile(
+          path,
+          `# CRL of the NLCMSP TLS CA\n${await makeCrl(ca, [new X509Certificate(revoked.certPem).serialNumber])}`,
+        );
+        const list = createRevocationList(path, { trustedCas: ca.certPem + other.certPem });
+        expect(
+          await list.check(idOf(revoked.certPem), der(revoked.certPem)),
+          String(await list.check(idOf(revoked.certPem), der(revoked.certPem))),
+        ).to.match(/revoked by the CRL/);
+        expect(await list.check(idOf(kept.certPem), der(kept.certPem))).to.equal(undefined);
+        // another CA's certificate with the same serial number is not touched by this CA's CRL
+        const sameSerial = { ...idOf(revoked.certPem) };
+        const foreign = await other.issue({ commonName: 'w1', kind: 'tls-client' });
+        expect(
+          await list.check({ ...idOf(foreign.certPem), serialNumber: sameSerial.serialNumber }, der(foreign.certPem)),
+        ).to.equal(undefined);
+        // a CRL signed by a CA that is not trusted: everybody is refused until the file is fixed
+        const untrusted = createRevocationList(path, { trustedCas: other.certPem });
+        expect(await untrusted.check(idOf(kept.certPem), der(kept.certPem))).to.match(/not signed by a trusted CA/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
     it('is re-read when the file changes, and fails closed when unreadable', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'shulian-revocation-'));
