@@ -115,13 +115,11 @@ export function registerOperatorRoutes(ctx: RouteContext): void {
       headVersion.mediaType === mediaType
     ) {
       res.setHeader('Location', versionHref(id, headVersion.version));
-      res
-        .status(200)
-        .json({
-          txId: headVersion.txId,
-          blockNumber: head!.versions.find((v) => v.record.version === headVersion.version)!.blockNumber,
-          record: headVersion,
-        });
+      res.status(200).json({
+        txId: headVersion.txId,
+        blockNumber: head!.versions.find((v) => v.record.version === headVersion.version)!.blockNumber,
+        record: headVersion,
+      });
       return;
     }
     const input = {
