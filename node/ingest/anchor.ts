@@ -123,7 +123,13 @@ export async function anchorRecords(ctx: JobContext, files: readonly { path: str
     }
     return found;
   };
-  const progress = (): void => ctx.emit({ type: 'records', anchored, unchanged, failed, total });
+  let said = '';
+  const progress = (): void => {
+    const now = `${anchored} ${unchanged} ${failed} ${total}`;
+    if (now === said) return;
+    said = now;
+    ctx.emit({ type: 'records', anchored, unchanged, failed, total });
+  };
   // resources this dry run would create: their records would be anchored too
   const planned = new Set(ctx.results.filter((r) => r.outcome === 'planned-create').map((r) => r.resourceId));
   let plannedForNew = 0;
