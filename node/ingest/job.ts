@@ -7,7 +7,6 @@ import { crashPoint } from './crash.js';
 import { Journal, jobIdFor } from './journal.js';
 import { ingestResources } from './resources.js';
 import { rejectDuplicateIds, scanSource, shownName } from './sources/index.js';
-import { resolveOnDisk } from './sources/paths.js';
 import { toFailure } from './sources/documents.js';
 import type { Failure, ScanResult } from './sources/types.js';
 import type { IngestDeps, IngestOptions, IngestSummary, RecordsSummary, ResourceResult } from './types.js';
@@ -88,7 +87,7 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
     const catalog = await loadCatalog(deps.home, source);
     const withdrawn = new Set<string>();
     if (options.withdrawMissing) {
-      const missing = await missingFromSource(scan, unique.resources.map((e) => e.resourceId), catalog.resources);
+      const missing = missingFromSource(scan, unique.resources.map((e) => e.resourceId), catalog.resources);
       emit({ type: 'phase', phase: 'withdraw', total: missing.length });
       for (const [resourceId, relPath] of missing) {
         const outcome = await withdrawOne(ctx, resourceId, relPath, options.withdrawMissing);
@@ -110,16 +109,12 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
   }
 }
 
-/** Resources this source brought in before and no longer holds (not merely failing validation now). */
-async function missingFromSource(scan: ScanResult, present: readonly string[], catalog: Readonly<Record<string, string>>): Promise<[string, string][]> {
+/** Resources this source brought in before and no longer names (not merely failing validation now). */
+function missingFromSource(scan: ScanResult, present: readonly string[], catalog: Readonly<Record<string, string>>): [string, string][] {
   const here = new Set(present);
-  const missing: [string, string][] = [];
-  for (const [resourceId, relPath] of Object.entries(catalog).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (here.has(resourceId)) continue;
-    if ((await resolveOnDisk(scan.root, relPath)) !== undefined) continue;
-    missing.push([resourceId, relPath]);
-  }
-  return missing;
+  return Object.entries(catalog)
+    .filter(([resourceId, relPath]) => !here.has(resourceId) && !scan.paths.has(relPath))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 async function withdrawOne(

@@ -165,6 +165,20 @@ describe('ingest: pipeline through the embedded ledger and content store', funct
     expect(again.withdrawn).to.equal(0);
   });
 
+  it('withdraws what a manifest no longer lists, even when the file is still on disk', async () => {
+    await writeFiles(src, {
+      'a.txt': 'a',
+      'b.txt': 'b',
+      'list.csv': `file,id,title\na.txt,ma-${n},A\nb.txt,mb-${n},B\n`,
+    });
+    const manifest = join(src, 'list.csv');
+    expect(await run({ source: manifest })).to.include({ created: 2 });
+    await writeFile(manifest, `file,id,title\na.txt,ma-${n},A\n`);
+    expect(await run({ source: manifest, withdrawMissing: { reason: 'error' } })).to.include({ withdrawn: 1, unchanged: 1 });
+    expect((await chain.getResource(`mb-${n}`))?.status).to.equal('withdrawn');
+    expect((await chain.getResource(`ma-${n}`))?.status).to.equal('active');
+  });
+
   it('registers derived resources after what they derive from, and isolates a bad input in a batch', async () => {
     await writeFiles(src, {
       'a-ocr.txt': 'ocr text',

@@ -18,14 +18,16 @@ interface Listed {
 export async function scanDirectory(
   root: string,
   options: Readonly<{ exclude?: ReadonlySet<string>; relBase?: string }> = {},
-): Promise<{ resources: ResourceEntry[]; recordFiles: string[]; failures: Failure[] }> {
+): Promise<{ resources: ResourceEntry[]; recordFiles: string[]; failures: Failure[]; paths: Set<string> }> {
   const failures: Failure[] = [];
-  const files = await listFiles(root, '', failures, options.exclude ?? new Set());
+  const paths = new Set<string>();
+  const files = await listFiles(root, '', failures, options.exclude ?? new Set(), paths);
   const byName = new Map(files.map((file) => [file.relPath, file]));
   const base = options.relBase ?? '';
   const resources: ResourceEntry[] = [];
   const recordFiles: string[] = [];
   for (const file of files) {
+    paths.add(base + file.relPath);
     const shown = base + file.relPath;
     if (file.relPath.endsWith(RECORDS_SUFFIX)) {
       recordFiles.push(file.path);
@@ -59,10 +61,11 @@ export async function scanDirectory(
       failures.push(toFailure(err, { file: sidecarName }));
     }
   }
-  return { resources, recordFiles, failures };
+  return { resources, recordFiles, failures, paths };
 }
 
-async function listFiles(root: string, rel: string, failures: Failure[], exclude: ReadonlySet<string>): Promise<Listed[]> {
+/** Lists regular files; `seen` also gets the names refused for an NFC clash (they are still there). */
+async function listFiles(root: string, rel: string, failures: Failure[], exclude: ReadonlySet<string>, seen: Set<string>): Promise<Listed[]> {
   const dir = rel ? join(root, rel) : root;
   const entries = await readdir(dir, { withFileTypes: true });
   // Two names that differ on disk but normalise to the same NFC name would be one resource: refuse both.
@@ -79,6 +82,7 @@ async function listFiles(root: string, rel: string, failures: Failure[], exclude
     const relPath = rel ? `${nfc(rel).split(/[\\/]/).join('/')}/${name}` : name;
     if (exclude.has(relPath)) continue;
     if (group.length > 1) {
+      seen.add(relPath);
       failures.push({
         file: relPath,
         code: 'VALIDATION',
@@ -90,7 +94,7 @@ async function listFiles(root: string, rel: string, failures: Failure[], exclude
     if (!entry) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      out.push(...(await listFiles(root, rel ? join(rel, entry.name) : entry.name, failures, exclude)));
+      out.push(...(await listFiles(root, rel ? join(rel, entry.name) : entry.name, failures, exclude, seen)));
     } else if (entry.isFile()) {
       out.push({ path, relPath, size: (await stat(path)).size });
     } else {

@@ -59,10 +59,10 @@ export async function scanSource(sourcePath: string): Promise<ScanResult> {
     }
     case 'manifest': {
       const found = await scanManifest(source);
-      return { kind, source, root: dirname(source), resources: found.resources, recordFiles: [], failures: found.failures };
+      return { kind, source, root: dirname(source), resources: found.resources, recordFiles: [], failures: found.failures, paths: found.paths };
     }
     case 'records':
-      return { kind, source, root: dirname(source), resources: [], recordFiles: [source], failures: [] };
+      return { kind, source, root: dirname(source), resources: [], recordFiles: [source], failures: [], paths: new Set() };
   }
 }
 

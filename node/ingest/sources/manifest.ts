@@ -21,16 +21,18 @@ const JSON_COLUMNS = new Set(['toc']);
  * CSV: a header row with `file` and metadata columns (list values separated by `|`, `identifiers.isbn`
  * style for nested fields, `toc` as JSON). JSON Lines: one `{"file": ..., "metadata": {...}}` per line.
  */
-export async function scanManifest(manifest: string): Promise<{ resources: ResourceEntry[]; failures: Failure[] }> {
+export async function scanManifest(manifest: string): Promise<{ resources: ResourceEntry[]; failures: Failure[]; paths: Set<string> }> {
   const root = dirname(manifest);
   const name = basename(manifest);
   const rows = manifest.toLowerCase().endsWith('.csv') ? await csvRows(manifest, name) : await jsonlRows(manifest, name);
   const resources: ResourceEntry[] = [];
   const failures: Failure[] = [...rows.failures];
+  const paths = new Set<string>();
   for (const row of rows.rows) {
     const where = { file: name, line: row.line };
     try {
       const relPath = typeof row.file === 'string' ? safeRelPath(row.file) : undefined;
+      if (relPath !== undefined) paths.add(relPath);
       if (relPath === undefined) {
         throw validationError([{ pointer: '/file', expected: 'a relative path inside the manifest directory' }], where);
       }
@@ -46,7 +48,7 @@ export async function scanManifest(manifest: string): Promise<{ resources: Resou
     }
   }
   failures.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  return { resources, failures };
+  return { resources, failures, paths };
 }
 
 interface Row {

@@ -49,4 +49,9 @@ export interface ScanResult {
   /** JSON Lines files of indexing records (absolute paths), in a stable order. */
   readonly recordFiles: readonly string[];
   readonly failures: readonly Failure[];
+  /**
+   * Every payload path the source names (relative, NFC), valid or not: what `--withdraw-missing` counts as
+   * still there. A directory or bag: the files in it; a manifest: the files its rows name.
+   */
+  readonly paths: ReadonlySet<string>;
 }
