@@ -180,7 +180,7 @@ export async function pull(options: Readonly<PullOptions>): Promise<PullReport> 
         await rm(partPath, { force: true });
       }
       const receiptTxId = await options.receipts.record(verified);
-      journal.markReceived(key, { cid: verified.cid, receiptTxId, at: new Date().toISOString() });
+      await journal.markReceived(key, { cid: verified.cid, receiptTxId, at: new Date().toISOString() });
       pulled.push({
         resourceId,
         version,

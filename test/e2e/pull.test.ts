@@ -43,7 +43,7 @@ async function filesUnder(dir: string): Promise<string[]> {
  * block on the province's disk; a pull killed with SIGKILL mid-file that resumes.
  */
 describe('e2e: the national warehouse pulls from a province', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   let provinceHome: string;
   let warehouseHome: string;
   let province: Province;
@@ -60,7 +60,10 @@ describe('e2e: the national warehouse pulls from a province', function () {
   type Id = keyof typeof payloads;
   const env = () => ({ SHULIAN_HOME: warehouseHome });
   const pullArgs = (...extra: string[]) => ['pull', '--from', province.url, '--json', ...extra];
-  const reportOf = (stdout: string): PullReport => JSON.parse(stdout) as PullReport;
+  const reportOf = (run: { stdout: string; stderr: string }): PullReport => {
+    if (!run.stdout.trim()) throw new Error(`the pull printed no report; stderr:\n${run.stderr}`);
+    return JSON.parse(run.stdout) as PullReport;
+  };
 
   const upload = async (id: Id) => {
     const metadata = { title: [`Title of ${id}`], class: 'document-scan', theme: ['local-culture'] };
@@ -92,8 +95,9 @@ describe('e2e: the national warehouse pulls from a province', function () {
     const r = await call(province.url, agent, 'GET', path);
     return { status: r.status, body: JSON.parse(r.body.toString()) as Record<string, unknown> };
   };
-  const eventually = async <T>(fn: () => Promise<T | undefined>, what: string): Promise<T> => {
-    for (let i = 0; i < 400; i++) {
+  // polls, up to `tries` × 25 ms (a loaded machine starts processes slowly)
+  const eventually = async <T>(fn: () => Promise<T | undefined>, what: string, tries = 400): Promise<T> => {
+    for (let i = 0; i < tries; i++) {
       const v = await fn();
       if (v !== undefined) return v;
       await new Promise((r) => setTimeout(r, 25));
@@ -188,6 +192,7 @@ describe('e2e: the national warehouse pulls from a province', function () {
     await eventually(
       async () => ((await sizeOf(part)) > 256 * 1024 || run.proc.exitCode !== null ? true : undefined),
       'the partial file to grow',
+      4800,
     );
     run.proc.kill('SIGKILL');
     const killed = await run.done;
@@ -200,7 +205,7 @@ describe('e2e: the national warehouse pulls from a province', function () {
     const partBefore = await sizeOf(join(warehouseHome, 'pull', 'partial', 'e2e-big@1.part'));
     const run = await runCli(pullArgs(), env());
     expect(run.code, run.stderr).to.equal(1); // a version failed verification
-    const report = reportOf(run.stdout);
+    const report = reportOf(run);
     const pulled = Object.fromEntries(report.pulled.map((p) => [p.resourceId, p]));
     // e2e-a went first (one at a time) and was complete, stored and acknowledged before the kill
     expect(Object.keys(pulled).sort()).to.deep.equal(['e2e-big']);
@@ -215,8 +220,11 @@ describe('e2e: the national warehouse pulls from a province', function () {
       'e2e-expired:not-authorized',
       'e2e-withdrawn:withdrawn',
     );
-    const journal = JSON.parse(await readFile(join(warehouseHome, 'pull', 'journal.json'), 'utf8')) as {
-      received: Record<string, { cid: string; receiptTxId: string }>;
+    const lines = (await readFile(join(warehouseHome, 'pull', 'received.jsonl'), 'utf8')).trim().split('\n');
+    const journal = {
+      received: Object.fromEntries(
+        lines.map((l) => JSON.parse(l) as { key: string; cid: string; receiptTxId: string }).map((e) => [e.key, e]),
+      ),
     };
     expect(Object.keys(journal.received).sort()).to.deep.equal(['e2e-a@1', 'e2e-big@1']);
 
@@ -273,7 +281,7 @@ describe('e2e: the national warehouse pulls from a province', function () {
 
   it('a second run pulls nothing new and retries only the refused and failed versions', async () => {
     const run = await runCli(pullArgs(), env());
-    const report = reportOf(run.stdout);
+    const report = reportOf(run);
     expect(report.pulled).to.deep.equal([]);
     expect(report.failed.map((f) => f.resourceId)).to.deep.equal(['e2e-corrupt']);
     expect(report.skipped.map((s) => s.resourceId).sort()).to.deep.equal(['e2e-expired', 'e2e-revoked']);
