@@ -63,13 +63,23 @@ async function workload(ledger: Ledger, tag: string) {
   latencies.sort((a, b) => a - b);
   seqLatencies.sort((a, b) => a - b);
   return {
-    sequential: { count: SEQUENTIAL, perSecond: round(SEQUENTIAL / seqSeconds), p50Ms: round(percentile(seqLatencies, 50)), p99Ms: round(percentile(seqLatencies, 99)) },
+    sequential: {
+      count: SEQUENTIAL,
+      perSecond: round(SEQUENTIAL / seqSeconds),
+      p50Ms: round(percentile(seqLatencies, 50)),
+      p99Ms: round(percentile(seqLatencies, 99)),
+    },
     concurrent: {
       count: CONCURRENT,
       inFlight: IN_FLIGHT,
       seconds: round(seconds, 2),
       registrationsPerSecondCommitted: round(CONCURRENT / seconds),
-      commitLatencyMs: { p50: round(percentile(latencies, 50)), p90: round(percentile(latencies, 90)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? Number.NaN) },
+      commitLatencyMs: {
+        p50: round(percentile(latencies, 50)),
+        p90: round(percentile(latencies, 90)),
+        p99: round(percentile(latencies, 99)),
+        max: round(latencies.at(-1) ?? Number.NaN),
+      },
       blocks,
       meanBlockSize: round(CONCURRENT / Math.max(1, blocks)),
     },
@@ -81,7 +91,11 @@ async function embedded(tag: string) {
   const org = await createDevCa({ mspId: 'JilinLibraryMSP' });
   const peer = await org.issue({ commonName: 'peer0.jilin', kind: 'peer' });
   const op = await org.issue({ commonName: 'operator.jilin', kind: 'client', role: 'operator' });
-  const runtime = await openEmbeddedRuntime({ dir, peer: signingIdentity(org.mspId, peer.certPem, peer.keyPem), trustedCaCertsPem: [org.certPem] });
+  const runtime = await openEmbeddedRuntime({
+    dir,
+    peer: signingIdentity(org.mspId, peer.certPem, peer.keyPem),
+    trustedCaCertsPem: [org.certPem],
+  });
   try {
     return await workload(runtime.connect(signingIdentity(org.mspId, op.certPem, op.keyPem)), tag);
   } finally {
@@ -92,13 +106,20 @@ async function embedded(tag: string) {
 
 async function fabric(tag: string) {
   if (!process.env.PEER_ENDPOINT || !process.env.CERT_PATH || !process.env.KEY_DIRECTORY_PATH) {
-    return { skipped: 'set the connection variables (set -a; . network/.run/connection-jilin.env; set +a) to measure Fabric' };
+    return {
+      skipped: 'set the connection variables (set -a; . network/.run/connection-jilin.env; set +a) to measure Fabric',
+    };
   }
   const config = loadConfig(process.env);
   const { connection, identity } = await openFabricFromConfig(config);
   try {
     if (!identity) throw new Error('CERT_PATH / KEY_DIRECTORY_PATH must name an operator');
-    return { peer: config.peerEndpoint, channel: config.channelName, mspId: config.mspId, ...(await workload(connection.connect(identity), tag)) };
+    return {
+      peer: config.peerEndpoint,
+      channel: config.channelName,
+      mspId: config.mspId,
+      ...(await workload(connection.connect(identity), tag)),
+    };
   } finally {
     await connection.close();
   }

@@ -11,7 +11,16 @@
  */
 import { access, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { consortiumLayout, createDevCa, USER_ROLES, writeMspFolder, writeOrgMspFolder, type DevCa, type IdentityLayout, type IssuedCert } from '../../node/identity/index.js';
+import {
+  consortiumLayout,
+  createDevCa,
+  USER_ROLES,
+  writeMspFolder,
+  writeOrgMspFolder,
+  type DevCa,
+  type IdentityLayout,
+  type IssuedCert,
+} from '../../node/identity/index.js';
 
 interface Org {
   readonly mspId: string;
@@ -28,7 +37,12 @@ if (!home || !(ordererCount === 1 || ordererCount === 3)) {
 }
 
 export const ORGS: readonly Org[] = [
-  { mspId: 'NLCOrdererMSP', domain: 'orderer.library.cn', kind: 'orderer', nodes: Array.from({ length: ordererCount }, (_, i) => `orderer${i}`) },
+  {
+    mspId: 'NLCOrdererMSP',
+    domain: 'orderer.library.cn',
+    kind: 'orderer',
+    nodes: Array.from({ length: ordererCount }, (_, i) => `orderer${i}`),
+  },
   { mspId: 'NLCMSP', domain: 'nlc.library.cn', kind: 'peer', nodes: ['peer0'] },
   { mspId: 'JilinLibraryMSP', domain: 'jilin.library.cn', kind: 'peer', nodes: ['peer0'] },
   { mspId: 'HebeiLibraryMSP', domain: 'hebei.library.cn', kind: 'peer', nodes: ['peer0'] },
@@ -71,26 +85,55 @@ async function issueOrg(root: string, org: Org): Promise<Issued> {
     const host = `${node}.${org.domain}`;
     const nodeDir = join(dir, `${org.kind}s`, host);
     await writeMspFolder(join(nodeDir, 'msp'), material(await ca.issue({ commonName: host, kind: org.kind })));
-    await writeTls(join(nodeDir, 'tls'), await tlsCa.issue({ commonName: host, kind: 'tls-server', sans: [host, 'localhost', '127.0.0.1'] }), tlsCa.certPem, 'server');
+    await writeTls(
+      join(nodeDir, 'tls'),
+      await tlsCa.issue({ commonName: host, kind: 'tls-server', sans: [host, 'localhost', '127.0.0.1'] }),
+      tlsCa.certPem,
+      'server',
+    );
   }
   const user = (name: string) => join(dir, 'users', `${name}@${org.domain}`);
-  await writeMspFolder(join(user('Admin'), 'msp'), material(await ca.issue({ commonName: `Admin@${org.domain}`, kind: 'admin' })));
+  await writeMspFolder(
+    join(user('Admin'), 'msp'),
+    material(await ca.issue({ commonName: `Admin@${org.domain}`, kind: 'admin' })),
+  );
   // osnadmin and peer CLI clients present a TLS client certificate
-  await writeTls(join(user('Admin'), 'tls'), await tlsCa.issue({ commonName: `Admin@${org.domain}`, kind: 'tls-client' }), tlsCa.certPem, 'client');
+  await writeTls(
+    join(user('Admin'), 'tls'),
+    await tlsCa.issue({ commonName: `Admin@${org.domain}`, kind: 'tls-client' }),
+    tlsCa.certPem,
+    'client',
+  );
   if (org.kind === 'peer') {
     for (const role of USER_ROLES) {
-      await writeMspFolder(join(user(role), 'msp'), material(await ca.issue({ commonName: `${role}@${org.domain}`, kind: 'client', role })));
-      await writeTls(join(user(role), 'tls'), await tlsCa.issue({ commonName: `${role}@${org.domain}`, kind: 'tls-client', role }), tlsCa.certPem, 'client');
+      await writeMspFolder(
+        join(user(role), 'msp'),
+        material(await ca.issue({ commonName: `${role}@${org.domain}`, kind: 'client', role })),
+      );
+      await writeTls(
+        join(user(role), 'tls'),
+        await tlsCa.issue({ commonName: `${role}@${org.domain}`, kind: 'tls-client', role }),
+        tlsCa.certPem,
+        'client',
+      );
     }
     const gw = join(dir, 'gateway', 'tls');
-    await writeTls(gw, await tlsCa.issue({ commonName: `gateway.${org.domain}`, kind: 'tls-server', sans: ['localhost', '127.0.0.1'] }), tlsCa.certPem, 'server');
+    await writeTls(
+      gw,
+      await tlsCa.issue({ commonName: `gateway.${org.domain}`, kind: 'tls-server', sans: ['localhost', '127.0.0.1'] }),
+      tlsCa.certPem,
+      'server',
+    );
   }
   return { ca, tlsCa, dir };
 }
 
 /** One Shulian home per peer org: its own org as province, NLC as national (NLC's home has Jilin as partner). */
 async function writeHome(root: string, province: Org, national: Org, name = province.mspId): Promise<void> {
-  const layout = consortiumLayout(join(root, 'homes', name), { provinceMsp: province.mspId, nationalMsp: national.mspId });
+  const layout = consortiumLayout(join(root, 'homes', name), {
+    provinceMsp: province.mspId,
+    nationalMsp: national.mspId,
+  });
   const orgDir = (o: Org) => join(root, 'peerOrganizations', o.domain);
   const pairs: [string, string][] = [];
   for (const [org, src] of [
@@ -100,17 +143,36 @@ async function writeHome(root: string, province: Org, national: Org, name = prov
     const d = orgDir(src);
     pairs.push([join(d, 'ca', 'ca-cert.pem'), org.caCert], [join(d, 'ca', 'ca-key.pem'), org.caKey]);
     pairs.push([join(d, 'tlsca', 'tlsca-cert.pem'), org.tlsCaCert], [join(d, 'tlsca', 'tlsca-key.pem'), org.tlsCaKey]);
-    pairs.push([join(d, 'msp', 'cacerts', 'ca.pem'), join(org.msp, 'cacerts', 'ca.pem')], [join(d, 'msp', 'tlscacerts', 'tlsca.pem'), join(org.msp, 'tlscacerts', 'tlsca.pem')]);
+    pairs.push(
+      [join(d, 'msp', 'cacerts', 'ca.pem'), join(org.msp, 'cacerts', 'ca.pem')],
+      [join(d, 'msp', 'tlscacerts', 'tlsca.pem'), join(org.msp, 'tlscacerts', 'tlsca.pem')],
+    );
     pairs.push([join(d, 'msp', 'config.yaml'), join(org.msp, 'config.yaml')]);
     const idSrc = (id: IdentityLayout) =>
-      id.kind === 'peer' ? join(d, 'peers', `peer0.${src.domain}`) : join(d, 'users', `${id.kind === 'admin' ? 'Admin' : id.name}@${src.domain}`);
+      id.kind === 'peer'
+        ? join(d, 'peers', `peer0.${src.domain}`)
+        : join(d, 'users', `${id.kind === 'admin' ? 'Admin' : id.name}@${src.domain}`);
     for (const id of [org.peer, org.admin, ...USER_ROLES.map((r) => org.users[r])]) {
-      for (const f of ['signcerts/cert.pem', 'keystore/priv_sk', 'cacerts/ca.pem', 'tlscacerts/tlsca.pem', 'config.yaml']) pairs.push([join(idSrc(id), 'msp', f), join(id.msp, f)]);
+      for (const f of [
+        'signcerts/cert.pem',
+        'keystore/priv_sk',
+        'cacerts/ca.pem',
+        'tlscacerts/tlsca.pem',
+        'config.yaml',
+      ])
+        pairs.push([join(idSrc(id), 'msp', f), join(id.msp, f)]);
       if (id.tls) {
-        pairs.push([join(idSrc(id), 'tls', 'client.crt'), id.tls.cert], [join(idSrc(id), 'tls', 'client.key'), id.tls.key]);
+        pairs.push(
+          [join(idSrc(id), 'tls', 'client.crt'), id.tls.cert],
+          [join(idSrc(id), 'tls', 'client.key'), id.tls.key],
+        );
       }
     }
-    if (org.gatewayTls) pairs.push([join(d, 'gateway', 'tls', 'server.crt'), org.gatewayTls.cert], [join(d, 'gateway', 'tls', 'server.key'), org.gatewayTls.key]);
+    if (org.gatewayTls)
+      pairs.push(
+        [join(d, 'gateway', 'tls', 'server.crt'), org.gatewayTls.cert],
+        [join(d, 'gateway', 'tls', 'server.key'), org.gatewayTls.key],
+      );
   }
   for (const [from, to] of pairs) {
     await mkdir(dirname(to), { recursive: true });
@@ -173,7 +235,8 @@ async function main(root: string): Promise<void> {
   // what offline verifiers pin: every org's signing CA, the orderer org's included (it signs blocks)
   const { readFile } = await import('node:fs/promises');
   let bundle = '';
-  for (const org of ORGS) bundle += await readFile(join(orgsDir, `${org.kind}Organizations`, org.domain, 'ca', 'ca-cert.pem'), 'utf8');
+  for (const org of ORGS)
+    bundle += await readFile(join(orgsDir, `${org.kind}Organizations`, org.domain, 'ca', 'ca-cert.pem'), 'utf8');
   await write(join(orgsDir, 'ca-bundle.pem'), bundle);
   const nlc = ORGS[1] as Org;
   await writeHome(orgsDir, ORGS[2] as Org, nlc);

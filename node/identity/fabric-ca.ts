@@ -3,7 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type FabricCAServices from 'fabric-ca-client';
 import type { User } from 'fabric-common';
-import { AccessDeniedError, ConfigError, NotFoundError, ShulianError, UnavailableError, ValidationError } from '../core/errors.js';
+import {
+  AccessDeniedError,
+  ConfigError,
+  NotFoundError,
+  ShulianError,
+  UnavailableError,
+  ValidationError,
+} from '../core/errors.js';
 import { ROLE_ATTRIBUTE, clientIdentityAttributes } from './attributes.js';
 import { validateMspId } from './ca.js';
 import { writeFileAtomic } from './files.js';
@@ -55,9 +62,13 @@ async function services(ca: Readonly<CaEndpoint>): Promise<FabricCAServices> {
   try {
     url = new URL(ca.url);
   } catch (cause) {
-    throw new ValidationError(`CA url must be an http(s) URL (got ${JSON.stringify(ca.url)})`, { pointer: '/url', cause });
+    throw new ValidationError(`CA url must be an http(s) URL (got ${JSON.stringify(ca.url)})`, {
+      pointer: '/url',
+      cause,
+    });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ValidationError(`CA url must be http or https (got ${url.protocol})`, { pointer: '/url' });
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ValidationError(`CA url must be http or https (got ${url.protocol})`, { pointer: '/url' });
   const tls = ca.tlsCaCertPem ? { trustedRoots: [ca.tlsCaCertPem], verify: true } : undefined;
   const { FabricCAServices: Services } = await sdk();
   return new Services(ca.url, tls, ca.caName ?? '');
@@ -77,13 +88,22 @@ export async function registrarFromMsp(mspDir: string, mspId: string): Promise<R
 
 /** Enrolls `enrollmentId` and writes its MSP folder (signcerts, keystore, cacerts, config.yaml with NodeOUs). */
 export async function enrollIdentity(
-  options: Readonly<{ ca: CaEndpoint; enrollmentId: string; secret: string; mspId: string; mspDir: string; tlsCaCertPem?: string }>,
+  options: Readonly<{
+    ca: CaEndpoint;
+    enrollmentId: string;
+    secret: string;
+    mspId: string;
+    mspDir: string;
+    tlsCaCertPem?: string;
+  }>,
 ): Promise<EnrolledIdentity> {
   nonEmpty(options.enrollmentId, '/enrollmentId');
   nonEmpty(options.secret, '/secret');
   validateMspId(options.mspId);
   const ca = await services(options.ca);
-  const enrollment = await call(options.ca, 'enroll', () => ca.enroll({ enrollmentID: options.enrollmentId, enrollmentSecret: options.secret }));
+  const enrollment = await call(options.ca, 'enroll', () =>
+    ca.enroll({ enrollmentID: options.enrollmentId, enrollmentSecret: options.secret }),
+  );
   const keyPem = enrollment.key.toBytes();
   const caCertPem = firstCert(enrollment.rootCertificate);
   await writeMspFolder(options.mspDir, {
@@ -110,12 +130,22 @@ export async function registerIdentity(
 ): Promise<{ readonly enrollmentId: string; readonly secret: string }> {
   nonEmpty(options.enrollmentId, '/enrollmentId');
   const type = options.type ?? 'client';
-  if (!IDENTITY_TYPES.includes(type)) throw new ValidationError(`type must be one of ${IDENTITY_TYPES.join(', ')} (got ${JSON.stringify(type)})`, { pointer: '/type' });
+  if (!IDENTITY_TYPES.includes(type))
+    throw new ValidationError(`type must be one of ${IDENTITY_TYPES.join(', ')} (got ${JSON.stringify(type)})`, {
+      pointer: '/type',
+    });
   if (options.role !== undefined && !(ROLES as readonly string[]).includes(options.role)) {
-    throw new ValidationError(`role must be one of ${ROLES.join(', ')} (got ${JSON.stringify(options.role)})`, { pointer: '/role' });
+    throw new ValidationError(`role must be one of ${ROLES.join(', ')} (got ${JSON.stringify(options.role)})`, {
+      pointer: '/role',
+    });
   }
-  if (options.maxEnrollments !== undefined && (!Number.isSafeInteger(options.maxEnrollments) || options.maxEnrollments < -1)) {
-    throw new ValidationError('maxEnrollments must be an integer >= -1 (-1: unlimited, 0: the server default)', { pointer: '/maxEnrollments' });
+  if (
+    options.maxEnrollments !== undefined &&
+    (!Number.isSafeInteger(options.maxEnrollments) || options.maxEnrollments < -1)
+  ) {
+    throw new ValidationError('maxEnrollments must be an integer >= -1 (-1: unlimited, 0: the server default)', {
+      pointer: '/maxEnrollments',
+    });
   }
   const ca = await services(options.ca);
   const registrar = await registrarUser(options.registrar);
@@ -139,7 +169,9 @@ export async function registerIdentity(
  * Renews the certificate of the identity in `mspDir` (before it expires, or to rotate its key): a new key,
  * a certificate with the same subject and attributes, written over the old ones atomically.
  */
-export async function reenrollIdentity(options: Readonly<{ ca: CaEndpoint; mspDir: string; mspId: string }>): Promise<EnrolledIdentity> {
+export async function reenrollIdentity(
+  options: Readonly<{ ca: CaEndpoint; mspDir: string; mspId: string }>,
+): Promise<EnrolledIdentity> {
   const current = await loadMspFolder(options.mspDir, options.mspId);
   const ca = await services(options.ca);
   const { User: UserClass } = await sdk();
@@ -152,10 +184,23 @@ export async function reenrollIdentity(options: Readonly<{ ca: CaEndpoint; mspDi
 
 /** Revokes an identity (every certificate of it) or one certificate (serial + aki); optionally fetches the new CRL. */
 export async function revokeIdentity(
-  options: Readonly<{ ca: CaEndpoint; registrar: Registrar; enrollmentId?: string; serial?: string; aki?: string; reason?: string; crlFile?: string }>,
-): Promise<{ readonly revoked: readonly { readonly serial: string; readonly aki: string }[]; readonly crlFile?: string }> {
+  options: Readonly<{
+    ca: CaEndpoint;
+    registrar: Registrar;
+    enrollmentId?: string;
+    serial?: string;
+    aki?: string;
+    reason?: string;
+    crlFile?: string;
+  }>,
+): Promise<{
+  readonly revoked: readonly { readonly serial: string; readonly aki: string }[];
+  readonly crlFile?: string;
+}> {
   if (!options.enrollmentId && !(options.serial && options.aki)) {
-    throw new ValidationError('revoke needs an enrollment id, or a certificate serial and AKI', { pointer: options.serial ? '/aki' : '/enrollmentId' });
+    throw new ValidationError('revoke needs an enrollment id, or a certificate serial and AKI', {
+      pointer: options.serial ? '/aki' : '/enrollmentId',
+    });
   }
   const ca = await services(options.ca);
   const registrar = await registrarUser(options.registrar);
@@ -176,7 +221,12 @@ export async function revokeIdentity(
   const revoked = (result.RevokedCerts ?? []).map((c) => ({ serial: c.Serial, aki: c.AKI }));
   if (options.crlFile !== undefined && result.CRL) {
     const der = Buffer.from(result.CRL, 'base64');
-    const text = der.toString('utf8').includes('-----BEGIN') ? der.toString('utf8') : `-----BEGIN X509 CRL-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END X509 CRL-----\n`;
+    const text = der.toString('utf8').includes('-----BEGIN')
+      ? der.toString('utf8')
+      : `-----BEGIN X509 CRL-----\n${der
+          .toString('base64')
+          .replace(/(.{64})/g, '$1\n')
+          .trimEnd()}\n-----END X509 CRL-----\n`;
     await writeFileAtomic(options.crlFile, text);
     return { revoked, crlFile: options.crlFile };
   }
@@ -203,7 +253,8 @@ function firstCert(chain: string): string {
 }
 
 function nonEmpty(value: unknown, pointer: string): void {
-  if (typeof value !== 'string' || value.trim() === '') throw new ValidationError(`${pointer.slice(1)} must be a non-empty string`, { pointer });
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ValidationError(`${pointer.slice(1)} must be a non-empty string`, { pointer });
 }
 
 /** Runs a CA request, turning fabric-ca-client's errors into the node's: refused credentials, unreachable server, CA errors. */
@@ -214,22 +265,39 @@ async function call<T>(ca: Readonly<CaEndpoint>, what: string, fn: () => Promise
     if (err instanceof ShulianError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     const code = (err as NodeJS.ErrnoException)?.code;
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || /ECONNREFUSED|ENOTFOUND|socket hang up|ETIMEDOUT/.test(message)) {
+    if (
+      code === 'ECONNREFUSED' ||
+      code === 'ENOTFOUND' ||
+      code === 'ETIMEDOUT' ||
+      /ECONNREFUSED|ENOTFOUND|socket hang up|ETIMEDOUT/.test(message)
+    ) {
       throw new UnavailableError(`the CA at ${ca.url} cannot be reached (${what}): ${message}`, { cause: err });
     }
     if (/self[- ]signed|unable to verify|certificate/i.test(message) && !/errors \[/.test(message)) {
-      throw new ConfigError(`TLS to the CA at ${ca.url} failed: ${message} (pass the CA server's TLS certificate)`, { cause: err });
+      throw new ConfigError(`TLS to the CA at ${ca.url} failed: ${message} (pass the CA server's TLS certificate)`, {
+        cause: err,
+      });
     }
     const caErrors = caErrorsOf(err, message);
     const first = caErrors[0];
     const text = caErrors.length > 0 ? caErrors.map((e) => `${e.message} (code ${e.code})`).join('; ') : message;
     const details = caErrors.length > 0 ? { caErrors } : undefined;
     // Fabric CA error codes: 20 authentication failure, 71 authorization failure, 63 identity not found
-    if (first && (first.code === 20 || first.code === 71 || /authenticat|authoriz|not allowed|does not have/i.test(first.message))) {
+    if (
+      first &&
+      (first.code === 20 || first.code === 71 || /authenticat|authoriz|not allowed|does not have/i.test(first.message))
+    ) {
       throw new AccessDeniedError(`the CA refused ${what}: ${text}`, { cause: err, ...(details ? { details } : {}) });
     }
-    if (first && (first.code === 63 || /not found|does not exist/i.test(first.message))) throw new NotFoundError(`the CA found nothing to ${what}: ${text}`, { cause: err, ...(details ? { details } : {}) });
-    throw new ShulianError('CA', `${what} at ${ca.url} failed: ${text}`, { cause: err, ...(details ? { details } : {}) });
+    if (first && (first.code === 63 || /not found|does not exist/i.test(first.message)))
+      throw new NotFoundError(`the CA found nothing to ${what}: ${text}`, {
+        cause: err,
+        ...(details ? { details } : {}),
+      });
+    throw new ShulianError('CA', `${what} at ${ca.url} failed: ${text}`, {
+      cause: err,
+      ...(details ? { details } : {}),
+    });
   }
 }
 
@@ -237,7 +305,10 @@ async function call<T>(ca: Readonly<CaEndpoint>, what: string, fn: () => Promise
 function caErrorsOf(err: unknown, message: string): { code: number; message: string }[] {
   const errors = (err as { errors?: unknown } | null)?.errors;
   if (Array.isArray(errors) && errors.length > 0) {
-    return errors.map((e: { code?: unknown; message?: unknown }) => ({ code: typeof e?.code === 'number' ? e.code : 0, message: String(e?.message ?? '') }));
+    return errors.map((e: { code?: unknown; message?: unknown }) => ({
+      code: typeof e?.code === 'number' ? e.code : 0,
+      message: String(e?.message ?? ''),
+    }));
   }
   const m = /errors\s*\[(\[.*\])\]/s.exec(message) ?? /errors:\s*(\[.*\])/s.exec(message);
   if (!m) return [];

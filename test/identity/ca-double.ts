@@ -41,7 +41,18 @@ export async function startCaDouble(mspId: string): Promise<CaDouble> {
   );
   const ski = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ?? '';
   const identities = new Map<string, Registered>([
-    ['admin', { secret: 'adminpw', type: 'admin', attrs: [{ name: 'hf.Registrar.Roles', value: 'client,peer,admin' }], enrollments: 0, max: -1, certs: [], revoked: false }],
+    [
+      'admin',
+      {
+        secret: 'adminpw',
+        type: 'admin',
+        attrs: [{ name: 'hf.Registrar.Roles', value: 'client,peer,admin' }],
+        enrollments: 0,
+        max: -1,
+        certs: [],
+        revoked: false,
+      },
+    ],
   ]);
   const requests: { path: string; as: string }[] = [];
 
@@ -83,13 +94,16 @@ export async function startCaDouble(mspId: string): Promise<CaDouble> {
     if (!certB64 || !sigB64) throw fail(401, 20, 'Authorization failure: no token');
     const certPem = Buffer.from(certB64, 'base64').toString('utf8');
     const cert = new X509Certificate(certPem);
-    if (!cert.verify(new X509Certificate(ca.certPem).publicKey)) throw fail(401, 20, 'Authentication failure: certificate not issued by this CA');
+    if (!cert.verify(new X509Certificate(ca.certPem).publicKey))
+      throw fail(401, 20, 'Authentication failure: certificate not issued by this CA');
     const signed = `POST.${Buffer.from(path).toString('base64')}.${Buffer.from(body).toString('base64')}.${certB64}`;
-    if (!verifySignature('sha256', Buffer.from(signed), cert.publicKey, Buffer.from(sigB64, 'base64'))) throw fail(401, 20, 'Authentication failure: bad token signature');
+    if (!verifySignature('sha256', Buffer.from(signed), cert.publicKey, Buffer.from(sigB64, 'base64')))
+      throw fail(401, 20, 'Authentication failure: bad token signature');
     const id = /CN=([^\n,]+)/.exec(cert.subject)?.[1] ?? '';
     const reg = identities.get(id);
     if (!reg || reg.revoked) throw fail(401, 20, `Authentication failure: identity ${id} is revoked or unknown`);
-    if (reg.certs.length > 0 && !reg.certs.some((c) => c.serial === cert.serialNumber.toLowerCase())) throw fail(401, 20, 'Authentication failure: certificate revoked');
+    if (reg.certs.length > 0 && !reg.certs.some((c) => c.serial === cert.serialNumber.toLowerCase()))
+      throw fail(401, 20, 'Authentication failure: certificate revoked');
     requests.push({ path, as: id });
     return id;
   }
@@ -110,41 +124,68 @@ export async function startCaDouble(mspId: string): Promise<CaDouble> {
         const json = body ? (JSON.parse(body) as Record<string, unknown>) : {};
         switch (path) {
           case '/api/v1/enroll': {
-            const [id, secret] = Buffer.from(String(req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8').split(':');
+            const [id, secret] = Buffer.from(String(req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64')
+              .toString('utf8')
+              .split(':');
             const reg = identities.get(id ?? '');
             if (!reg || reg.secret !== secret || reg.revoked) throw fail(401, 20, 'Authentication failure');
-            if (reg.max !== -1 && reg.enrollments >= reg.max) throw fail(401, 20, `Authentication failure: identity ${id} may not enroll again`);
+            if (reg.max !== -1 && reg.enrollments >= reg.max)
+              throw fail(401, 20, `Authentication failure: identity ${id} may not enroll again`);
             requests.push({ path, as: id as string });
-            return ok({ Cert: Buffer.from(await issue(id as string, String(json.certificate_request))).toString('base64'), ServerInfo: serverInfo });
+            return ok({
+              Cert: Buffer.from(await issue(id as string, String(json.certificate_request))).toString('base64'),
+              ServerInfo: serverInfo,
+            });
           }
           case '/api/v1/register': {
             const by = authenticate(req, path, body);
-            if (identities.get(by)?.type !== 'admin') throw fail(401, 71, `Authorization failure: ${by} is not a registrar`);
+            if (identities.get(by)?.type !== 'admin')
+              throw fail(401, 71, `Authorization failure: ${by} is not a registrar`);
             const id = String(json.id);
             if (identities.has(id)) throw fail(409, 74, `Identity '${id}' is already registered`);
             const secret = typeof json.secret === 'string' ? json.secret : randomBytes(6).toString('hex');
             const max = Number(json.max_enrollments) === 0 ? -1 : Number(json.max_enrollments);
-            identities.set(id, { secret, type: String(json.type ?? 'client'), attrs: (json.attrs as Registered['attrs']) ?? [], enrollments: 0, max, certs: [], revoked: false });
+            identities.set(id, {
+              secret,
+              type: String(json.type ?? 'client'),
+              attrs: (json.attrs as Registered['attrs']) ?? [],
+              enrollments: 0,
+              max,
+              certs: [],
+              revoked: false,
+            });
             return ok({ secret });
           }
           case '/api/v1/reenroll': {
             const id = authenticate(req, path, body);
-            return ok({ Cert: Buffer.from(await issue(id, String(json.certificate_request))).toString('base64'), ServerInfo: serverInfo });
+            return ok({
+              Cert: Buffer.from(await issue(id, String(json.certificate_request))).toString('base64'),
+              ServerInfo: serverInfo,
+            });
           }
           case '/api/v1/revoke': {
             const by = authenticate(req, path, body);
-            if (identities.get(by)?.type !== 'admin') throw fail(401, 71, `Authorization failure: ${by} may not revoke`);
+            if (identities.get(by)?.type !== 'admin')
+              throw fail(401, 71, `Authorization failure: ${by} may not revoke`);
             const reg = identities.get(String(json.id));
             if (!reg) throw fail(404, 63, `Identity '${String(json.id)}' not found`);
             reg.revoked = true;
             const revoked = reg.certs.map((c) => ({ Serial: c.serial, AKI: c.aki }));
-            return ok({ RevokedCerts: revoked, ...(json.gencrl ? { CRL: Buffer.from('test CRL').toString('base64') } : {}) });
+            return ok({
+              RevokedCerts: revoked,
+              ...(json.gencrl ? { CRL: Buffer.from('test CRL').toString('base64') } : {}),
+            });
           }
           default:
             throw fail(404, 0, `no route ${path}`);
         }
       })().catch((err: { status?: number; code?: number; message?: string }) =>
-        send(err.status ?? 500, { success: false, result: null, errors: [{ code: err.code ?? 0, message: err.message ?? String(err) }], messages: [] }),
+        send(err.status ?? 500, {
+          success: false,
+          result: null,
+          errors: [{ code: err.code ?? 0, message: err.message ?? String(err) }],
+          messages: [],
+        }),
       );
     });
   });

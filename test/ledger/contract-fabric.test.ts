@@ -12,7 +12,9 @@ const configured = Boolean(process.env.PEER_ENDPOINT && process.env.CERT_PATH &&
 
 describe('Fabric ledger with the Shulian chaincode (live network)', function () {
   if (!configured) {
-    it('SKIPPED: set PEER_ENDPOINT, CERT_PATH, KEY_DIRECTORY_PATH (network/.run/connection-<org>.env) to run the Ledger contract against Fabric');
+    it(
+      'SKIPPED: set PEER_ENDPOINT, CERT_PATH, KEY_DIRECTORY_PATH (network/.run/connection-<org>.env) to run the Ledger contract against Fabric',
+    );
     return;
   }
   let connection: FabricConnection | undefined;

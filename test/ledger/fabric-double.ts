@@ -63,7 +63,10 @@ export async function startGatewayDouble(): Promise<GatewayDouble> {
   const streams = new Set<grpc.ServerDuplexStream<unknown, unknown>>();
 
   server.addService(gateway.GatewayService as unknown as grpc.ServiceDefinition, {
-    endorse(call: grpc.ServerUnaryCall<gateway.EndorseRequest, gateway.EndorseResponse>, cb: grpc.sendUnaryData<gateway.EndorseResponse>) {
+    endorse(
+      call: grpc.ServerUnaryCall<gateway.EndorseRequest, gateway.EndorseResponse>,
+      cb: grpc.sendUnaryData<gateway.EndorseResponse>,
+    ) {
       const req = call.request;
       const c = decodeProposal(req.getProposedTransaction());
       double.endorsements.push(c);
@@ -73,7 +76,10 @@ export async function startGatewayDouble(): Promise<GatewayDouble> {
       res.setPreparedTransaction(preparedTransaction(req.getChannelId(), c.txId, bytes(answer.payload)));
       cb(null, res);
     },
-    evaluate(call: grpc.ServerUnaryCall<gateway.EvaluateRequest, gateway.EvaluateResponse>, cb: grpc.sendUnaryData<gateway.EvaluateResponse>) {
+    evaluate(
+      call: grpc.ServerUnaryCall<gateway.EvaluateRequest, gateway.EvaluateResponse>,
+      cb: grpc.sendUnaryData<gateway.EvaluateResponse>,
+    ) {
       const c = decodeProposal(call.request.getProposedTransaction());
       double.evaluations.push(c);
       const answer = double.evaluate(c);
@@ -85,14 +91,20 @@ export async function startGatewayDouble(): Promise<GatewayDouble> {
       res.setResult(response);
       cb(null, res);
     },
-    submit(call: grpc.ServerUnaryCall<gateway.SubmitRequest, gateway.SubmitResponse>, cb: grpc.sendUnaryData<gateway.SubmitResponse>) {
+    submit(
+      call: grpc.ServerUnaryCall<gateway.SubmitRequest, gateway.SubmitResponse>,
+      cb: grpc.sendUnaryData<gateway.SubmitResponse>,
+    ) {
       const txId = call.request.getTransactionId();
       double.submits.push(txId);
       const failure = double.submit(txId);
       if (failure) return cb(toServiceError(failure));
       cb(null, new gateway.SubmitResponse());
     },
-    commitStatus(call: grpc.ServerUnaryCall<gateway.SignedCommitStatusRequest, gateway.CommitStatusResponse>, cb: grpc.sendUnaryData<gateway.CommitStatusResponse>) {
+    commitStatus(
+      call: grpc.ServerUnaryCall<gateway.SignedCommitStatusRequest, gateway.CommitStatusResponse>,
+      cb: grpc.sendUnaryData<gateway.CommitStatusResponse>,
+    ) {
       const txId = gateway.CommitStatusRequest.deserializeBinary(call.request.getRequest_asU8()).getTransactionId();
       double.statusQueries.push(txId);
       const answer = double.commitStatus(txId);
@@ -140,7 +152,9 @@ export async function startGatewayDouble(): Promise<GatewayDouble> {
   });
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   const address = `127.0.0.1:${port}`;
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
@@ -170,7 +184,12 @@ function decodeProposal(signed: peer.SignedProposal | undefined): Call {
   const cpp = peer.ChaincodeProposalPayload.deserializeBinary(proposal.getPayload_asU8());
   const spec = peer.ChaincodeInvocationSpec.deserializeBinary(cpp.getInput_asU8()).getChaincodeSpec();
   const args = (spec?.getInput()?.getArgsList_asU8() ?? []).map((a) => Buffer.from(a).toString('utf8'));
-  return { txId: ch.getTxId(), chaincode: ext.getChaincodeId()?.getName() ?? '', fn: args[0] ?? '', args: args.slice(1) };
+  return {
+    txId: ch.getTxId(),
+    chaincode: ext.getChaincodeId()?.getName() ?? '',
+    fn: args[0] ?? '',
+    args: args.slice(1),
+  };
 }
 
 /** The smallest envelope fabric-gateway accepts as an endorsed transaction carrying `result`. */

@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { common } from '@hyperledger/fabric-protos';
-import { blockHeaderHash, decodeBlockBytes, splitPemBundle, verifyProofBundle, type FabricProofBundle } from '../../node/ledger/index.js';
+import {
+  blockHeaderHash,
+  decodeBlockBytes,
+  splitPemBundle,
+  verifyProofBundle,
+  type FabricProofBundle,
+} from '../../node/ledger/index.js';
 import { KV_CONTRACT_DIR, testConsortium } from './helpers.js';
 
 // A GrantRights (with confidential terms in terms-JilinLibraryMSP-NLCMSP) committed by network.sh on Fabric 2.5.6,
@@ -57,7 +63,9 @@ describe('fabric-block-v1 proofs (offline verification of real Fabric blocks)', 
   });
 
   it('refuses records that differ from the write set', () => {
-    const records = golden.records.map((r) => (r.value?.includes('"archive"') ? { ...r, value: r.value.replace('"archive"', '"distribute"') } : r));
+    const records = golden.records.map((r) =>
+      r.value?.includes('"archive"') ? { ...r, value: r.value.replace('"archive"', '"distribute"') } : r,
+    );
     expect(records).to.not.deep.equal(golden.records);
     expect(failed({ ...golden, records })).to.deep.equal(['records']);
     expect(failed({ ...golden, records: golden.records.slice(1) })).to.deep.equal(['records']);

@@ -3,14 +3,35 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { common } from '@hyperledger/fabric-protos';
-import { AccessDeniedError, ConflictError, LedgerError, NotFoundError, UnavailableError, ValidationError } from '../../node/core/errors.js';
-import { checkpointAfter, fileCheckpointer, openFabricConnection, splitPemBundle, verifyProofBundle, type FabricConnection, type Ledger, type LedgerEvent } from '../../node/ledger/index.js';
+import {
+  AccessDeniedError,
+  ConflictError,
+  LedgerError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+} from '../../node/core/errors.js';
+import {
+  checkpointAfter,
+  fileCheckpointer,
+  openFabricConnection,
+  splitPemBundle,
+  verifyProofBundle,
+  type FabricConnection,
+  type Ledger,
+  type LedgerEvent,
+} from '../../node/ledger/index.js';
 import { startGatewayDouble, type GatewayDouble } from './fabric-double.js';
 import { KV_CONTRACT_DIR, tempDir, testConsortium, text, type TestConsortium } from './helpers.js';
 
 const FIXTURES = join(KV_CONTRACT_DIR, '..', 'fabric');
-const captured = JSON.parse(readFileSync(join(FIXTURES, 'blocks.json'), 'utf8')) as { txs: { txId: string; blockNumber: number }[]; blocks: Record<string, string> };
-const blocks = new Map(Object.entries(captured.blocks).map(([n, b]) => [Number(n), new Uint8Array(Buffer.from(b, 'base64'))]));
+const captured = JSON.parse(readFileSync(join(FIXTURES, 'blocks.json'), 'utf8')) as {
+  txs: { txId: string; blockNumber: number }[];
+  blocks: Record<string, string>;
+};
+const blocks = new Map(
+  Object.entries(captured.blocks).map(([n, b]) => [Number(n), new Uint8Array(Buffer.from(b, 'base64'))]),
+);
 const caBundle = splitPemBundle(readFileSync(join(FIXTURES, 'ca-bundle.pem'), 'utf8'));
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
@@ -89,7 +110,13 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
       ['CONFLICT', ConflictError],
     ];
     for (const [code, cls] of cases) {
-      peer.endorse = () => ({ error: { code: status.ABORTED, message: 'failed to endorse transaction, see attached details for more info', details: detail(`chaincode response 500, [${code}] /cid: expected a CID`) } });
+      peer.endorse = () => ({
+        error: {
+          code: status.ABORTED,
+          message: 'failed to endorse transaction, see attached details for more info',
+          details: detail(`chaincode response 500, [${code}] /cid: expected a CID`),
+        },
+      });
       const err = await rejection(ledger.submit({ fn: 'RegisterVersion', args: ['{}'] }));
       expect(err, code).to.be.instanceOf(cls);
       expect(err.message).to.equal('/cid: expected a CID');
@@ -100,7 +127,13 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
     }
     expect(peer.submits, 'a refused endorsement is never submitted').to.deep.equal([]);
     // evaluate: the peer puts the chaincode message in the status text
-    peer.evaluate = () => ({ error: { code: status.UNKNOWN, message: 'evaluate call to endorser returned error: chaincode response 500, [NOT_FOUND] resource x does not exist' } });
+    peer.evaluate = () => ({
+      error: {
+        code: status.UNKNOWN,
+        message:
+          'evaluate call to endorser returned error: chaincode response 500, [NOT_FOUND] resource x does not exist',
+      },
+    });
     const nf = await rejection(ledger.evaluate({ fn: 'GetResource', args: ['x'] }));
     expect(nf).to.be.instanceOf(NotFoundError);
     expect(nf.message).to.equal('resource x does not exist');
@@ -108,7 +141,9 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
     const other = await rejection(ledger.evaluate({ fn: 'GetResource', args: ['x'] }));
     expect(other).to.be.instanceOf(LedgerError);
     expect((other as LedgerError).code).to.equal('RATE');
-    peer.endorse = () => ({ error: { code: status.PERMISSION_DENIED, message: 'access denied: creator org unknown, creator is malformed' } });
+    peer.endorse = () => ({
+      error: { code: status.PERMISSION_DENIED, message: 'access denied: creator org unknown, creator is malformed' },
+    });
     const denied = await rejection(ledger.submit({ fn: 'RegisterVersion', args: ['{}'] }));
     expect(denied).to.be.instanceOf(AccessDeniedError);
     expect(denied.message).to.include('creator org unknown');
@@ -127,7 +162,8 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
 
   it('retries a transient endorsement failure with a new proposal (nothing was ordered)', async () => {
     let n = 0;
-    peer.endorse = () => (++n <= 2 ? { error: { code: status.UNAVAILABLE, message: 'connection refused' } } : { payload: 'ok' });
+    peer.endorse = () =>
+      ++n <= 2 ? { error: { code: status.UNAVAILABLE, message: 'connection refused' } } : { payload: 'ok' };
     const r = await ledger.submit({ fn: 'Put', args: ['k'] });
     expect(peer.endorsements).to.have.length(3);
     expect(new Set(peer.endorsements.map((e) => e.txId)).size).to.equal(3);
@@ -136,9 +172,11 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
 
   it('resends the same signed transaction when the orderer did not answer, and asks again for its status', async () => {
     let submits = 0;
-    peer.submit = () => (++submits === 1 ? { code: status.DEADLINE_EXCEEDED, message: 'deadline exceeded' } : undefined);
+    peer.submit = () =>
+      ++submits === 1 ? { code: status.DEADLINE_EXCEEDED, message: 'deadline exceeded' } : undefined;
     let queries = 0;
-    peer.commitStatus = () => (++queries === 1 ? { code: status.UNAVAILABLE, message: 'peer restarting' } : { code: 0, blockNumber: 7 });
+    peer.commitStatus = () =>
+      ++queries === 1 ? { code: status.UNAVAILABLE, message: 'peer restarting' } : { code: 0, blockNumber: 7 };
     const r = await ledger.submit({ fn: 'Put', args: ['k'] });
     expect(peer.endorsements, 'endorsed once').to.have.length(1);
     expect(peer.submits, 'the same txId both times').to.deep.equal([r.txId, r.txId]);
@@ -148,7 +186,8 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
 
   it('endorses again on MVCC_READ_CONFLICT (fresh read set, never the stale envelope), then gives up with a ConflictError', async () => {
     let conflicted: string | undefined;
-    peer.commitStatus = (txId) => ((conflicted ??= txId) === txId ? { code: 11, blockNumber: 3 } : { code: 0, blockNumber: 4 });
+    peer.commitStatus = (txId) =>
+      (conflicted ??= txId) === txId ? { code: 11, blockNumber: 3 } : { code: 0, blockNumber: 4 };
     const r = await ledger.submit({ fn: 'RegisterVersion', args: ['{}'] });
     expect(peer.endorsements).to.have.length(2);
     expect(peer.submits).to.have.length(2);
@@ -174,12 +213,27 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
 
   it('waits for endorsing peers to come back, then says the endorsement policy cannot be satisfied', async () => {
     let n = 0;
-    const noPlan = { code: status.FAILED_PRECONDITION, message: 'no combination of peers can be derived which satisfy the endorsement policy: no peer combination can satisfy the endorsement policy' };
+    const noPlan = {
+      code: status.FAILED_PRECONDITION,
+      message:
+        'no combination of peers can be derived which satisfy the endorsement policy: no peer combination can satisfy the endorsement policy',
+    };
     peer.endorse = () => (++n <= 2 ? { error: noPlan } : { payload: 'ok' });
     await ledger.submit({ fn: 'RegisterVersion', args: ['{}'] });
     expect(peer.endorsements).to.have.length(3);
     n = 0;
-    const down = { code: status.ABORTED, message: 'failed to collect enough transaction endorsements, see attached details for more info', details: [{ address: '127.0.0.1:30051', mspId: 'HebeiLibraryMSP', message: 'rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:30051: connect: connection refused"' }] };
+    const down = {
+      code: status.ABORTED,
+      message: 'failed to collect enough transaction endorsements, see attached details for more info',
+      details: [
+        {
+          address: '127.0.0.1:30051',
+          mspId: 'HebeiLibraryMSP',
+          message:
+            'rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:30051: connect: connection refused"',
+        },
+      ],
+    };
     peer.endorse = () => (++n === 1 ? { error: down } : { payload: 'ok' });
     await ledger.submit({ fn: 'RegisterVersion', args: ['{}'] });
     expect(peer.endorsements).to.have.length(5);
@@ -208,8 +262,14 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
     peer.evaluate = (call) => {
       if (call.chaincode !== 'qscc') return { payload: '' };
       if (call.fn === 'GetChainInfo') return { payload: chainInfo(15) };
-      if (call.fn === 'GetBlockByTxID' && call.args[1] === grant.txId) return { payload: blocks.get(grant.blockNumber) as Uint8Array };
-      return { error: { code: status.UNKNOWN, message: `evaluate call to endorser returned error: chaincode response 500, Failed to get block for txID "${call.args[1]}", error no such transaction ID in index` } };
+      if (call.fn === 'GetBlockByTxID' && call.args[1] === grant.txId)
+        return { payload: blocks.get(grant.blockNumber) as Uint8Array };
+      return {
+        error: {
+          code: status.UNKNOWN,
+          message: `evaluate call to endorser returned error: chaincode response 500, Failed to get block for txID "${call.args[1]}", error no such transaction ID in index`,
+        },
+      };
     };
     expect(await ledger.height()).to.equal(15);
     const proof = await ledger.proof(grant.txId);
@@ -241,7 +301,13 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
         [13, 0],
         [14, 0],
       ]);
-      expect(events.map((e) => e.eventName)).to.deep.equal(['ResourceRegistered', 'ResourceRegistered', 'ResourceRegistered', 'ResourceRegistered', 'RightsGranted']);
+      expect(events.map((e) => e.eventName)).to.deep.equal([
+        'ResourceRegistered',
+        'ResourceRegistered',
+        'ResourceRegistered',
+        'ResourceRegistered',
+        'RightsGranted',
+      ]);
       expect(JSON.parse(text((events[4] as LedgerEvent).payload))[0].docType).to.equal('rights');
       for (const e of events) expect(e.timestamp).to.match(/^\d{4}-\d\d-\d\dT/);
     });
@@ -271,9 +337,16 @@ describe('Fabric ledger adapter (gRPC double of a gateway peer)', function () {
         }
         await connection.close();
         // a new process: new connection, same checkpoint file
-        connection = openFabricConnection({ endpoint: peer.address, client: peer.client, channel: 'smartlibrary', chaincode: 'shulian' });
+        connection = openFabricConnection({
+          endpoint: peer.address,
+          client: peer.client,
+          channel: 'smartlibrary',
+          chaincode: 'shulian',
+        });
         ledger = connection.connect(c.operator);
-        const rest = await collect(ledger.events({ checkpointer: fileCheckpointer(join(dir, 'events.checkpoint')), untilCaughtUp: true }));
+        const rest = await collect(
+          ledger.events({ checkpointer: fileCheckpointer(join(dir, 'events.checkpoint')), untilCaughtUp: true }),
+        );
         expect([...first, ...rest].map((e) => e.txId)).to.deep.equal(all);
         expect(peer.deliverStarts).to.deep.equal([12, 12]);
       } finally {

@@ -1,7 +1,17 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/index.js';
 import { ValidationError } from '../../core/errors.js';
-import { enrollIdentity, IDENTITY_TYPES, reenrollIdentity, registerIdentity, registrarFromMsp, revokeIdentity, ROLES, type CaEndpoint, type EnrolledIdentity } from '../../identity/index.js';
+import {
+  enrollIdentity,
+  IDENTITY_TYPES,
+  reenrollIdentity,
+  registerIdentity,
+  registrarFromMsp,
+  revokeIdentity,
+  ROLES,
+  type CaEndpoint,
+  type EnrolledIdentity,
+} from '../../identity/index.js';
 import { readPem } from '../../identity/fabric-ca.js';
 import { print, printJson } from '../output.js';
 
@@ -17,7 +27,9 @@ interface CaOptions {
 export function register(program: Command): void {
   const identity = program
     .command('identity')
-    .description('enroll, register, reenroll and revoke identities at a Fabric CA server (MSP folders with the shulian.role attribute)')
+    .description(
+      'enroll, register, reenroll and revoke identities at a Fabric CA server (MSP folders with the shulian.role attribute)',
+    )
     .addHelpText(
       'after',
       `
@@ -44,37 +56,63 @@ it for each library.`,
     .action(async (o: CaOptions & { id: string; secret: string; out: string; tlsCa?: string }) => {
       const ca = await endpoint(o);
       const tlsCaCertPem = o.tlsCa ? await readPem(o.tlsCa, '--tls-ca') : undefined;
-      const done = await enrollIdentity({ ca, enrollmentId: o.id, secret: o.secret, mspId: mspId(o), mspDir: o.out, ...(tlsCaCertPem ? { tlsCaCertPem } : {}) });
+      const done = await enrollIdentity({
+        ca,
+        enrollmentId: o.id,
+        secret: o.secret,
+        mspId: mspId(o),
+        mspDir: o.out,
+        ...(tlsCaCertPem ? { tlsCaCertPem } : {}),
+      });
       report(o, 'enrolled', done);
     });
 
   common(identity.command('register'))
-    .description('register an identity (as a registrar, e.g. the org admin) with its shulian.role; prints the enrollment secret')
+    .description(
+      'register an identity (as a registrar, e.g. the org admin) with its shulian.role; prints the enrollment secret',
+    )
     .requiredOption('--id <enrollmentId>', 'enrollment id to register')
-    .requiredOption('--registrar <mspDir>', "MSP folder of the registrar (an identity with hf.Registrar.Roles)")
+    .requiredOption('--registrar <mspDir>', 'MSP folder of the registrar (an identity with hf.Registrar.Roles)')
     .option('--secret <secret>', 'enrollment secret (default: the CA generates one)')
     .option('--type <type>', `identity type: ${IDENTITY_TYPES.join(', ')}`, 'client')
     .option('--role <role>', `shulian.role: ${ROLES.join(', ')}`)
     .option('--affiliation <name>', 'affiliation (default: none)')
     .option('--max-enrollments <n>', 'how often it may enroll (-1 unlimited, default: the server default)')
-    .action(async (o: CaOptions & { id: string; registrar: string; secret?: string; type: string; role?: string; affiliation?: string; maxEnrollments?: string }) => {
-      const ca = await endpoint(o);
-      const registrar = await registrarFromMsp(o.registrar, mspId(o));
-      const max = o.maxEnrollments === undefined ? undefined : Number(o.maxEnrollments);
-      if (max !== undefined && !Number.isSafeInteger(max)) throw new ValidationError('--max-enrollments must be an integer', { pointer: '/maxEnrollments' });
-      const r = await registerIdentity({
-        ca,
-        registrar,
-        enrollmentId: o.id,
-        type: o.type as (typeof IDENTITY_TYPES)[number],
-        ...(o.secret ? { secret: o.secret } : {}),
-        ...(o.role ? { role: o.role } : {}),
-        ...(o.affiliation ? { affiliation: o.affiliation } : {}),
-        ...(max === undefined ? {} : { maxEnrollments: max }),
-      });
-      if (o.json) printJson({ enrollmentId: r.enrollmentId, secret: r.secret, type: o.type, role: o.role ?? null });
-      else print([`registered ${r.enrollmentId} (${o.type}${o.role ? `, shulian.role=${o.role}` : ''})`, `secret: ${r.secret}`]);
-    });
+    .action(
+      async (
+        o: CaOptions & {
+          id: string;
+          registrar: string;
+          secret?: string;
+          type: string;
+          role?: string;
+          affiliation?: string;
+          maxEnrollments?: string;
+        },
+      ) => {
+        const ca = await endpoint(o);
+        const registrar = await registrarFromMsp(o.registrar, mspId(o));
+        const max = o.maxEnrollments === undefined ? undefined : Number(o.maxEnrollments);
+        if (max !== undefined && !Number.isSafeInteger(max))
+          throw new ValidationError('--max-enrollments must be an integer', { pointer: '/maxEnrollments' });
+        const r = await registerIdentity({
+          ca,
+          registrar,
+          enrollmentId: o.id,
+          type: o.type as (typeof IDENTITY_TYPES)[number],
+          ...(o.secret ? { secret: o.secret } : {}),
+          ...(o.role ? { role: o.role } : {}),
+          ...(o.affiliation ? { affiliation: o.affiliation } : {}),
+          ...(max === undefined ? {} : { maxEnrollments: max }),
+        });
+        if (o.json) printJson({ enrollmentId: r.enrollmentId, secret: r.secret, type: o.type, role: o.role ?? null });
+        else
+          print([
+            `registered ${r.enrollmentId} (${o.type}${o.role ? `, shulian.role=${o.role}` : ''})`,
+            `secret: ${r.secret}`,
+          ]);
+      },
+    );
 
   common(identity.command('reenroll'))
     .description('renew the certificate (and key) of the identity in an MSP folder, keeping its subject and attributes')
@@ -92,21 +130,30 @@ it for each library.`,
     .option('--aki <hex>', 'authority key identifier of that certificate')
     .option('--reason <reason>', 'RFC 5280 reason, e.g. keycompromise, superseded, cessationofoperation')
     .option('--crl <file>', 'write the CA’s new CRL here (add it to the MSP crls/ folder in the channel configuration)')
-    .action(async (o: CaOptions & { registrar: string; id?: string; serial?: string; aki?: string; reason?: string; crl?: string }) => {
-      const ca = await endpoint(o);
-      const registrar = await registrarFromMsp(o.registrar, mspId(o));
-      const r = await revokeIdentity({
-        ca,
-        registrar,
-        ...(o.id ? { enrollmentId: o.id } : {}),
-        ...(o.serial ? { serial: o.serial } : {}),
-        ...(o.aki ? { aki: o.aki } : {}),
-        ...(o.reason ? { reason: o.reason } : {}),
-        ...(o.crl ? { crlFile: o.crl } : {}),
-      });
-      if (o.json) printJson(r);
-      else print([`revoked ${r.revoked.length} certificate(s)`, ...r.revoked.map((c) => `  serial ${c.serial}  aki ${c.aki}`), ...(r.crlFile ? [`CRL written to ${r.crlFile}`] : [])]);
-    });
+    .action(
+      async (
+        o: CaOptions & { registrar: string; id?: string; serial?: string; aki?: string; reason?: string; crl?: string },
+      ) => {
+        const ca = await endpoint(o);
+        const registrar = await registrarFromMsp(o.registrar, mspId(o));
+        const r = await revokeIdentity({
+          ca,
+          registrar,
+          ...(o.id ? { enrollmentId: o.id } : {}),
+          ...(o.serial ? { serial: o.serial } : {}),
+          ...(o.aki ? { aki: o.aki } : {}),
+          ...(o.reason ? { reason: o.reason } : {}),
+          ...(o.crl ? { crlFile: o.crl } : {}),
+        });
+        if (o.json) printJson(r);
+        else
+          print([
+            `revoked ${r.revoked.length} certificate(s)`,
+            ...r.revoked.map((c) => `  serial ${c.serial}  aki ${c.aki}`),
+            ...(r.crlFile ? [`CRL written to ${r.crlFile}`] : []),
+          ]);
+      },
+    );
 }
 
 async function endpoint(o: CaOptions): Promise<CaEndpoint> {
@@ -124,5 +171,10 @@ function mspId(o: CaOptions): string {
 
 function report(o: CaOptions, what: string, e: EnrolledIdentity): void {
   if (o.json) printJson(e);
-  else print([`${what}: ${e.subject}${e.role ? `  shulian.role=${e.role}` : ''}`, `  serial ${e.serial}, valid until ${e.notAfter}`, `  MSP folder ${e.mspDir}`]);
+  else
+    print([
+      `${what}: ${e.subject}${e.role ? `  shulian.role=${e.role}` : ''}`,
+      `  serial ${e.serial}, valid until ${e.notAfter}`,
+      `  MSP folder ${e.mspDir}`,
+    ]);
 }

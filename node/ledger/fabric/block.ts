@@ -82,7 +82,10 @@ export function fromBlock(block: common.Block): DecodedBlock {
 
 /** Fabric's BlockHeaderBytes: DER SEQUENCE { INTEGER number, OCTET STRING previousHash, OCTET STRING dataHash }. */
 export function blockHeaderBytes(b: Pick<DecodedBlock, 'number' | 'previousHash' | 'dataHash'>): Uint8Array {
-  return der(0x30, Buffer.concat([der(0x02, derUnsigned(BigInt(b.number))), der(0x04, b.previousHash), der(0x04, b.dataHash)]));
+  return der(
+    0x30,
+    Buffer.concat([der(0x02, derUnsigned(BigInt(b.number))), der(0x04, b.previousHash), der(0x04, b.dataHash)]),
+  );
 }
 
 export function blockHeaderHash(b: Pick<DecodedBlock, 'number' | 'previousHash' | 'dataHash'>): Uint8Array {
@@ -106,17 +109,26 @@ export function validationCodes(b: DecodedBlock): Uint8Array {
 }
 
 /** The orderers' signatures over the block header (metadata SIGNATURES). */
-export function blockSignatures(b: DecodedBlock): { signer?: SerializedIdentity; signature: Uint8Array; signedBytes: Uint8Array }[] {
+export function blockSignatures(
+  b: DecodedBlock,
+): { signer?: SerializedIdentity; signature: Uint8Array; signedBytes: Uint8Array }[] {
   const raw = b.metadata[METADATA.signatures];
   if (!raw || raw.length === 0) return [];
   const md = common.Metadata.deserializeBinary(raw);
   const headerBytes = blockHeaderBytes(b);
   return md.getSignaturesList().map((s) => {
     const sigHeader = s.getSignatureHeader_asU8();
-    const signedBytes = Buffer.concat([md.getValue_asU8(), sigHeader.length > 0 ? sigHeader : s.getIdentifierHeader_asU8(), headerBytes]);
+    const signedBytes = Buffer.concat([
+      md.getValue_asU8(),
+      sigHeader.length > 0 ? sigHeader : s.getIdentifierHeader_asU8(),
+      headerBytes,
+    ]);
     let signer: SerializedIdentity | undefined;
-    if (sigHeader.length > 0) signer = decodeIdentity(common.SignatureHeader.deserializeBinary(sigHeader).getCreator_asU8());
-    return signer ? { signer, signature: s.getSignature_asU8(), signedBytes } : { signature: s.getSignature_asU8(), signedBytes };
+    if (sigHeader.length > 0)
+      signer = decodeIdentity(common.SignatureHeader.deserializeBinary(sigHeader).getCreator_asU8());
+    return signer
+      ? { signer, signature: s.getSignature_asU8(), signedBytes }
+      : { signature: s.getSignature_asU8(), signedBytes };
   });
 }
 
@@ -137,7 +149,7 @@ export function decodeTx(b: DecodedBlock, index: number): DecodedTx {
   const ch = common.ChannelHeader.deserializeBinary(header.getChannelHeader_asU8());
   const sh = common.SignatureHeader.deserializeBinary(header.getSignatureHeader_asU8());
   const ts = ch.getTimestamp();
-  const timestamp = new Date((ts ? ts.getSeconds() * 1000 + Math.floor(ts.getNanos() / 1e6) : 0)).toISOString();
+  const timestamp = new Date(ts ? ts.getSeconds() * 1000 + Math.floor(ts.getNanos() / 1e6) : 0).toISOString();
   const creatorBytes = sh.getCreator_asU8();
   const base = {
     index,
@@ -175,12 +187,16 @@ export function decodeTx(b: DecodedBlock, index: number): DecodedTx {
   let event: { chaincodeId: string; name: string; payload: Uint8Array } | undefined;
   if (eventBytes.length > 0) {
     const ev = peer.ChaincodeEvent.deserializeBinary(eventBytes);
-    if (ev.getEventName() !== '') event = { chaincodeId: ev.getChaincodeId(), name: ev.getEventName(), payload: ev.getPayload_asU8() };
+    if (ev.getEventName() !== '')
+      event = { chaincodeId: ev.getChaincodeId(), name: ev.getEventName(), payload: ev.getPayload_asU8() };
   }
   let fn = '';
   const input = peer.ChaincodeProposalPayload.deserializeBinary(cap.getChaincodeProposalPayload_asU8()).getInput_asU8();
   if (input.length > 0) {
-    const first = peer.ChaincodeInvocationSpec.deserializeBinary(input).getChaincodeSpec()?.getInput()?.getArgsList_asU8()[0];
+    const first = peer.ChaincodeInvocationSpec.deserializeBinary(input)
+      .getChaincodeSpec()
+      ?.getInput()
+      ?.getArgsList_asU8()[0];
     if (first) fn = Buffer.from(first).toString('utf8');
   }
   return {
@@ -189,7 +205,9 @@ export function decodeTx(b: DecodedBlock, index: number): DecodedTx {
       chaincodeId: cca.getChaincodeId()?.getName() ?? '',
       fn,
       proposalResponsePayload: prpBytes,
-      endorsements: endorsed.getEndorsementsList().map((e) => ({ endorser: decodeIdentity(e.getEndorser_asU8()), signature: e.getSignature_asU8() })),
+      endorsements: endorsed
+        .getEndorsementsList()
+        .map((e) => ({ endorser: decodeIdentity(e.getEndorser_asU8()), signature: e.getSignature_asU8() })),
       ...(event ? { event } : {}),
       writes,
     },

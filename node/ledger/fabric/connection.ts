@@ -93,28 +93,41 @@ function newGrpcClient(options: Readonly<FabricConnectionOptions>): grpc.Client 
  * A certificate that is not valid now, or a key that does not match it, is refused here, naming the
  * variable, rather than by the peer with a vaguer message.
  */
-export async function loadClientIdentity(options: Readonly<{ mspId: string; certPath: string; keyDirectoryPath: string; now?: Date }>): Promise<SigningIdentity & { readonly certPem: string }> {
+export async function loadClientIdentity(
+  options: Readonly<{ mspId: string; certPath: string; keyDirectoryPath: string; now?: Date }>,
+): Promise<SigningIdentity & { readonly certPem: string }> {
   const certFile = await firstFile(options.certPath, 'CERT_PATH', (f) => f.endsWith('.pem') || f.endsWith('.crt'));
   const certPem = await readFile(certFile, 'utf8');
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
   } catch (cause) {
-    throw new ConfigError(`CERT_PATH ${certFile} is not a PEM certificate`, { file: certFile, cause, details: { variable: 'CERT_PATH' } });
+    throw new ConfigError(`CERT_PATH ${certFile} is not a PEM certificate`, {
+      file: certFile,
+      cause,
+      details: { variable: 'CERT_PATH' },
+    });
   }
   const now = options.now ?? new Date();
   if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) {
-    throw new ConfigError(`CERT_PATH ${certFile} is not valid now (valid ${cert.validFrom} to ${cert.validTo}); reenroll to get a new certificate`, {
-      file: certFile,
-      details: { variable: 'CERT_PATH' },
-    });
+    throw new ConfigError(
+      `CERT_PATH ${certFile} is not valid now (valid ${cert.validFrom} to ${cert.validTo}); reenroll to get a new certificate`,
+      {
+        file: certFile,
+        details: { variable: 'CERT_PATH' },
+      },
+    );
   }
   const keyDir = options.keyDirectoryPath;
   let names: string[];
   try {
     names = (await readdir(keyDir)).filter((f) => !f.startsWith('.')).sort();
   } catch (cause) {
-    throw new ConfigError(`KEY_DIRECTORY_PATH ${keyDir} is not a readable directory`, { file: keyDir, cause, details: { variable: 'KEY_DIRECTORY_PATH' } });
+    throw new ConfigError(`KEY_DIRECTORY_PATH ${keyDir} is not a readable directory`, {
+      file: keyDir,
+      cause,
+      details: { variable: 'KEY_DIRECTORY_PATH' },
+    });
   }
   for (const name of names) {
     const keyPem = await readFile(join(keyDir, name), 'utf8').catch(() => '');
@@ -124,7 +137,10 @@ export async function loadClientIdentity(options: Readonly<{ mspId: string; cert
       // not this one
     }
   }
-  throw new ConfigError(`KEY_DIRECTORY_PATH ${keyDir} holds no private key matching ${certFile}`, { file: keyDir, details: { variable: 'KEY_DIRECTORY_PATH' } });
+  throw new ConfigError(`KEY_DIRECTORY_PATH ${keyDir} holds no private key matching ${certFile}`, {
+    file: keyDir,
+    details: { variable: 'KEY_DIRECTORY_PATH' },
+  });
 }
 
 async function firstFile(path: string, variable: string, accept: (name: string) => boolean): Promise<string> {
@@ -137,6 +153,7 @@ async function firstFile(path: string, variable: string, accept: (name: string) 
   if (s.isFile()) return path;
   const files = (await readdir(path)).filter(accept).sort();
   const first = files[0];
-  if (first === undefined) throw new ConfigError(`${variable} ${path} holds no certificate (*.pem)`, { file: path, details: { variable } });
+  if (first === undefined)
+    throw new ConfigError(`${variable} ${path} holds no certificate (*.pem)`, { file: path, details: { variable } });
   return join(path, first);
 }

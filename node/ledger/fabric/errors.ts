@@ -41,7 +41,11 @@ export const validationCodeName = (code: number): string => VALIDATION_CODES[cod
 export const RETRYABLE_VALIDATION = new Set([11, 12]);
 
 /** gRPC codes that say "the service did not answer", not "the service said no". */
-const TRANSIENT_GRPC = new Set<number>([grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED, grpcStatus.RESOURCE_EXHAUSTED]);
+const TRANSIENT_GRPC = new Set<number>([
+  grpcStatus.UNAVAILABLE,
+  grpcStatus.DEADLINE_EXCEEDED,
+  grpcStatus.RESOURCE_EXHAUSTED,
+]);
 
 export type Phase = 'endorse' | 'submit' | 'commit-status' | 'evaluate' | 'events' | 'query';
 
@@ -54,7 +58,11 @@ const NO_ENDORSERS = /no combination of peers|no peers available|failed to find 
 const ENDORSER_DOWN = /code = (Unavailable|DeadlineExceeded)|connection error|transport: /;
 
 function endorsersDown(err: GatewayError): boolean {
-  return err.code === grpcStatus.ABORTED && err.details.length > 0 && err.details.every((d) => ENDORSER_DOWN.test(d.message) && !/\[[A-Z_]+\]/.test(d.message));
+  return (
+    err.code === grpcStatus.ABORTED &&
+    err.details.length > 0 &&
+    err.details.every((d) => ENDORSER_DOWN.test(d.message) && !/\[[A-Z_]+\]/.test(d.message))
+  );
 }
 
 /** Whether `err` (a raw fabric-gateway error) is a transient transport failure worth retrying. */
@@ -76,7 +84,10 @@ export function isTransient(err: unknown): boolean {
  * maps exactly as the embedded runtime maps it; transport failures become UnavailableError naming the
  * peer; a policy failure or a refused creator becomes AccessDeniedError.
  */
-export function mapFabricError(err: unknown, context: Readonly<{ phase: Phase; txId?: string; endpoint?: string }>): ShulianError {
+export function mapFabricError(
+  err: unknown,
+  context: Readonly<{ phase: Phase; txId?: string; endpoint?: string }>,
+): ShulianError {
   if (err instanceof ShulianError) return err;
   const txId = (err as { transactionId?: unknown })?.transactionId;
   const id = typeof txId === 'string' && txId !== '' ? txId : context.txId;
@@ -85,17 +96,32 @@ export function mapFabricError(err: unknown, context: Readonly<{ phase: Phase; t
     const name = validationCodeName(err.code);
     const details = { validationCode: name };
     if (RETRYABLE_VALIDATION.has(err.code)) {
-      return new ConflictError(`transaction ${err.transactionId} was invalidated (${name}): the state it read changed before it committed`, { ...ids, details, cause: err });
+      return new ConflictError(
+        `transaction ${err.transactionId} was invalidated (${name}): the state it read changed before it committed`,
+        { ...ids, details, cause: err },
+      );
     }
     if (err.code === 10) {
-      return new AccessDeniedError(`transaction ${err.transactionId} was invalidated (ENDORSEMENT_POLICY_FAILURE): its endorsements do not satisfy the chaincode's endorsement policy`, {
+      return new AccessDeniedError(
+        `transaction ${err.transactionId} was invalidated (ENDORSEMENT_POLICY_FAILURE): its endorsements do not satisfy the chaincode's endorsement policy`,
+        {
+          ...ids,
+          details,
+          cause: err,
+        },
+      );
+    }
+    if (err.code === 4)
+      return new AccessDeniedError(`transaction ${err.transactionId} was invalidated (BAD_CREATOR_SIGNATURE)`, {
         ...ids,
         details,
         cause: err,
       });
-    }
-    if (err.code === 4) return new AccessDeniedError(`transaction ${err.transactionId} was invalidated (BAD_CREATOR_SIGNATURE)`, { ...ids, details, cause: err });
-    return new LedgerError('COMMIT', `transaction ${err.transactionId} was invalidated (${name})`, { ...ids, details, cause: err });
+    return new LedgerError('COMMIT', `transaction ${err.transactionId} was invalidated (${name})`, {
+      ...ids,
+      details,
+      cause: err,
+    });
   }
   if (err instanceof GatewayError) {
     const endorsers = err.details.map((d) => ({ address: d.address, mspId: d.mspId, message: d.message }));
@@ -111,11 +137,14 @@ export function mapFabricError(err: unknown, context: Readonly<{ phase: Phase; t
     const where = context.endpoint ? ` at ${context.endpoint}` : '';
     if (endorsersDown(err)) {
       const down = endorsers.map((e) => e.mspId || e.address).join(', ');
-      return new UnavailableError(`${kind(err, context.phase)} failed${where}: endorsing peers of ${down} did not answer (${endorsers.map((e) => e.message).join('; ')})`, {
-        ...ids,
-        details,
-        cause: err,
-      });
+      return new UnavailableError(
+        `${kind(err, context.phase)} failed${where}: endorsing peers of ${down} did not answer (${endorsers.map((e) => e.message).join('; ')})`,
+        {
+          ...ids,
+          details,
+          cause: err,
+        },
+      );
     }
     if (NO_ENDORSERS.test(texts.join(' '))) {
       return new UnavailableError(
@@ -126,18 +155,29 @@ export function mapFabricError(err: unknown, context: Readonly<{ phase: Phase; t
     const reasons = endorsers.map((e) => `${e.mspId || e.address}: ${e.message}`).join('; ');
     const text = `${kind(err, context.phase)} failed${where}: ${err.message}${reasons ? ` (${reasons})` : ''}`;
     if (TRANSIENT_GRPC.has(err.code)) return new UnavailableError(text, { ...ids, details, cause: err });
-    if (err.code === grpcStatus.PERMISSION_DENIED || err.code === grpcStatus.UNAUTHENTICATED || /access denied|creator|certificate|identity/i.test(texts.join(' '))) {
+    if (
+      err.code === grpcStatus.PERMISSION_DENIED ||
+      err.code === grpcStatus.UNAUTHENTICATED ||
+      /access denied|creator|certificate|identity/i.test(texts.join(' '))
+    ) {
       return new AccessDeniedError(text, { ...ids, details, cause: err });
     }
-    if (/endorsement policy|policy failure/i.test(texts.join(' '))) return new AccessDeniedError(text, { ...ids, details, cause: err });
+    if (/endorsement policy|policy failure/i.test(texts.join(' ')))
+      return new AccessDeniedError(text, { ...ids, details, cause: err });
     if (err.code === grpcStatus.NOT_FOUND) return new LedgerError('NOT_FOUND', text, { ...ids, details, cause: err });
     return new LedgerError(codeFor(err), text, { ...ids, details, cause: err });
   }
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'number' && TRANSIENT_GRPC.has(code)) {
-    return new UnavailableError(`${context.phase} failed${context.endpoint ? ` at ${context.endpoint}` : ''}: ${(err as Error).message}`, { ...ids, cause: err });
+    return new UnavailableError(
+      `${context.phase} failed${context.endpoint ? ` at ${context.endpoint}` : ''}: ${(err as Error).message}`,
+      { ...ids, cause: err },
+    );
   }
-  return new LedgerError('FABRIC', `${context.phase} failed: ${err instanceof Error ? err.message : String(err)}`, { ...ids, cause: err });
+  return new LedgerError('FABRIC', `${context.phase} failed: ${err instanceof Error ? err.message : String(err)}`, {
+    ...ids,
+    cause: err,
+  });
 }
 
 function kind(err: GatewayError, phase: Phase): string {
@@ -167,5 +207,7 @@ function stripTrailer(text: string): string {
 function rebuild(err: ShulianError, extra: { details: Record<string, unknown>; cause: unknown }): ShulianError {
   const Ctor = err.constructor as new (...args: unknown[]) => ShulianError;
   const options = { ...err.ids, details: extra.details, cause: extra.cause };
-  return err instanceof LedgerError && err.constructor === LedgerError ? new LedgerError(err.code, err.message, options) : new Ctor(err.message, options);
+  return err instanceof LedgerError && err.constructor === LedgerError
+    ? new LedgerError(err.code, err.message, options)
+    : new Ctor(err.message, options);
 }

@@ -10,7 +10,17 @@ export interface FabricFromConfig {
   readonly identity?: SigningIdentity & { readonly certPem: string };
 }
 
-type FabricSettings = Pick<Config, 'channelName' | 'chaincodeName' | 'mspId' | 'peerEndpoint' | 'peerHostAlias' | 'tlsCertPath' | 'certPath' | 'keyDirectoryPath'>;
+type FabricSettings = Pick<
+  Config,
+  | 'channelName'
+  | 'chaincodeName'
+  | 'mspId'
+  | 'peerEndpoint'
+  | 'peerHostAlias'
+  | 'tlsCertPath'
+  | 'certPath'
+  | 'keyDirectoryPath'
+>;
 
 /**
  * Opens the connection described by the fabric-samples variables (CHANNEL_NAME, CHAINCODE_NAME, MSP_ID,
@@ -23,13 +33,24 @@ export async function openFabricFromConfig(config: Readonly<FabricSettings>): Pr
     try {
       tlsCaCertPem = await readFile(config.tlsCertPath, 'utf8');
     } catch (cause) {
-      throw new ConfigError(`TLS_CERT_PATH ${config.tlsCertPath} cannot be read`, { file: config.tlsCertPath, cause, details: { variable: 'TLS_CERT_PATH' } });
+      throw new ConfigError(`TLS_CERT_PATH ${config.tlsCertPath} cannot be read`, {
+        file: config.tlsCertPath,
+        cause,
+        details: { variable: 'TLS_CERT_PATH' },
+      });
     }
   }
   let identity: (SigningIdentity & { readonly certPem: string }) | undefined;
   if (config.certPath) {
-    if (!config.keyDirectoryPath) throw new ConfigError('CERT_PATH is set but KEY_DIRECTORY_PATH is not', { details: { variable: 'KEY_DIRECTORY_PATH' } });
-    identity = await loadClientIdentity({ mspId: config.mspId, certPath: config.certPath, keyDirectoryPath: config.keyDirectoryPath });
+    if (!config.keyDirectoryPath)
+      throw new ConfigError('CERT_PATH is set but KEY_DIRECTORY_PATH is not', {
+        details: { variable: 'KEY_DIRECTORY_PATH' },
+      });
+    identity = await loadClientIdentity({
+      mspId: config.mspId,
+      certPath: config.certPath,
+      keyDirectoryPath: config.keyDirectoryPath,
+    });
   }
   const connection = openFabricConnection({
     endpoint: config.peerEndpoint,

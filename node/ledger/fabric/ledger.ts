@@ -1,8 +1,25 @@
 import { X509Certificate } from 'node:crypto';
 import type { Deadline } from '@grpc/grpc-js';
-import { CommitError, connect, type Commit, type Contract, type Gateway, type GrpcClient, type Network, type Transaction } from '@hyperledger/fabric-gateway';
+import {
+  CommitError,
+  connect,
+  type Commit,
+  type Contract,
+  type Gateway,
+  type GrpcClient,
+  type Network,
+  type Transaction,
+} from '@hyperledger/fabric-gateway';
 import { common } from '@hyperledger/fabric-protos';
-import { AccessDeniedError, ConflictError, LedgerError, NotFoundError, ShulianError, UnavailableError, ValidationError } from '../../core/errors.js';
+import {
+  AccessDeniedError,
+  ConflictError,
+  LedgerError,
+  NotFoundError,
+  ShulianError,
+  UnavailableError,
+  ValidationError,
+} from '../../core/errors.js';
 import type { SigningIdentity } from '../../identity/types.js';
 import type { Checkpoint, EventsOptions, Ledger, LedgerEvent, Proposal, SubmitResult } from '../types.js';
 import { decodeTx, fromBlock, type DecodedTx } from './block.js';
@@ -18,7 +35,12 @@ export interface FabricDeadlines {
   readonly commitStatusMs: number;
 }
 
-export const DEFAULT_DEADLINES: FabricDeadlines = { evaluateMs: 5_000, endorseMs: 15_000, submitMs: 5_000, commitStatusMs: 60_000 };
+export const DEFAULT_DEADLINES: FabricDeadlines = {
+  evaluateMs: 5_000,
+  endorseMs: 15_000,
+  submitMs: 5_000,
+  commitStatusMs: 60_000,
+};
 
 export interface FabricLedgerOptions {
   readonly client: GrpcClient;
@@ -76,7 +98,12 @@ export class FabricLedger implements Ledger {
     this.#deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#readRetry = { ...DEFAULT_READ_RETRY, ...options.retry };
-    this.#eventRetry = { attempts: Number.POSITIVE_INFINITY, initialDelayMs: 200, maxDelayMs: 10_000, ...options.eventRetry };
+    this.#eventRetry = {
+      attempts: Number.POSITIVE_INFINITY,
+      initialDelayMs: 200,
+      maxDelayMs: 10_000,
+      ...options.eventRetry,
+    };
     const d = this.#deadlines;
     this.#gateway = connect({
       client: options.client,
@@ -140,12 +167,16 @@ export class FabricLedger implements Ledger {
 
   async proof(txId: string): Promise<FabricProofBundle> {
     this.#open();
-    if (typeof txId !== 'string' || !TX_ID.test(txId)) throw new ValidationError('txId must be 64 lowercase hex characters', { pointer: '/txId' });
+    if (typeof txId !== 'string' || !TX_ID.test(txId))
+      throw new ValidationError('txId must be 64 lowercase hex characters', { pointer: '/txId' });
     let bytes: Uint8Array;
     try {
       bytes = await this.#evaluate(this.#qscc, 'GetBlockByTxID', [this.#channel, txId], undefined, 'query');
     } catch (err) {
-      if (err instanceof ShulianError && /not found|no such transaction|failed to get block/i.test(`${err.message} ${JSON.stringify(err.details ?? {})}`)) {
+      if (
+        err instanceof ShulianError &&
+        /not found|no such transaction|failed to get block/i.test(`${err.message} ${JSON.stringify(err.details ?? {})}`)
+      ) {
         throw new NotFoundError(`transaction ${txId} is not on channel ${this.#channel}`, { txId, cause: err });
       }
       throw err;
@@ -166,22 +197,40 @@ export class FabricLedger implements Ledger {
   #commitFailure(txId: string, code: number, blockNumber: number, attempts: number): ShulianError {
     const name = validationCodeName(code);
     if (RETRYABLE_VALIDATION.has(code)) {
-      return new ConflictError(`transaction ${txId} was invalidated (${name}) in block ${blockNumber} after ${attempts} attempts: the state it read kept changing`, {
-        txId,
-        blockNumber,
-        details: { validationCode: name, attempts },
-      });
+      return new ConflictError(
+        `transaction ${txId} was invalidated (${name}) in block ${blockNumber} after ${attempts} attempts: the state it read kept changing`,
+        {
+          txId,
+          blockNumber,
+          details: { validationCode: name, attempts },
+        },
+      );
     }
-    const mapped = mapFabricError(new CommitError({ code: code as CommitError['code'], transactionId: txId, message: `transaction ${txId} failed to commit (${name})` }), { phase: 'commit-status' });
+    const mapped = mapFabricError(
+      new CommitError({
+        code: code as CommitError['code'],
+        transactionId: txId,
+        message: `transaction ${txId} failed to commit (${name})`,
+      }),
+      { phase: 'commit-status' },
+    );
     return Object.assign(mapped, { ids: { ...mapped.ids, blockNumber } });
   }
 
   #map(err: unknown, phase: Phase, txId?: string): ShulianError {
-    const mapped = mapFabricError(err, { phase, ...(txId ? { txId } : {}), ...(this.#endpoint ? { endpoint: this.#endpoint } : {}) });
+    const mapped = mapFabricError(err, {
+      phase,
+      ...(txId ? { txId } : {}),
+      ...(this.#endpoint ? { endpoint: this.#endpoint } : {}),
+    });
     // the peer says only "creator org unknown, creator is malformed" for an expired certificate or a wrong MSP id
     if (mapped instanceof AccessDeniedError && /creator org unknown|creator is malformed/.test(mapped.message)) {
       const cause = creatorHint(this.identity);
-      return new AccessDeniedError(`${cause}: ${mapped.message}`, { ...mapped.ids, ...(mapped.details ? { details: mapped.details } : {}), cause: mapped.cause });
+      return new AccessDeniedError(`${cause}: ${mapped.message}`, {
+        ...mapped.ids,
+        ...(mapped.details ? { details: mapped.details } : {}),
+        cause: mapped.cause,
+      });
     }
     return mapped;
   }
@@ -201,7 +250,9 @@ export class FabricLedger implements Ledger {
     }
   }
 
-  async #status(commit: Commit): Promise<{ transactionId: string; code: number; successful: boolean; blockNumber: bigint }> {
+  async #status(
+    commit: Commit,
+  ): Promise<{ transactionId: string; code: number; successful: boolean; blockNumber: bigint }> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await commit.getStatus();
@@ -213,18 +264,27 @@ export class FabricLedger implements Ledger {
         const mapped = this.#map(err, 'commit-status', commit.getTransactionId());
         if (mapped instanceof UnavailableError) {
           // the transaction may still commit: say so, with the txId to check later
-          throw new UnavailableError(`${mapped.message}; transaction ${commit.getTransactionId()} may still commit — check it before resubmitting`, {
-            ...mapped.ids,
-            ...(mapped.details ? { details: mapped.details } : {}),
-            cause: mapped.cause,
-          });
+          throw new UnavailableError(
+            `${mapped.message}; transaction ${commit.getTransactionId()} may still commit — check it before resubmitting`,
+            {
+              ...mapped.ids,
+              ...(mapped.details ? { details: mapped.details } : {}),
+              cause: mapped.cause,
+            },
+          );
         }
         throw mapped;
       }
     }
   }
 
-  async #evaluate(contract: Contract, fn: string, args: readonly string[], transient: Record<string, Uint8Array> | undefined, phase: Phase): Promise<Uint8Array> {
+  async #evaluate(
+    contract: Contract,
+    fn: string,
+    args: readonly string[],
+    transient: Record<string, Uint8Array> | undefined,
+    phase: Phase,
+  ): Promise<Uint8Array> {
     this.#open();
     for (let attempt = 1; ; attempt++) {
       const p = contract.newProposal(fn, { arguments: [...args], ...(transient ? { transientData: transient } : {}) });
@@ -244,20 +304,28 @@ export class FabricLedger implements Ledger {
     return sleep(backoffDelay(policy, attempt), this.#closing.signal);
   }
 
-  #check(proposal: Readonly<Proposal>): { fn: string; args: string[]; transient: Record<string, Uint8Array> | undefined } {
+  #check(proposal: Readonly<Proposal>): {
+    fn: string;
+    args: string[];
+    transient: Record<string, Uint8Array> | undefined;
+  } {
     this.#open();
     if (!proposal || typeof proposal.fn !== 'string' || proposal.fn.length === 0) {
       throw new ValidationError('proposal fn must be a non-empty transaction name', { pointer: '/fn' });
     }
     const args = proposal.args ?? [];
-    if (!Array.isArray(args)) throw new ValidationError('proposal args must be an array of strings', { pointer: '/args' });
+    if (!Array.isArray(args))
+      throw new ValidationError('proposal args must be an array of strings', { pointer: '/args' });
     args.forEach((a, i) => {
-      if (typeof a !== 'string') throw new ValidationError(`proposal args[${i}] must be a string`, { pointer: `/args/${i}` });
-      if (!a.isWellFormed()) throw new ValidationError(`proposal args[${i}] must be well-formed Unicode`, { pointer: `/args/${i}` });
+      if (typeof a !== 'string')
+        throw new ValidationError(`proposal args[${i}] must be a string`, { pointer: `/args/${i}` });
+      if (!a.isWellFormed())
+        throw new ValidationError(`proposal args[${i}] must be well-formed Unicode`, { pointer: `/args/${i}` });
     });
     let transient: Record<string, Uint8Array> | undefined;
     for (const [name, value] of Object.entries(proposal.transient ?? {})) {
-      if (!(value instanceof Uint8Array)) throw new ValidationError(`transient "${name}" must be bytes (Uint8Array)`, { pointer: `/transient/${name}` });
+      if (!(value instanceof Uint8Array))
+        throw new ValidationError(`transient "${name}" must be bytes (Uint8Array)`, { pointer: `/transient/${name}` });
       (transient ??= {})[name] = value;
     }
     return { fn: proposal.fn, args: [...args], transient };
@@ -274,7 +342,8 @@ export class FabricLedger implements Ledger {
     this.#open();
     const checkpoint: Checkpoint | undefined = options.checkpointer ? await options.checkpointer.load() : undefined;
     let block = checkpoint ? checkpoint.blockNumber : (options.startBlock ?? 0);
-    if (!Number.isSafeInteger(block) || block < 0) throw new ValidationError('events: startBlock must be an integer >= 0', { pointer: '/startBlock' });
+    if (!Number.isSafeInteger(block) || block < 0)
+      throw new ValidationError('events: startBlock must be an integer >= 0', { pointer: '/startBlock' });
     let skipThrough = checkpoint?.txId;
     const stop = options.signal ? AbortSignal.any([options.signal, this.#closing.signal]) : this.#closing.signal;
     const until = options.untilCaughtUp ? await this.height() : undefined;
@@ -301,11 +370,21 @@ export class FabricLedger implements Ledger {
             try {
               tx = decodeTx(decoded, i);
             } catch (cause) {
-              throw new LedgerError('BAD_BLOCK', `block ${decoded.number} transaction ${i} cannot be decoded`, { blockNumber: decoded.number, cause });
+              throw new LedgerError('BAD_BLOCK', `block ${decoded.number} transaction ${i} cannot be decoded`, {
+                blockNumber: decoded.number,
+                cause,
+              });
             }
             const ev = tx.action?.event;
             if (tx.validationCode !== 0 || !ev || ev.chaincodeId !== this.#chaincode) continue;
-            events.push({ blockNumber: decoded.number, txId: tx.txId, txIndex: i, eventName: ev.name, payload: ev.payload, timestamp: tx.timestamp });
+            events.push({
+              blockNumber: decoded.number,
+              txId: tx.txId,
+              txIndex: i,
+              eventName: ev.name,
+              payload: ev.payload,
+              timestamp: tx.timestamp,
+            });
           }
           for (const e of events) {
             if (skipThrough !== undefined && e.blockNumber === checkpoint?.blockNumber) {
@@ -341,8 +420,10 @@ function creatorHint(identity: SigningIdentity['identity']): string {
     return 'the peer refused the client certificate';
   }
   const now = new Date();
-  if (now > new Date(cert.validTo)) return `the client certificate expired on ${new Date(cert.validTo).toISOString()} (reenroll it)`;
-  if (now < new Date(cert.validFrom)) return `the client certificate is not valid before ${new Date(cert.validFrom).toISOString()}`;
+  if (now > new Date(cert.validTo))
+    return `the client certificate expired on ${new Date(cert.validTo).toISOString()} (reenroll it)`;
+  if (now < new Date(cert.validFrom))
+    return `the client certificate is not valid before ${new Date(cert.validFrom).toISOString()}`;
   return `the channel does not accept this certificate as ${identity.mspId}: check that MSP_ID names the org whose CA issued it (${cert.issuer.split('\n').join(', ')})`;
 }
 

@@ -24,7 +24,12 @@ export interface FabricProofBundle extends ProofBundle {
   readonly records: readonly ProofRecord[];
 }
 
-export function buildFabricProof(blockBytes: Uint8Array, channel: string, txId: string, chaincode: string): FabricProofBundle {
+export function buildFabricProof(
+  blockBytes: Uint8Array,
+  channel: string,
+  txId: string,
+  chaincode: string,
+): FabricProofBundle {
   let block;
   try {
     block = decodeBlockBytes(blockBytes);
@@ -43,8 +48,15 @@ export function buildFabricProof(blockBytes: Uint8Array, channel: string, txId: 
       txIndex: i,
       chaincode,
       block: Buffer.from(blockBytes).toString('base64'),
-      records: writes.map((w) => (w.isDelete ? { key: w.key, isDelete: true } : { key: w.key, isDelete: false, value: Buffer.from(w.value).toString('utf8') })),
+      records: writes.map((w) =>
+        w.isDelete
+          ? { key: w.key, isDelete: true }
+          : { key: w.key, isDelete: false, value: Buffer.from(w.value).toString('utf8') },
+      ),
     };
   }
-  throw new NotFoundError(`block ${block.number} does not contain transaction ${txId}`, { txId, blockNumber: block.number });
+  throw new NotFoundError(`block ${block.number} does not contain transaction ${txId}`, {
+    txId,
+    blockNumber: block.number,
+  });
 }

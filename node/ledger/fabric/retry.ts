@@ -13,7 +13,11 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, initialDelayMs: 250, ma
 /** Reads (evaluate, height, proof) only need a peer: a shorter budget, so an unreachable peer is reported in seconds. */
 export const DEFAULT_READ_RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 250, maxDelayMs: 2_000 };
 
-export function backoffDelay(policy: Readonly<RetryPolicy>, attempt: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: Readonly<RetryPolicy>,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(cap / 2 + random() * (cap / 2));
 }

@@ -1,6 +1,15 @@
 import { verify as verifySignature, X509Certificate } from 'node:crypto';
 import { verifyCertChain } from '../../identity/index.js';
-import { blockDataHash, blockSignatures, computeFabricTxId, decodeBlockBytes, decodeTx, ENDORSER_TRANSACTION, type DecodedBlock, type DecodedTx } from '../fabric/block.js';
+import {
+  blockDataHash,
+  blockSignatures,
+  computeFabricTxId,
+  decodeBlockBytes,
+  decodeTx,
+  ENDORSER_TRANSACTION,
+  type DecodedBlock,
+  type DecodedTx,
+} from '../fabric/block.js';
 import { validationCodeName } from '../fabric/errors.js';
 import type { FabricProofBundle } from '../fabric/proof.js';
 import type { ProofBundle } from '../types.js';
@@ -48,12 +57,28 @@ export function verifyFabricProofBundle(bundle: ProofBundle, caCertsPem: readonl
     return done();
   }
   const txTime = new Date(tx.timestamp);
-  extra = { validationCode: validationCodeName(tx.validationCode), submittedAt: tx.timestamp, committedAt: tx.timestamp, ...(tx.action ? { fn: tx.action.fn } : {}), records: b.records };
+  extra = {
+    validationCode: validationCodeName(tx.validationCode),
+    submittedAt: tx.timestamp,
+    committedAt: tx.timestamp,
+    ...(tx.action ? { fn: tx.action.fn } : {}),
+    records: b.records,
+  };
 
   // 1. block
-  check('block header', block.number === b.blockNumber, block.number === b.blockNumber ? undefined : `the block is number ${block.number}, the bundle says ${b.blockNumber}`);
+  check(
+    'block header',
+    block.number === b.blockNumber,
+    block.number === b.blockNumber
+      ? undefined
+      : `the block is number ${block.number}, the bundle says ${b.blockNumber}`,
+  );
   const dataOk = Buffer.from(blockDataHash(block.data)).equals(Buffer.from(block.dataHash));
-  check('data hash', dataOk, dataOk ? `${block.data.length} transactions` : "the header's dataHash is not SHA-256 of the block's transactions");
+  check(
+    'data hash',
+    dataOk,
+    dataOk ? `${block.data.length} transactions` : "the header's dataHash is not SHA-256 of the block's transactions",
+  );
   const sigs = blockSignatures(block);
   const goodSigners: string[] = [];
   const sigProblems: string[] = [];
@@ -64,14 +89,19 @@ export function verifyFabricProofBundle(bundle: ProofBundle, caCertsPem: readonl
     }
     const chain = verifyCertChain(s.signer.certPem, caCertsPem, txTime);
     const cert = parseCert(s.signer.certPem);
-    const sigOk = cert !== undefined && safe(() => verifySignature('sha256', s.signedBytes, cert.publicKey, s.signature)) === true;
+    const sigOk =
+      cert !== undefined && safe(() => verifySignature('sha256', s.signedBytes, cert.publicKey, s.signature)) === true;
     if (chain.ok && sigOk) goodSigners.push(`${s.signer.mspId}${cert ? ` (${oneLine(cert.subject)})` : ''}`);
     else sigProblems.push(`${s.signer.mspId}: ${!chain.ok ? chain.reason : 'signature does not verify'}`);
   }
   check(
     'block signature',
     goodSigners.length > 0,
-    goodSigners.length > 0 ? `signed by ${goodSigners.join(', ')}` : sigs.length === 0 ? 'the block carries no orderer signature' : sigProblems.join('; '),
+    goodSigners.length > 0
+      ? `signed by ${goodSigners.join(', ')}`
+      : sigs.length === 0
+        ? 'the block carries no orderer signature'
+        : sigProblems.join('; '),
   );
 
   // 2. transaction and creator
@@ -79,7 +109,13 @@ export function verifyFabricProofBundle(bundle: ProofBundle, caCertsPem: readonl
   check(
     'transaction',
     headerOk,
-    headerOk ? `transaction ${b.txIndex} of ${block.data.length}` : tx.txId !== txId ? `transaction ${b.txIndex} is ${tx.txId}` : tx.channel !== b.channel ? `channel is ${tx.channel}` : 'not an endorser transaction',
+    headerOk
+      ? `transaction ${b.txIndex} of ${block.data.length}`
+      : tx.txId !== txId
+        ? `transaction ${b.txIndex} is ${tx.txId}`
+        : tx.channel !== b.channel
+          ? `channel is ${tx.channel}`
+          : 'not an endorser transaction',
   );
   const creator = tx.creator;
   const derived = creator && tx.nonce ? computeFabricTxId(tx.nonce, creator.bytes) : undefined;
@@ -89,8 +125,14 @@ export function verifyFabricProofBundle(bundle: ProofBundle, caCertsPem: readonl
     check('creator certificate', chain.ok, chain.ok ? `issued by ${chain.issuer ?? '?'}` : chain.reason);
     const cert = parseCert(creator.certPem);
     if (cert) extra = { ...extra, creator: { mspId: creator.mspId, subject: oneLine(cert.subject) } };
-    const sigOk = cert !== undefined && safe(() => verifySignature('sha256', tx.envelope.payload, cert.publicKey, tx.envelope.signature)) === true;
-    check('creator signature', sigOk, sigOk ? undefined : "the creator's signature over the transaction does not verify");
+    const sigOk =
+      cert !== undefined &&
+      safe(() => verifySignature('sha256', tx.envelope.payload, cert.publicKey, tx.envelope.signature)) === true;
+    check(
+      'creator signature',
+      sigOk,
+      sigOk ? undefined : "the creator's signature over the transaction does not verify",
+    );
   } else {
     check('creator certificate', false, 'the transaction has no creator');
   }
@@ -103,7 +145,8 @@ export function verifyFabricProofBundle(bundle: ProofBundle, caCertsPem: readonl
     const chain = verifyCertChain(e.endorser.certPem, caCertsPem, txTime);
     const cert = parseCert(e.endorser.certPem);
     const signed = Buffer.concat([tx.action?.proposalResponsePayload ?? new Uint8Array(), e.endorser.bytes]);
-    const sigOk = cert !== undefined && safe(() => verifySignature('sha256', signed, cert.publicKey, e.signature)) === true;
+    const sigOk =
+      cert !== undefined && safe(() => verifySignature('sha256', signed, cert.publicKey, e.signature)) === true;
     if (chain.ok && sigOk) {
       endorsers.push(e.endorser.mspId);
       if (!extra.peer && cert) extra = { ...extra, peer: { mspId: e.endorser.mspId, subject: oneLine(cert.subject) } };
@@ -112,24 +155,35 @@ export function verifyFabricProofBundle(bundle: ProofBundle, caCertsPem: readonl
   check(
     'endorsements',
     endorsements.length > 0 && endorseProblems.length === 0,
-    endorsements.length === 0 ? 'the transaction has no endorsements' : endorseProblems.length > 0 ? endorseProblems.join('; ') : `endorsed by ${endorsers.join(', ')}`,
+    endorsements.length === 0
+      ? 'the transaction has no endorsements'
+      : endorseProblems.length > 0
+        ? endorseProblems.join('; ')
+        : `endorsed by ${endorsers.join(', ')}`,
   );
 
   // 4. records, 5. validity
   const recordProblem = recordsProblem(b, tx);
   check('records', recordProblem === undefined, recordProblem);
-  check('validation code', tx.validationCode === 0, tx.validationCode === 0 ? undefined : `the transaction was invalidated (${validationCodeName(tx.validationCode)})`);
+  check(
+    'validation code',
+    tx.validationCode === 0,
+    tx.validationCode === 0 ? undefined : `the transaction was invalidated (${validationCodeName(tx.validationCode)})`,
+  );
   return done();
 }
 
 function recordsProblem(b: FabricProofBundle, tx: DecodedTx): string | undefined {
   const writes = tx.action?.writes.get(b.chaincode) ?? [];
-  if (b.records.length !== writes.length) return `the bundle has ${b.records.length} records, the transaction wrote ${writes.length} keys of ${b.chaincode}`;
+  if (b.records.length !== writes.length)
+    return `the bundle has ${b.records.length} records, the transaction wrote ${writes.length} keys of ${b.chaincode}`;
   for (let i = 0; i < writes.length; i++) {
     const w = writes[i] as (typeof writes)[number];
     const r = b.records[i] as ProofRecord;
-    if (r.key !== w.key || r.isDelete !== w.isDelete) return `record ${i} names a different key or operation than the transaction's write`;
-    if (!w.isDelete && !Buffer.from(r.value ?? '', 'utf8').equals(Buffer.from(w.value))) return `record ${i} (${JSON.stringify(r.key).slice(1, -1)}) differs from the value the transaction wrote`;
+    if (r.key !== w.key || r.isDelete !== w.isDelete)
+      return `record ${i} names a different key or operation than the transaction's write`;
+    if (!w.isDelete && !Buffer.from(r.value ?? '', 'utf8').equals(Buffer.from(w.value)))
+      return `record ${i} (${JSON.stringify(r.key).slice(1, -1)}) differs from the value the transaction wrote`;
   }
   return undefined;
 }
@@ -138,9 +192,12 @@ function shapeProblem(bundle: unknown): string | undefined {
   const b = bundle as Partial<FabricProofBundle> | null;
   if (!b || typeof b !== 'object') return 'not an object';
   if (b.format !== 'fabric-block-v1') return `format ${JSON.stringify(b.format)} is not fabric-block-v1`;
-  const missing = ['channel', 'txId', 'blockNumber', 'txIndex', 'chaincode', 'block', 'records'].filter((k) => (b as Record<string, unknown>)[k] === undefined);
+  const missing = ['channel', 'txId', 'blockNumber', 'txIndex', 'chaincode', 'block', 'records'].filter(
+    (k) => (b as Record<string, unknown>)[k] === undefined,
+  );
   if (missing.length > 0) return `missing ${missing.join(', ')}`;
-  if (typeof b.block !== 'string' || !Array.isArray(b.records) || !Number.isSafeInteger(b.txIndex)) return 'block, records or txIndex has the wrong type';
+  if (typeof b.block !== 'string' || !Array.isArray(b.records) || !Number.isSafeInteger(b.txIndex))
+    return 'block, records or txIndex has the wrong type';
   return undefined;
 }
 
