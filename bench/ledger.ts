@@ -229,7 +229,7 @@ async function main(): Promise<void> {
       node: process.version,
       settings: {
         blockMaxTransactions: 500,
-        blockTimeoutMs: 2,
+        blockTimeoutMs: 10,
         clientSigner: `fabric-gateway newPrivateKeySigner (P-256) in ${signerThreads} worker thread(s)`,
       },
       registrations: {

@@ -41,8 +41,9 @@ export interface EmbeddedRuntimeOptions {
   /** Cut a block at this many transactions (default 500, Fabric's MaxMessageCount). */
   readonly blockMaxTransactions?: number;
   /**
-   * Cut a block when its first transaction has waited this long (default 2 ms). A block is also cut as
-   * soon as no other proposal is being endorsed in this process (nothing else could join it).
+   * Cut a block when its first transaction has waited this long (default 10 ms, as
+   * SHULIAN_BLOCK_TIMEOUT_MS). A block is also cut as soon as no other proposal is being endorsed in this
+   * process (nothing else could join it).
    */
   readonly blockTimeoutMs?: number;
   /**
@@ -122,7 +123,7 @@ export async function openEmbeddedRuntime(options: Readonly<EmbeddedRuntimeOptio
   const max = options.blockMaxTransactions ?? 500;
   if (!Number.isSafeInteger(max) || max < 1)
     throw new ValidationError('blockMaxTransactions must be a positive integer', { pointer: '/blockMaxTransactions' });
-  const timeout = options.blockTimeoutMs ?? 2;
+  const timeout = options.blockTimeoutMs ?? 10;
   if (!Number.isFinite(timeout) || timeout < 0)
     throw new ValidationError('blockTimeoutMs must be a number >= 0', { pointer: '/blockTimeoutMs' });
   const chaincode = loadChaincode(options.chaincodeDir ?? defaultChaincodeDir());
