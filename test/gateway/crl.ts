@@ -17,7 +17,7 @@ export async function makeCrl(ca: { certPem: string; keyPem: string }, serials: 
     thisUpdate: new Date(Date.now() - 60_000),
     nextUpdate: new Date(Date.now() + 86_400_000),
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    signingKey: signingKey as CryptoKey,
+    signingKey,
     entries: serials.map((serialNumber) => ({ serialNumber, revocationDate: new Date(Date.now() - 1000) })),
   });
   return crl.toString('pem') + '\n';
