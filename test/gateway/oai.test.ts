@@ -10,7 +10,7 @@ import { canonicalize, sha256Hex } from '../../node/core/index.js';
 import { consortiumLayout } from '../../node/identity/index.js';
 import type { ShulianNode } from '../../node/runtime/index.js';
 import { registerText, tempNode } from '../runtime/helpers.js';
-import { agentFor, call, tlsFrom } from './client.js';
+import { agentFor, call, problemOf, tlsFrom } from './client.js';
 import { assertValidXml, ensureXmllint, OAI_DC_DRIVER, SHULIAN_DRIVER } from '../helpers/xmllint.js';
 
 const all = (xml: string, re: RegExp): string[] => [...xml.matchAll(re)].map((m) => m[1] ?? '');
@@ -327,6 +327,8 @@ describe('OAI-PMH at /oai', function () {
     it('other HTTP methods → 405; the shulian schema is served', async () => {
       const r = await call(gw.url, agent, 'DELETE', '/oai?verb=Identify');
       expect(r.status).to.equal(405);
+      expect(r.headers.allow).to.equal('GET, HEAD, POST');
+      expect(problemOf(r).type).to.equal('urn:shulian:problem:method-not-allowed');
       const xsd = await call(gw.url, agent, 'GET', '/oai/schemas/shulian-oai-v1.xsd');
       expect(xsd.status).to.equal(200);
       expect(xsd.body.toString()).to.contain('targetNamespace="urn:shulian:schemas:oai:resource:v1"');

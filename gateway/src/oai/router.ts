@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Position, ResourceView } from '../ports.js';
+import { HttpProblem } from '../problem.js';
 import { datestamp, parseOaiDate } from './dates.js';
 import { metadataFormats, SHULIAN_XSD, type MetadataFormat } from './formats.js';
 import { ItemLister, ORIGIN, type OaiIndex, type Selection } from './repository.js';
@@ -140,9 +141,9 @@ export function oaiRouter(deps: Readonly<OaiDeps>): Router {
       );
     handle(req, res, (req.body ?? {}) as Record<string, unknown>);
   });
-  router.all('/', (req: Request, res: Response) => {
+  router.all('/', (req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Allow', 'GET, HEAD, POST');
-    res.status(405).type('text/plain').send(`${req.method} is not allowed on /oai; use GET or POST\n`);
+    next(new HttpProblem('METHOD_NOT_ALLOWED', `${req.method} is not allowed on /oai; allowed: GET, HEAD, POST`));
   });
 
   return router;
