@@ -1,4 +1,4 @@
-import { readFile, mkdtemp, rm, readdir } from 'node:fs/promises';
+import { readFile, mkdtemp, rm, readdir, stat } from 'node:fs/promises';
 import { createServer, request, type Server, type Agent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,12 +32,14 @@ describe('pull: verification before anything is kept', function () {
   let store: EmbeddedContentStore;
   let report: PullReport;
   const text = (seed: string) => Array.from({ length: 20_000 }, (_, i) => `${seed}-${i}`).join(' ');
-  const ids = ['honest', 'bytes-tampered', 'manifest-lies', 'proof-tampered'] as const;
+  const ids = ['honest', 'bytes-tampered', 'manifest-lies', 'proof-tampered', 'cut-then-resume'] as const;
+  let cutting = true;
+  let runPull: () => Promise<PullReport>;
 
   before(async () => {
     ({ node, home, cleanup } = await tempNode());
     for (const id of ids) {
-      await registerText(node, id, text(id), { title: [id] });
+      await registerText(node, id, id === 'cut-then-resume' ? text(id).repeat(4) : text(id), { title: [id] });
       await node.ledger.submit({
         fn: 'GrantRights',
         args: [
@@ -96,6 +98,18 @@ describe('pull: verification before anything is kept', function () {
             });
           }
           res.writeHead(r.statusCode ?? 500, r.headers);
+          // every response is cut after 100,000 bytes while `cutting`: each attempt resumes a little further
+          if (cutting && path.startsWith('/v1/resources/cut-then-resume/versions/1/content')) {
+            let sent = 0;
+            r.on('data', (c: Buffer) => {
+              const room = 100_000 - sent;
+              if (room <= 0) return;
+              sent += Math.min(room, c.length);
+              if (sent < 100_000) res.write(c);
+              else res.write(c.subarray(0, room), () => res.socket?.destroy());
+            });
+            return;
+          }
           if (path.startsWith('/v1/resources/bytes-tampered/versions/1/content')) {
             let seen = 0;
             r.on('data', (c: Buffer) => {
@@ -117,23 +131,29 @@ describe('pull: verification before anything is kept', function () {
 
     warehouseHome = await mkdtemp(join(tmpdir(), 'shulian-pull-'));
     store = await embeddedContentStore({ dir: join(warehouseHome, 'content') });
-    const client = new GatewayClient(proxyUrl, {
+    const tls = {
       cert: await readFile(wh.tls!.cert),
       key: await readFile(wh.tls!.key),
       ca: await readFile(layout.tlsCaBundle),
-    });
-    try {
-      report = await pull({
-        from: proxyUrl,
-        home: warehouseHome,
-        client,
-        verifier: proofBundleVerifier(splitPemBundle(await readFile(layout.caBundle, 'utf8'))),
-        content: store,
-        receipts: relayedReceipts(client, await node.identities.load('NLCMSP/warehouse')),
-      });
-    } finally {
-      client.close();
-    }
+    };
+    const caCerts = splitPemBundle(await readFile(layout.caBundle, 'utf8'));
+    const signer = await node.identities.load('NLCMSP/warehouse');
+    runPull = async () => {
+      const client = new GatewayClient(proxyUrl, tls);
+      try {
+        return await pull({
+          from: proxyUrl,
+          home: warehouseHome,
+          client,
+          verifier: proofBundleVerifier(caCerts),
+          content: store,
+          receipts: relayedReceipts(client, signer),
+        });
+      } finally {
+        client.close();
+      }
+    };
+    report = await runPull();
   });
 
   after(async () => {
@@ -187,14 +207,37 @@ describe('pull: verification before anything is kept', function () {
     expect(await store.has(node.index.getVersion('proof-tampered', 1)!.record.cid)).to.equal(false);
   });
 
-  it('keeps the failures pending for the next run, and no partial files', async () => {
+  it('keeps a cut download as a resumable partial file, pending; the next run resumes it and keeps it', async () => {
+    const f = failureOf('cut-then-resume')!;
+    expect(f.kind).to.equal('transport');
+    expect(f.quarantined).to.equal(undefined);
+    const part = join(warehouseHome, 'pull', 'partial', 'cut-then-resume@1.part');
+    const have = (await stat(part)).size;
+    // three attempts, each resumed where the last was cut (a cut may lose what was in flight)
+    expect(have).to.be.greaterThan(100_000).and.at.most(300_000);
     const journal = JSON.parse(await readFile(join(warehouseHome, 'pull', 'journal.json'), 'utf8')) as {
       sources: Record<string, { pending: Record<string, unknown> }>;
     };
     expect(Object.keys(journal.sources[proxyUrl]!.pending).sort()).to.deep.equal([
       'bytes-tampered@1',
+      'cut-then-resume@1',
       'manifest-lies@1',
       'proof-tampered@1',
+    ]);
+
+    cutting = false;
+    const second = await runPull();
+    const resumed = second.pulled.find((p) => p.resourceId === 'cut-then-resume')!;
+    const expected = Buffer.from(text('cut-then-resume').repeat(4));
+    expect(resumed.resumedFrom).to.equal(have);
+    expect(resumed.bytesDownloaded).to.equal(expected.length - have);
+    const parts: Buffer[] = [];
+    for await (const c of store.get(resumed.cid)) parts.push(Buffer.from(c));
+    expect(Buffer.concat(parts).equals(expected)).to.equal(true);
+    expect(second.failed.map((x) => x.resourceId).sort()).to.deep.equal([
+      'bytes-tampered',
+      'manifest-lies',
+      'proof-tampered',
     ]);
     expect(await readdir(join(warehouseHome, 'pull', 'partial'))).to.deep.equal([]);
   });
