@@ -10,6 +10,12 @@ import { dirname, join } from 'node:path';
 export interface Catalog {
   readonly source: string;
   readonly resources: Readonly<Record<string, string>>;
+  /**
+   * Indexing record id -> RFC 9162 leaf hash (hex) of what this source anchored. A record not here is new
+   * to this source and is anchored without asking the index about it; one here with the same leaf is
+   * checked against the index (its proof must be there) before it counts as unchanged.
+   */
+  readonly records: Readonly<Record<string, string>>;
 }
 
 export function catalogPath(home: string, source: string): string {
@@ -19,10 +25,10 @@ export function catalogPath(home: string, source: string): string {
 
 export async function loadCatalog(home: string, source: string): Promise<Catalog> {
   try {
-    const value = JSON.parse(await readFile(catalogPath(home, source), 'utf8')) as Catalog;
-    return { source, resources: value.resources ?? {} };
+    const value = JSON.parse(await readFile(catalogPath(home, source), 'utf8')) as Partial<Catalog>;
+    return { source, resources: value.resources ?? {}, records: value.records ?? {} };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { source, resources: {} };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { source, resources: {}, records: {} };
     throw err;
   }
 }
@@ -35,7 +41,8 @@ export async function saveCatalog(home: string, catalog: Catalog): Promise<void>
   const handle = await open(temp, 'w');
   try {
     const sorted = Object.fromEntries(Object.entries(catalog.resources).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    await handle.write(`${JSON.stringify({ source: catalog.source, resources: sorted }, null, 1)}\n`);
+    // records unsorted and unindented: 170,000 of them are written once a job
+    await handle.write(`{"source":${JSON.stringify(catalog.source)},\n"resources":${JSON.stringify(sorted, null, 1)},\n"records":${JSON.stringify(catalog.records)}}\n`);
     await handle.sync();
   } finally {
     await handle.close();

@@ -78,13 +78,18 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
     emit({ type: 'phase', phase: 'store', total: unique.resources.length });
     await ingestResources(ctx, unique.resources);
 
+    const catalog = await loadCatalog(deps.home, source);
     let records: RecordsSummary = { anchored: 0, unchanged: 0, failed: 0, batches: 0 };
+    const anchoredLeaves = new Map<string, string>();
     if (scan.recordFiles.length > 0) {
       emit({ type: 'phase', phase: 'records', total: scan.recordFiles.length });
-      records = await anchorRecords(ctx, scan.recordFiles.map((path) => ({ path, name: shownName(scan.root, path) })));
+      records = await anchorRecords(
+        ctx,
+        scan.recordFiles.map((path) => ({ path, name: shownName(scan.root, path) })),
+        { known: catalog.records, anchored: anchoredLeaves },
+      );
     }
 
-    const catalog = await loadCatalog(deps.home, source);
     const withdrawn = new Set<string>();
     if (options.withdrawMissing) {
       const missing = missingFromSource(scan, unique.resources.map((e) => e.resourceId), catalog.resources);
@@ -100,7 +105,7 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
       const kept: Record<string, string> = { ...catalog.resources };
       for (const entry of unique.resources) kept[entry.resourceId] = entry.relPath;
       for (const id of withdrawn) delete kept[id];
-      await saveCatalog(deps.home, { source, resources: kept });
+      await saveCatalog(deps.home, { source, resources: kept, records: { ...catalog.records, ...Object.fromEntries(anchoredLeaves) } });
       await journal.complete({ t: 'done', at: new Date().toISOString(), summary: { ...summary, resources: undefined, failures: summary.failures.length } });
     }
     return summary;
