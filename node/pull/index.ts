@@ -4,6 +4,7 @@
 export { pull, pullPaths, type PullOptions } from './pull.js';
 export { proofBundleVerifier } from './verifier.js';
 export { ledgerReceipts, relayedReceipts, type ReceiptSink } from './receipts.js';
+export { peerVerifier } from './peer.js';
 export { GatewayClient, type GatewayTlsMaterial } from './http.js';
 export { PullFailure } from './errors.js';
 export { PullJournal } from './journal.js';

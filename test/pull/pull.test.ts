@@ -9,9 +9,17 @@ import { startNodeGateway, type RunningGateway } from '../../gateway/index.js';
 import { embeddedContentStore, type EmbeddedContentStore } from '../../node/content/index.js';
 import { consortiumLayout } from '../../node/identity/index.js';
 import { splitPemBundle } from '../../node/ledger/index.js';
-import { GatewayClient, proofBundleVerifier, pull, relayedReceipts, type PullReport } from '../../node/pull/index.js';
+import {
+  GatewayClient,
+  peerVerifier,
+  proofBundleVerifier,
+  pull,
+  relayedReceipts,
+  type PullReport,
+  type VersionManifest,
+} from '../../node/pull/index.js';
 import type { ShulianNode } from '../../node/runtime/index.js';
-import { agentFor, tlsFrom } from '../gateway/client.js';
+import { agentFor, call, tlsFrom } from '../gateway/client.js';
 import { registerText, tempNode } from '../runtime/helpers.js';
 
 /**
@@ -205,6 +213,34 @@ describe('pull: verification before anything is kept', function () {
     expect(f.kind).to.equal('verification');
     expect(f.reason).to.match(/proof bundle does not verify/);
     expect(await store.has(node.index.getVersion('proof-tampered', 1)!.record.cid)).to.equal(false);
+  });
+
+  it('consortium mode: the peer verifier asks the chain itself and holds the manifest to it', async () => {
+    // the warehouse's own connection to the channel (here the same embedded ledger, as the warehouse)
+    const verifier = peerVerifier(await node.ledgerAs('NLCMSP/warehouse'), 'smartlibrary');
+    const layout = consortiumLayout(home);
+    const agent = agentFor(tlsFrom(layout.national.users.warehouse.tls!, layout.tlsCaBundle));
+    try {
+      const r = await call(gw.url, agent, 'GET', '/v1/resources/honest/versions/1');
+      const manifest = JSON.parse(r.body.toString()) as VersionManifest;
+      const v = await verifier.verifyVersion(manifest);
+      expect(v.cid).to.equal(node.index.getVersion('honest', 1)!.record.cid);
+      expect(v.channel).to.equal('smartlibrary');
+      const lie = { ...manifest, record: { ...manifest.record, sm3: '1'.repeat(64) } };
+      await verifier.verifyVersion(lie).then(
+        () => expect.fail('a lying manifest must be refused'),
+        (err: { kind: string; message: string }) => {
+          expect(err.kind).to.equal('verification');
+          expect(err.message).to.match(/the manifest says sm3 1{64}, the peer says/);
+        },
+      );
+      await verifier.verifyVersion({ ...manifest, version: 9 }).then(
+        () => expect.fail('an unknown version must be refused'),
+        (err: { kind: string; message: string }) => expect(err.message).to.match(/no such version/),
+      );
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('keeps a cut download as a resumable partial file, pending; the next run resumes it and keeps it', async () => {

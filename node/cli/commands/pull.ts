@@ -11,6 +11,7 @@ import { openFabricFromConfig } from '../../ledger/fabric/index.js';
 import {
   GatewayClient,
   ledgerReceipts,
+  peerVerifier,
   proofBundleVerifier,
   pull,
   relayedReceipts,
@@ -88,8 +89,11 @@ Exit code: 0 when every version was pulled or skipped, 1 when any failed (verifi
         config.content === 'kubo'
           ? await kuboContentStore({ url: config.kuboApi })
           : await embeddedContentStore({ dir: join(config.home, 'content') });
-      // in a consortium (SHULIAN_LEDGER=fabric) receipts go through the warehouse's own peer, not the province's gateway
+      // In a consortium (SHULIAN_LEDGER=fabric) the warehouse's own peer says what the chain records and takes
+      // the receipt; in embedded mode the manifest's proof bundle is checked against the pinned CAs and the
+      // signed receipt is relayed by the province's gateway.
       const fabric = config.ledger === 'fabric' ? (await openFabricFromConfig(config)).connection : undefined;
+      const peer = fabric?.connect(signer);
       const progress = reporter(options.json === true);
       const abort = new AbortController();
       const onSignal = () => abort.abort();
@@ -101,9 +105,9 @@ Exit code: 0 when every version was pulled or skipped, 1 when any failed (verifi
           from: client.base.origin,
           home: config.home,
           client,
-          verifier: proofBundleVerifier(splitPemBundle(caBundle)),
+          verifier: peer ? peerVerifier(peer, config.channelName) : proofBundleVerifier(splitPemBundle(caBundle)),
           content,
-          receipts: fabric ? ledgerReceipts(fabric.connect(signer)) : relayedReceipts(client, signer),
+          receipts: peer ? ledgerReceipts(peer) : relayedReceipts(client, signer),
           parallel,
           ...(maxRate !== undefined ? { maxBytesPerSecond: maxRate } : {}),
           onEvent: progress.onEvent,
