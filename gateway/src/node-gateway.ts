@@ -12,6 +12,8 @@ import { createRevocationList } from './revocation.js';
 import { startGateway, type GatewayTimeouts, type RunningGateway } from './server.js';
 import { oaiRouter, SHULIAN_XSD } from './oai/index.js';
 import { receiptsRouter, RECEIPTS_ROUTES } from './receipts/index.js';
+import { auditRouter, AUDIT_ROUTES } from './audit/index.js';
+import type { AuditIndex, FixityReader } from 'shulian/audit';
 
 /** The parts of node/runtime's ShulianNode the gateway runs on (structural, so the runtime need not be exported). */
 export interface GatewayNode {
@@ -24,7 +26,9 @@ export interface GatewayNode {
   };
   readonly ledger: GatewayLedger;
   readonly content: GatewayContent;
-  readonly index: GatewayIndex;
+  readonly index: GatewayIndex & AuditIndex;
+  /** The fixity audit job's results, when the node keeps them (the audit API's /v1/audit/fixity). */
+  readonly fixity?: FixityReader;
   followIndex(): { readonly done: Promise<void>; stop(): Promise<void> };
 }
 
@@ -39,6 +43,13 @@ export interface StartNodeGatewayOptions {
   /** Keep the index following the chain while the gateway runs (default true). */
   readonly followIndex?: boolean;
   readonly onIntegrityFailure?: (alert: IntegrityAlert) => void;
+  /** Fixity results for the audit API (default: the node's `fixity`, if any). */
+  readonly fixity?: FixityReader;
+}
+
+function fixityOf(options: Readonly<StartNodeGatewayOptions>): { fixity?: FixityReader } {
+  const fixity = options.fixity ?? options.node.fixity;
+  return fixity ? { fixity } : {};
 }
 
 /** Files the gateway keeps in the home, next to the consortium material. */
@@ -124,6 +135,12 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
         mounts: [
           // the warehouse's own signed receipts, relayed to this node's ledger (gateway/src/receipts)
           { path: '/v1/receipts', router: receiptsRouter({ ledger: node.ledger }), routes: [...RECEIPTS_ROUTES] },
+          // read-only, auditor role (gateway/src/audit)
+          {
+            path: '/v1/audit',
+            router: auditRouter({ index: node.index, ledger: node.ledger, ...fixityOf(options) }),
+            routes: AUDIT_ROUTES,
+          },
           {
             path: '/oai',
             router: oaiRouter({ index: node.index, mspId: node.config.orgMsp, tokenKey, log: logger }),

@@ -1,5 +1,6 @@
 import { problemTypes } from './problem.js';
 import { SHULIAN_XSD } from './oai/formats.js';
+import { AUDIT_PATHS, AUDIT_SCHEMAS } from './audit/openapi.js';
 
 /**
  * The gateway's OpenAPI 3.1 description. It is data, and it is used: request parameters and JSON bodies are
@@ -140,7 +141,7 @@ export const OPENAPI_DOCUMENT = {
       'documents whose `type` is stable per error.',
   },
   servers: [{ url: '/' }],
-  tags: [{ name: 'harvest' }, { name: 'content' }, { name: 'operator' }, { name: 'operations' }],
+  tags: [{ name: 'harvest' }, { name: 'content' }, { name: 'operator' }, { name: 'operations' }, { name: 'audit' }],
   paths: {
     '/v1/openapi.json': {
       get: {
@@ -434,6 +435,7 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    ...AUDIT_PATHS,
     '/healthz': {
       get: {
         operationId: 'healthz',
@@ -464,6 +466,7 @@ export const OPENAPI_DOCUMENT = {
   },
   components: {
     schemas: {
+      ...AUDIT_SCHEMAS,
       Problem: {
         type: 'object',
         description:

@@ -34,6 +34,7 @@ import type {
   ChangesPage,
   Position,
   FollowOptions,
+  ReceiptQuery,
   HistoryItem,
   IndexStatus,
   LocalIndex,
@@ -471,6 +472,42 @@ class SqliteIndex implements LocalIndex {
       .prepare(`SELECT * FROM receipts WHERE resource_id = ? ORDER BY block_number, tx_index`)
       .all(resourceId) as Row[];
     return rows.map((r) => ({ ...placement(r), record: JSON.parse(String(r.record)) as Receipt }));
+  }
+
+  listReceipts(query: Readonly<ReceiptQuery> = {}): Paged<ReceiptView> {
+    const { limit, offset } = page(query);
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (query.resourceId !== undefined) {
+      where.push('resource_id = @resourceId');
+      params.resourceId = query.resourceId;
+    }
+    if (query.warehouse !== undefined) {
+      where.push('warehouse = @warehouse');
+      params.warehouse = query.warehouse;
+    }
+    // the receipt's own (transaction) time, as the other audit periods
+    if (query.from !== undefined) {
+      where.push(`julianday(json_extract(record, '$.timestamp')) >= julianday(@from)`);
+      params.from = isoInstant(query.from, '/from');
+    }
+    if (query.until !== undefined) {
+      where.push(`julianday(json_extract(record, '$.timestamp')) <= julianday(@until)`);
+      params.until = isoInstant(query.until, '/until');
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const total = Number((this.#db.prepare(`SELECT count(*) AS n FROM receipts ${clause}`).get(params) as Row).n);
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM receipts ${clause} ORDER BY block_number, tx_index, resource_id, version LIMIT @limit OFFSET @offset`,
+      )
+      .all({ ...params, limit, offset }) as Row[];
+    return {
+      items: rows.map((r) => ({ ...placement(r), record: JSON.parse(String(r.record)) as Receipt })),
+      total,
+      limit,
+      offset,
+    };
   }
 
   putMetadata(metadataHash: string, metadata: unknown): void {

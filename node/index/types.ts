@@ -111,6 +111,16 @@ export interface Paged<T> {
   readonly offset: number;
 }
 
+export interface ReceiptQuery {
+  readonly resourceId?: string;
+  readonly warehouse?: string;
+  /** Only receipts whose transaction time is at or after / at or before (ISO-8601). */
+  readonly from?: string;
+  readonly until?: string;
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
 export type SearchKind = 'resource' | 'record';
 
 export interface SearchOptions {
@@ -237,6 +247,8 @@ export interface LocalIndex {
   getBatchRecord(recordId: string): BatchRecord | undefined;
 
   receipts(resourceId: string): readonly ReceiptView[];
+  /** Receipts of every resource, filtered, in chain order (the audit API's transfer list). */
+  listReceipts(query?: Readonly<ReceiptQuery>): Paged<ReceiptView>;
 
   putMetadata(metadataHash: string, metadata: unknown): void;
   getMetadata(metadataHash: string): unknown;
