@@ -105,6 +105,7 @@ try {
   log('ingest mixed files end to end');
   const mixed = await timed(() => ingest(mixedDir));
   check(mixed.value, 'mixed');
+  const rssAfterMixed = Math.round(process.resourceUsage().maxRSS / 1024);
   const mixedMBps = mbps(bytes, mixed.seconds);
   const storeMBps = mbps(bytes, storePut.seconds);
   const sha256sumMBps = mbps(bytes, sha256sum.seconds);
@@ -122,6 +123,7 @@ try {
   log('ingest small files end to end');
   const small = await timed(() => ingest(smallDir));
   check(small.value, 'small');
+  const rssAfterSmall = Math.round(process.resourceUsage().maxRSS / 1024);
 
   // 3. indexing records (parents ingested first, not timed)
   const recordsDir = join(work, 'records');
@@ -191,6 +193,8 @@ try {
       met: records.seconds <= 15,
     },
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMiBAfter: { mixed: rssAfterMixed, smallFiles: rssAfterSmall, indexingRecords: Math.round(process.resourceUsage().maxRSS / 1024) },
+    loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } finally {
