@@ -218,6 +218,18 @@ try {
     got.sm3 === manifest.digests.sm3 &&
     got.size === size;
 
+  // where the time goes: the gateway alone (it verifies, the client only reads), and the client's
+  // verification alone (CID + SHA-256 + SM3 over the file, no network)
+  log('breakdown: gateway-verified stream read without client verification');
+  t = now();
+  const gatewayOnlyBytes = await drain(await get(agent, `${versionUrl}/content`));
+  const gatewayOnlySeconds = (now() - t) / 1000;
+  log('breakdown: client verification (CID, SHA-256, SM3) over the file');
+  t = now();
+  const local = await computeCid(createReadStream(file, { highWaterMark: MiB }));
+  const clientOnlySeconds = (now() - t) / 1000;
+  if (local.cid !== manifest.digests.cid) throw new Error('CID over the file does not match the chain record');
+
   log('SM3 on one core over the same bytes');
   let sm3Ns = 0n;
   {
@@ -302,6 +314,10 @@ try {
     plainStream: { MBps: plainMBps, seconds: r2(plainSeconds) },
     verifiedPull: { MBps: pullMBps, seconds: r2(pullSeconds), verified, checks: ['cid', 'sha256', 'sm3'] },
     sm3SingleCore: { MBps: sm3MBps, seconds: r2(sm3Seconds) },
+    breakdown: {
+      gatewayVerifiedStreamMBps: mbps(gatewayOnlyBytes, gatewayOnlySeconds),
+      clientVerificationOnlyMBps: mbps(size, clientOnlySeconds),
+    },
     pullRatio: {
       toPlain: r2(pullMBps / plainMBps),
       toSm3: r2(pullMBps / sm3MBps),
