@@ -82,7 +82,7 @@ describe('shulian ledger (CLI)', function () {
     expect(
       verifyProofBundle(bundle, splitPemBundle(await readFile(join(home, 'consortium', 'ca-bundle.pem'), 'utf8'))).ok,
     ).to.equal(true);
-    const records = bundle.records as { key: string; value?: string }[];
+    const records = bundle.records as unknown as { key: string; value?: string }[];
     const batch = records.find((r) => r.value?.includes('"count":11'));
     if (!batch) throw new Error('no batch record in the bundle');
     batch.value = batch.value?.replace('"count":11', '"count":12');
