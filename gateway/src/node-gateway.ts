@@ -13,7 +13,10 @@ import { startGateway, type GatewayTimeouts, type RunningGateway } from './serve
 import { oaiRouter, SHULIAN_XSD } from './oai/index.js';
 import { receiptsRouter, RECEIPTS_ROUTES } from './receipts/index.js';
 import { auditRouter, AUDIT_ROUTES } from './audit/index.js';
+import { searchRouter, SEARCH_ROUTES } from './search/index.js';
+import { consoleRouter, CONSOLE_PATH } from './console/index.js';
 import type { AuditIndex, FixityReader } from 'shulian/audit';
+import type { LocalIndex } from 'shulian/index';
 
 /** The parts of node/runtime's ShulianNode the gateway runs on (structural, so the runtime need not be exported). */
 export interface GatewayNode {
@@ -26,7 +29,7 @@ export interface GatewayNode {
   };
   readonly ledger: GatewayLedger;
   readonly content: GatewayContent;
-  readonly index: GatewayIndex & AuditIndex;
+  readonly index: GatewayIndex & AuditIndex & Pick<LocalIndex, 'search'>;
   /** The fixity audit job's results, when the node keeps them (the audit API's /v1/audit/fixity). */
   readonly fixity?: FixityReader;
   followIndex(): { readonly done: Promise<void>; stop(): Promise<void> };
@@ -141,6 +144,9 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
             router: auditRouter({ index: node.index, ledger: node.ledger, ...fixityOf(options) }),
             routes: AUDIT_ROUTES,
           },
+          { path: '/v1/search', router: searchRouter({ index: node.index }), routes: SEARCH_ROUTES },
+          // the audit console's static pages (gateway/console); they call the routes above, same origin
+          { path: CONSOLE_PATH, router: consoleRouter(), routes: [] },
           {
             path: '/oai',
             router: oaiRouter({ index: node.index, mspId: node.config.orgMsp, tokenKey, log: logger }),

@@ -1,6 +1,7 @@
 import { problemTypes } from './problem.js';
 import { SHULIAN_XSD } from './oai/formats.js';
 import { AUDIT_PATHS, AUDIT_SCHEMAS } from './audit/openapi.js';
+import { SEARCH_PATHS, SEARCH_SCHEMAS } from './search/openapi.js';
 
 /**
  * The gateway's OpenAPI 3.1 description. It is data, and it is used: request parameters and JSON bodies are
@@ -436,6 +437,7 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     ...AUDIT_PATHS,
+    ...SEARCH_PATHS,
     '/healthz': {
       get: {
         operationId: 'healthz',
@@ -467,6 +469,7 @@ export const OPENAPI_DOCUMENT = {
   components: {
     schemas: {
       ...AUDIT_SCHEMAS,
+      ...SEARCH_SCHEMAS,
       Problem: {
         type: 'object',
         description:

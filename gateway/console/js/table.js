@@ -1,0 +1,69 @@
+// @ts-check
+import { t } from './i18n.js';
+import { announce, h } from './dom.js';
+import { download, fileSafe, toCsv, toJson } from './export.js';
+
+/**
+ * @typedef {object} Column
+ * @property {string} key  field of the row, also the export's field name
+ * @property {import('./i18n.js').Key} label
+ * @property {(row: any) => Node | string | number | null | undefined} [cell]  how the cell shows (default: the value)
+ * @property {boolean} [numeric]
+ */
+
+/**
+ * A semantic table with a caption and CSV / JSON export of exactly its rows.
+ * @param {{ id: string, caption: string, columns: Column[], rows: Record<string, unknown>[], note?: string, exportName?: string }} spec
+ */
+export function dataTable(spec) {
+  const { id, caption, columns, rows } = spec;
+  const name = fileSafe(spec.exportName ?? id);
+  const exportCols = columns.map((c) => ({ key: c.key, header: c.key }));
+  const exportRows = rows.map((r) => Object.fromEntries(columns.map((c) => [c.key, r[c.key] ?? null])));
+  const save = (/** @type {'csv' | 'json'} */ format) => {
+    const file = `${name}.${format}`;
+    if (format === 'csv') download(file, toCsv(exportCols, exportRows), 'text/csv;charset=utf-8');
+    else download(file, toJson(exportRows), 'application/json');
+    announce(t('export.done', { file }));
+  };
+  const tools = h(
+    'div',
+    { class: 'table-tools' },
+    h('span', { class: 'muted' }, spec.note ?? t('common.rows', { count: rows.length })),
+    h(
+      'button',
+      { type: 'button', 'data-export': 'csv', 'aria-label': t('export.label', { caption, format: 'CSV' }), onclick: () => save('csv') },
+      t('export.csv'),
+    ),
+    h(
+      'button',
+      { type: 'button', 'data-export': 'json', 'aria-label': t('export.label', { caption, format: 'JSON' }), onclick: () => save('json') },
+      t('export.json'),
+    ),
+  );
+  const table = h(
+    'table',
+    { id },
+    h('caption', null, caption),
+    h('thead', null, h('tr', null, ...columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : null }, t(c.label))))),
+    h(
+      'tbody',
+      null,
+      rows.length === 0
+        ? h('tr', null, h('td', { colspan: columns.length, class: 'muted' }, t('common.empty')))
+        : rows.map((r) =>
+            h(
+              'tr',
+              null,
+              ...columns.map((c, i) => {
+                const content = c.cell ? c.cell(r) : /** @type {any} */ (r[c.key]);
+                // the first column names the row for screen readers
+                return h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, class: c.numeric ? 'num' : null }, content ?? '');
+              }),
+            ),
+          ),
+    ),
+  );
+  // the wrapper scrolls sideways on narrow screens; focusable so keyboard users can scroll it too
+  return h('div', { class: 'table-block' }, tools, h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': caption }, table));
+}
