@@ -63,6 +63,18 @@ const SETTINGS = {
     optional(basicAuth()),
     { secret: true },
   ),
+  fixityInterval: setting(
+    'SHULIAN_FIXITY_INTERVAL',
+    '24h',
+    'fixity audits: time between scheduled runs (e.g. 90m, 24h, 7d; 0 = off)',
+    duration(),
+  ),
+  fixitySample: setting(
+    'SHULIAN_FIXITY_SAMPLE',
+    '0.1',
+    'fixity audits: fraction of stored versions each scheduled run re-hashes (0 < F <= 1; 1 = all)',
+    fraction(),
+  ),
   chaincodeDir: setting(
     'SHULIAN_CHAINCODE_DIR',
     () => findChaincodeDir() ?? '',
@@ -186,6 +198,29 @@ function integer(min: number, max: number): (text: string) => number {
   return (text) => {
     const n = /^-?\d+$/.test(text) ? Number(text) : NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) throw new Expected(`an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `0`, or a whole number with a unit (ms, s, m, h, d), to milliseconds; at most 365 days. */
+function duration(): (text: string) => number {
+  return (text) => {
+    if (text === '0') return 0;
+    const match = /^(\d{1,9})(ms|s|m|h|d)$/.exec(text);
+    const ms = match ? Number(match[1]) * (DURATION_UNITS[match[2] as string] as number) : NaN;
+    if (!(ms > 0) || ms > 365 * 86_400_000)
+      throw new Expected('0 (off) or a duration such as 90s, 30m, 24h, 7d (at most 365d)');
+    return ms;
+  };
+}
+
+/** A fraction 0 < F <= 1, as a decimal number. */
+function fraction(): (text: string) => number {
+  return (text) => {
+    const n = /^(?:0|1)?(?:\.\d+)?$/.test(text) && text !== '' && text !== '.' ? Number(text) : NaN;
+    if (!(n > 0 && n <= 1)) throw new Expected('a fraction greater than 0 and at most 1, e.g. 0.1');
     return n;
   };
 }
