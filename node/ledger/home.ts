@@ -9,7 +9,7 @@ import {
   type ConsortiumLayout,
   type SigningIdentity,
 } from '../identity/index.js';
-import { openEmbeddedRuntime, type EmbeddedRuntime } from './embedded/index.js';
+import { openEmbeddedRuntime, termsCollections, type EmbeddedRuntime } from './embedded/index.js';
 
 /** What the node and the CLI need from a home for the embedded ledger. */
 export type HomeConfig = Pick<
@@ -58,6 +58,8 @@ export async function openHomeLedger(config: Readonly<HomeConfig>): Promise<Home
     blockMaxTransactions: config.blockMaxTx,
     blockTimeoutMs: config.blockTimeoutMs,
     trustedCaCertsPem: caCertsPem,
+    // the confidential-terms collections between the consortium's orgs, as the Fabric network defines them
+    collections: termsCollections(layout.orgs.map((o) => o.mspId)),
   });
   return {
     runtime,

@@ -13,6 +13,7 @@ import {
   checkpointAfter,
   fileCheckpointer,
   openEmbeddedRuntime,
+  termsCollections,
   DB_FILE,
   type EmbeddedRuntime,
   type Ledger,
@@ -237,6 +238,44 @@ describe('embedded ledger runtime (test contract)', function () {
     }
     runtime = await openEmbeddedRuntime({ dir, peer: c.peer, chaincodeDir: KV_CONTRACT_DIR });
     expect((await runtime.verify()).ok).to.equal(true);
+  });
+
+  it('applies the private data collection configuration as a peer does', async () => {
+    await runtime.close();
+    runtime = await openEmbeddedRuntime({
+      dir,
+      peer: c.peer,
+      chaincodeDir: KV_CONTRACT_DIR,
+      collections: [
+        ...termsCollections(['JilinLibraryMSP', 'NLCMSP']),
+        { name: 'jilinOnly', policy: "OR('JilinLibraryMSP.member')", memberOnlyRead: true, memberOnlyWrite: true },
+        { name: 'openWrite', policy: "OR('JilinLibraryMSP.member')", memberOnlyRead: true },
+      ],
+    });
+    ledger = runtime.connect(c.operator);
+    const other = runtime.connect(c.otherOperator);
+    const value = { value: new TextEncoder().encode('terms') };
+    await ledger.submit({ fn: 'PutPrivate', args: ['terms-JilinLibraryMSP-NLCMSP', 'k'], transient: value });
+    expect(
+      json<{ value: string }>(await other.evaluate({ fn: 'GetPrivate', args: ['terms-JilinLibraryMSP-NLCMSP', 'k'] }))
+        .value,
+    ).to.equal('terms');
+    const unknown = await rejection(
+      ledger.submit({ fn: 'PutPrivate', args: ['terms-JilinLibraryMSP-public', 'k'], transient: value }),
+    );
+    expect(unknown.message).to.equal('collection smartlibrary/shulian/terms-JilinLibraryMSP-public could not be found');
+    await ledger.submit({ fn: 'PutPrivate', args: ['jilinOnly', 'k'], transient: value });
+    expect(
+      (await rejection(other.submit({ fn: 'PutPrivate', args: ['jilinOnly', 'k2'], transient: value }))).message,
+    ).to.contain('does not have write access permission');
+    expect((await rejection(other.evaluate({ fn: 'GetPrivate', args: ['jilinOnly', 'k'] }))).message).to.contain(
+      'does not have read access permission',
+    );
+    // a non-member may write where writes are open, and read the hash of what it cannot read
+    await other.submit({ fn: 'PutPrivate', args: ['openWrite', 'k'], transient: value });
+    expect((await rejection(other.evaluate({ fn: 'GetPrivate', args: ['openWrite', 'k'] }))).message).to.contain(
+      'read access',
+    );
   });
 
   it('cuts blocks by transaction count', async () => {

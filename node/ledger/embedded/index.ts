@@ -4,6 +4,8 @@ export type { LedgerVerifyOptions, LedgerVerifyReport, LedgerProblem } from './v
 export { BLOCK_FORMAT, CHAINCODE_NAME } from './block.js';
 export type { BlockHeader, TxEnvelope, ProposalBody, RwSet, ValidationCode } from './block.js';
 export { chaincodeError } from './errors.js';
+export { termsCollections } from './collections.js';
+export type { CollectionConfig } from './collections.js';
 export { DB_FILE } from './store.js';
 export {
   signProposal,

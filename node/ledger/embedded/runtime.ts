@@ -20,6 +20,7 @@ import {
   type Version,
 } from './block.js';
 import { defaultChaincodeDir, loadChaincode, type ChaincodeResponse, type LoadedChaincode } from './chaincode.js';
+import { compileCollections, type CollectionConfig, type CollectionRules } from './collections.js';
 import { chaincodeError } from './errors.js';
 import { parseSignedProposal } from './relay.js';
 import { SimulationGate } from './gate.js';
@@ -53,6 +54,12 @@ export interface EmbeddedRuntimeOptions {
   readonly trustedCaCertsPem?: readonly string[];
   /** How often an event stream looks for blocks committed by another process (default 250 ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * The channel's private data collections (Fabric collection configuration). When given, undefined
+   * collections and non-member creators are refused as on a peer; when absent, any collection name is
+   * accepted.
+   */
+  readonly collections?: readonly CollectionConfig[];
 }
 
 export interface EmbeddedRuntime {
@@ -144,6 +151,7 @@ export class Runtime implements EmbeddedRuntime {
   readonly #max: number;
   readonly #timeout: number;
   readonly #trusted: readonly string[] | undefined;
+  readonly #collections: ReadonlyMap<string, CollectionRules> | undefined;
   readonly #gate = new SimulationGate();
   readonly #queue: Pending[] = [];
   readonly #keys = new Map<string, KeyObject>();
@@ -177,6 +185,7 @@ export class Runtime implements EmbeddedRuntime {
     this.#max = max;
     this.#timeout = timeout;
     this.#trusted = options.trustedCaCertsPem;
+    this.#collections = options.collections ? compileCollections(options.collections) : undefined;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.blocks.setMaxListeners(0);
   }
@@ -338,6 +347,7 @@ export class Runtime implements EmbeddedRuntime {
     let sim: SimulationResult;
     try {
       const stub = new EmbeddedStub({
+        collections: this.#collections,
         txId,
         channel: this.channel,
         peerMspId: this.#peer.identity.mspId,

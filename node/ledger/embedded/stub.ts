@@ -10,6 +10,7 @@ import type {
   Version,
 } from './block.js';
 import { isWellFormed, sha256, sha256Hex } from './block.js';
+import type { CollectionRules } from './collections.js';
 import type { StateView } from './store.js';
 
 /**
@@ -35,6 +36,8 @@ export interface LongLike {
 }
 
 export interface StubContext {
+  /** Defined collections (undefined: any name is accepted). */
+  readonly collections?: ReadonlyMap<string, CollectionRules> | undefined;
   readonly txId: string;
   readonly channel: string;
   readonly peerMspId: string;
@@ -426,7 +429,7 @@ export class EmbeddedStub {
 
   async getPrivateData(collection: string, key: string): Promise<Buffer> {
     this.#live();
-    checkCollection(collection);
+    this.#collection(collection, 'read');
     checkKey(key);
     const row = this.#ctx.view.getPrivate(collection, utf8(key));
     const keyHash = sha256Hex(utf8(key));
@@ -438,7 +441,7 @@ export class EmbeddedStub {
 
   async getPrivateDataHash(collection: string, key: string): Promise<Buffer> {
     this.#live();
-    checkCollection(collection);
+    this.#collection(collection, 'hash');
     checkKey(key);
     const row = this.#ctx.view.getPrivate(collection, utf8(key));
     return row === undefined ? Buffer.alloc(0) : row.hash;
@@ -446,7 +449,7 @@ export class EmbeddedStub {
 
   async putPrivateData(collection: string, key: string, value: unknown): Promise<void> {
     this.#live();
-    checkCollection(collection);
+    this.#collection(collection, 'write');
     checkKey(key);
     this.#checkWrite();
     const bytes = toBuffer(value);
@@ -456,7 +459,7 @@ export class EmbeddedStub {
 
   async deletePrivateData(collection: string, key: string): Promise<void> {
     this.#live();
-    checkCollection(collection);
+    this.#collection(collection, 'write');
     checkKey(key);
     this.#checkWrite();
     this.#privateWrites.set(`${collection}\u0000${key}`, { collection, key: utf8(key), value: null });
@@ -503,6 +506,27 @@ export class EmbeddedStub {
       privateValues,
       privateReadKeys: privateReadKeys.map(({ collection, key, version: v }) => ({ collection, key, version: v })),
     };
+  }
+
+  /** As a peer: the collection must be defined, and member-only collections admit only their orgs' creators. */
+  #collection(collection: unknown, access: 'read' | 'write' | 'hash'): void {
+    checkCollection(collection);
+    const rules = this.#ctx.collections;
+    if (rules === undefined) return;
+    const c = rules.get(collection as string);
+    const { channel, proposal } = this.#ctx;
+    if (!c) throw new Error(`collection ${channel}/${proposal.chaincode}/${String(collection)} could not be found`);
+    const member = c.members.has(proposal.creator.mspId);
+    if (access === 'read' && c.memberOnlyRead && !member) {
+      throw new Error(
+        `tx creator does not have read access permission on privatedata in chaincodeName:${proposal.chaincode} collectionName: ${String(collection)}`,
+      );
+    }
+    if (access === 'write' && c.memberOnlyWrite && !member) {
+      throw new Error(
+        `tx creator does not have write access permission on privatedata in chaincodeName:${proposal.chaincode} collectionName: ${String(collection)}`,
+      );
+    }
   }
 
   #live(): void {
