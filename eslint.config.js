@@ -60,6 +60,17 @@ export default defineConfig(
     languageOptions: { globals: nodeGlobals },
   },
   {
+    // the audit console's browser modules (served as they are, no bundler)
+    files: ['gateway/console/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'self', 'document', 'navigator', 'location', 'localStorage', 'crypto', 'Node', 'Blob', 'File']
+          .concat(['Worker', 'HashChangeEvent', 'DragEvent', 'DataTransfer', 'Intl'])
+          .map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',

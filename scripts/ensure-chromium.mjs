@@ -29,4 +29,5 @@ if (!existsSync(CHROMIUM)) {
   );
   process.exit(1);
 }
-if (!existsSync(FONTS)) process.stderr.write('fonts-noto-cjk is missing: Chinese text in the console screenshots will not render\n');
+if (!existsSync(FONTS))
+  process.stderr.write('fonts-noto-cjk is missing: Chinese text in the console screenshots will not render\n');

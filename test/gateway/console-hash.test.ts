@@ -11,9 +11,11 @@ describe('console: incremental SHA-256 and SM3 (browser code) agree with Node’
     expect(createSm3().update(Buffer.from('abc')).hex()).to.equal(
       '66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0',
     );
-    expect(createSm3().update(Buffer.from('abcd'.repeat(16))).hex()).to.equal(
-      'debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732',
-    );
+    expect(
+      createSm3()
+        .update(Buffer.from('abcd'.repeat(16)))
+        .hex(),
+    ).to.equal('debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732');
   });
 
   for (const [name, create] of Object.entries(hashers)) {
@@ -29,7 +31,7 @@ describe('console: incremental SHA-256 and SM3 (browser code) agree with Node’
       for (let round = 0; round < 40; round++) {
         const data = randomBytes(randomInt(0, 20_000));
         const h = create();
-        for (let at = 0; at < data.length; ) {
+        for (let at = 0; at < data.length;) {
           const step = randomInt(1, 300);
           h.update(data.subarray(at, at + step));
           at += step;

@@ -83,13 +83,20 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
       );
     let home: string;
     ({ node, home, cleanup } = await tempNode());
-    const meta = { title: ['论语·学而第一 OCR 文本'], subject: ['论语', '儒家'], description: ['《论语》学而篇 OCR 全文。'] };
+    const meta = {
+      title: ['论语·学而第一 OCR 文本'],
+      subject: ['论语', '儒家'],
+      description: ['《论语》学而篇 OCR 全文。'],
+    };
     const first = await register(node, ID, Buffer.from('学而第一（初版识别）\n', 'utf8'), meta);
     const second = await register(node, ID, v2, meta);
     await register(node, 'jl-gazetteer', Buffer.from('吉林通志\n'), { title: ['吉林通志（演示）'], subject: ['方志'] });
     await register(node, 'jl-dup', Buffer.from('dup\n'), { title: ['论语 重复登记'], subject: ['论语'] });
     const soon = new Date(Date.now() + 10 * DAY).toISOString();
-    await node.ledger.submit({ fn: 'GrantRights', args: grantArgs('g-nlc-soon', ID, 'NLCMSP', soon, ['reproduce', 'archive']) });
+    await node.ledger.submit({
+      fn: 'GrantRights',
+      args: grantArgs('g-nlc-soon', ID, 'NLCMSP', soon, ['reproduce', 'archive']),
+    });
     await node.ledger.submit({ fn: 'GrantRights', args: grantArgs('g-public', ID, 'public', null, ['display']) });
     await node.ledger.submit({ fn: 'RevokeRights', args: ['g-public', '授权提前终止'] });
     await node.ledger.submit({ fn: 'WithdrawResource', args: ['jl-dup', 'duplicate', '与 jl-lunyu-xueer-ocr 重复'] });
@@ -177,7 +184,9 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     expect(r.status).to.equal(200);
     expect(r.headers['content-security-policy']).to.equal(CONSOLE_CSP);
     expect(r.headers['cache-control']).to.equal('no-cache');
-    const again = await call(gw.url, auditor, 'GET', '/console/', { headers: { 'if-none-match': String(r.headers.etag) } });
+    const again = await call(gw.url, auditor, 'GET', '/console/', {
+      headers: { 'if-none-match': String(r.headers.etag) },
+    });
     expect(again.status).to.equal(304);
     expect((await call(gw.url, auditor, 'GET', '/console')).headers.location).to.equal('/console/');
     expect((await call(gw.url, auditor, 'GET', '/console/js/nope.js')).status).to.equal(404);
@@ -188,6 +197,11 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
   it('searches in Chinese (default language from the browser) and opens a resource with its timeline, rights, receipts and fixity', async () => {
     await page.goto(`${proxy.url}/console/`);
     expect(await page.getAttribute('html', 'lang')).to.equal('zh-CN');
+    // the first Tab lands on the skip link, which moves focus to the main content
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('skip');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('main');
     await page.getByLabel('检索词').fill('论语');
     await page.keyboard.press('Enter');
     const results = page.locator('#search-results');
@@ -237,14 +251,22 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     expect(await table.locator('tbody th').textContent()).to.equal('g-nlc-soon');
     await shot('expiring-en-1280');
 
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /as CSV/ }).click()]);
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /as CSV/ }).click(),
+    ]);
     expect(csv.suggestedFilename()).to.equal('rights-expiring-30d.csv');
     const text = (await readFile((await csv.path())!, 'utf8')).replace(/^\uFEFF/, '');
     const [header, row, end] = text.split('\r\n');
     expect(header).to.equal('rightsId,target,assignee,actions,notAfter,daysLeft,status');
-    expect(row).to.match(/^g-nlc-soon,resource:jl-lunyu-xueer-ocr,NLCMSP,reproduce archive,\d{4}-\d\d-\d\dT[^,]+,(9|10),granted$/);
+    expect(row).to.match(
+      /^g-nlc-soon,resource:jl-lunyu-xueer-ocr,NLCMSP,reproduce archive,\d{4}-\d\d-\d\dT[^,]+,(9|10),granted$/,
+    );
     expect(end).to.equal('');
-    const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /as JSON/ }).click()]);
+    const [json] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /as JSON/ }).click(),
+    ]);
     const rows = JSON.parse(await readFile((await json.path())!, 'utf8')) as { rightsId: string }[];
     expect(rows.map((r) => r.rightsId)).to.deep.equal(['g-nlc-soon']);
     await expectLive('rights-expiring-30d.json');
@@ -258,7 +280,11 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     const sent = proxy.requests.length;
     await page.goto(`${proxy.url}/console/#/verify?resource=${ID}`);
     await page.locator('#dropzone').waitFor();
-    // keyboard users: the file input behind the visible label
+    // keyboard users: from the resource field, Tab reaches the file input behind the visible label
+    await page.focus('#resource');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('file');
+    expect(await page.evaluate(() => document.querySelector('#dropzone')!.matches(':focus-within'))).to.equal(true);
     await page.setInputFiles('#file', { name: 'xueer.txt', mimeType: 'text/plain', buffer: v2 });
     const verdict = page.locator('.verdict');
     await verdict.waitFor();
@@ -270,13 +296,16 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     // drag and drop: a File built in the page, dropped on the zone
     const altered = Buffer.from(v2);
     altered[altered.length - 2] ^= 1;
-    await page.evaluate(async (bytes) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([new Uint8Array(bytes)], 'xueer-altered.txt', { type: 'text/plain' }));
-      const zone = document.getElementById('dropzone')!;
-      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    }, [...altered]);
+    await page.evaluate(
+      async (bytes) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], 'xueer-altered.txt', { type: 'text/plain' }));
+        const zone = document.getElementById('dropzone')!;
+        zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      [...altered],
+    );
     await page.locator('.verdict[data-verdict="mismatch"]').waitFor();
     expect(await page.locator('.verdict').textContent()).to.contain('Not on chain');
     await expectLive('✗');
@@ -290,7 +319,8 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
       expect(r.body.length, r.url).to.equal(0);
     }
     const marker = v2.subarray(0, 64);
-    for (const b of [...browserBodies, ...proxy.requests.map((r) => r.body)]) expect(b.includes(marker)).to.equal(false);
+    for (const b of [...browserBodies, ...proxy.requests.map((r) => r.body)])
+      expect(b.includes(marker)).to.equal(false);
   });
 
   async function expectLive(text: string) {

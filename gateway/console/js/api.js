@@ -24,7 +24,8 @@ export async function getJson(path, query = {}) {
   }
   const type = res.headers.get('content-type') ?? '';
   const body = type.includes('json') ? await res.json().catch(() => null) : null;
-  if (!res.ok) throw new ApiError(res.status, body && typeof body === 'object' ? body : { detail: `HTTP ${res.status}` });
+  if (!res.ok)
+    throw new ApiError(res.status, body && typeof body === 'object' ? body : { detail: `HTTP ${res.status}` });
   return body;
 }
 

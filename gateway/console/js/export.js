@@ -41,4 +41,8 @@ export function download(name, text, type) {
 }
 
 /** @param {string} s */
-export const fileSafe = (s) => s.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'export';
+export const fileSafe = (s) =>
+  s
+    .replace(/[^\p{L}\p{N}._-]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80) || 'export';

@@ -17,13 +17,17 @@ self.onmessage = async (/** @type {MessageEvent<{ file: File }>} */ event) => {
     let whole = null;
     if (useWebCrypto) whole = new Uint8Array(await file.arrayBuffer());
     for (let at = 0; at < file.size; at += CHUNK) {
-      const part = whole ? whole.subarray(at, at + CHUNK) : new Uint8Array(await file.slice(at, at + CHUNK).arrayBuffer());
+      const part = whole
+        ? whole.subarray(at, at + CHUNK)
+        : new Uint8Array(await file.slice(at, at + CHUNK).arrayBuffer());
       sm3.update(part);
       sha?.update(part);
       self.postMessage({ progress: Math.min(file.size, at + CHUNK) / file.size });
     }
     const sha256 = whole
-      ? Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', whole)), (b) => b.toString(16).padStart(2, '0')).join('')
+      ? Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', whole)), (b) =>
+          b.toString(16).padStart(2, '0'),
+        ).join('')
       : /** @type {NonNullable<typeof sha>} */ (sha).hex();
     self.postMessage({ done: { sha256, sm3: sm3.hex(), size: file.size, method: useWebCrypto ? 'webcrypto' : 'js' } });
   } catch (err) {

@@ -167,7 +167,8 @@ const en = {
   'export.label': 'Export “{caption}” as {format}',
   'export.done': 'Exported {file}',
   'search.title': 'Search resources',
-  'search.intro': 'Find the resources this library registered on chain by title, subject, keyword or id, in Chinese or English.',
+  'search.intro':
+    'Find the resources this library registered on chain by title, subject, keyword or id, in Chinese or English.',
   'search.query': 'Search terms',
   'search.kind': 'Scope',
   'search.kind.resource': 'Resources',
@@ -262,7 +263,8 @@ const en = {
   'expiring.caption': 'Rights ending within {n} days',
   'expiring.none': 'No rights end within {n} days.',
   'verify.title': 'Verify a file',
-  'verify.intro': 'Drop a file below or choose one. Its SHA-256 and SM3 are computed in this browser only — nothing is uploaded — and compared with the chain.',
+  'verify.intro':
+    'Drop a file below or choose one. Its SHA-256 and SM3 are computed in this browser only — nothing is uploaded — and compared with the chain.',
   'verify.resource': 'Resource id',
   'verify.resourceHint': 'The resource to compare with (filled in when you come from a resource page).',
   'verify.drop': 'Drop a file here',

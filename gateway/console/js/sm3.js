@@ -33,7 +33,14 @@ export function createSm3() {
       const x = w[i - 16] ^ w[i - 9] ^ rotl(w[i - 3], 15);
       w[i] = x ^ rotl(x, 15) ^ rotl(x, 23) ^ rotl(w[i - 13], 7) ^ w[i - 6];
     }
-    let a = v[0], bb = v[1], c = v[2], d = v[3], e = v[4], f = v[5], g = v[6], h = v[7];
+    let a = v[0],
+      bb = v[1],
+      c = v[2],
+      d = v[3],
+      e = v[4],
+      f = v[5],
+      g = v[6],
+      h = v[7];
     for (let j = 0; j < 64; j++) {
       const a12 = rotl(a, 12);
       const ss1 = rotl((a12 + e + TJ[j]) | 0, 7);
@@ -42,10 +49,23 @@ export function createSm3() {
       const gg = j < 16 ? e ^ f ^ g : (e & f) | (~e & g);
       const tt1 = (ff + d + ss2 + (w[j] ^ w[j + 4])) | 0;
       const tt2 = (gg + h + ss1 + w[j]) | 0;
-      d = c; c = rotl(bb, 9); bb = a; a = tt1;
-      h = g; g = rotl(f, 19); f = e; e = tt2 ^ rotl(tt2, 9) ^ rotl(tt2, 17);
+      d = c;
+      c = rotl(bb, 9);
+      bb = a;
+      a = tt1;
+      h = g;
+      g = rotl(f, 19);
+      f = e;
+      e = tt2 ^ rotl(tt2, 9) ^ rotl(tt2, 17);
     }
-    v[0] ^= a; v[1] ^= bb; v[2] ^= c; v[3] ^= d; v[4] ^= e; v[5] ^= f; v[6] ^= g; v[7] ^= h;
+    v[0] ^= a;
+    v[1] ^= bb;
+    v[2] ^= c;
+    v[3] ^= d;
+    v[4] ^= e;
+    v[5] ^= f;
+    v[6] ^= g;
+    v[7] ^= h;
   }
 
   return {

@@ -9,11 +9,12 @@ import { download, fileSafe, toCsv, toJson } from './export.js';
  * @property {import('./i18n.js').Key} label
  * @property {(row: any) => Node | string | number | null | undefined} [cell]  how the cell shows (default: the value)
  * @property {boolean} [numeric]
+ * @property {boolean} [nowrap]  keep on one line (times, short codes), the table scrolls instead
  */
 
 /**
  * A semantic table with a caption and CSV / JSON export of exactly its rows.
- * @param {{ id: string, caption: string, columns: Column[], rows: Record<string, unknown>[], note?: string, exportName?: string }} spec
+ * @param {{ id: string, caption: string, columns: Column[], rows: Record<string, unknown>[], note?: string, exportName?: string, captionHidden?: boolean }} spec
  */
 export function dataTable(spec) {
   const { id, caption, columns, rows } = spec;
@@ -32,20 +33,35 @@ export function dataTable(spec) {
     h('span', { class: 'muted' }, spec.note ?? t('common.rows', { count: rows.length })),
     h(
       'button',
-      { type: 'button', 'data-export': 'csv', 'aria-label': t('export.label', { caption, format: 'CSV' }), onclick: () => save('csv') },
+      {
+        type: 'button',
+        'data-export': 'csv',
+        'aria-label': t('export.label', { caption, format: 'CSV' }),
+        onclick: () => save('csv'),
+      },
       t('export.csv'),
     ),
     h(
       'button',
-      { type: 'button', 'data-export': 'json', 'aria-label': t('export.label', { caption, format: 'JSON' }), onclick: () => save('json') },
+      {
+        type: 'button',
+        'data-export': 'json',
+        'aria-label': t('export.label', { caption, format: 'JSON' }),
+        onclick: () => save('json'),
+      },
       t('export.json'),
     ),
   );
   const table = h(
     'table',
     { id },
-    h('caption', null, caption),
-    h('thead', null, h('tr', null, ...columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : null }, t(c.label))))),
+    // a caption the section's heading already shows stays for screen readers only
+    h('caption', { class: spec.captionHidden ? 'visually-hidden' : null }, caption),
+    h(
+      'thead',
+      null,
+      h('tr', null, ...columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : null }, t(c.label)))),
+    ),
     h(
       'tbody',
       null,
@@ -58,12 +74,18 @@ export function dataTable(spec) {
               ...columns.map((c, i) => {
                 const content = c.cell ? c.cell(r) : /** @type {any} */ (r[c.key]);
                 // the first column names the row for screen readers
-                return h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, class: c.numeric ? 'num' : null }, content ?? '');
+                const cls = [c.numeric ? 'num' : '', c.nowrap ? 'nowrap' : ''].join(' ').trim() || null;
+                return h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, class: cls }, content ?? '');
               }),
             ),
           ),
     ),
   );
   // the wrapper scrolls sideways on narrow screens; focusable so keyboard users can scroll it too
-  return h('div', { class: 'table-block' }, tools, h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': caption }, table));
+  return h(
+    'div',
+    { class: 'table-block' },
+    tools,
+    h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': caption }, table),
+  );
 }

@@ -15,7 +15,11 @@ export async function expiringView(main, params) {
   const days = Number.isInteger(asked) && asked >= 0 && asked <= 36500 ? asked : 30;
   const choices = CHOICES.includes(days) ? CHOICES : [...CHOICES, days].sort((a, b) => a - b);
   const select = /** @type {HTMLSelectElement} */ (
-    h('select', { id: 'days', name: 'days' }, ...choices.map((n) => h('option', { value: n, selected: n === days }, t('expiring.daysOption', { n }))))
+    h(
+      'select',
+      { id: 'days', name: 'days' },
+      ...choices.map((n) => h('option', { value: n, selected: n === days }, t('expiring.daysOption', { n }))),
+    )
   );
   const form = h(
     'form',
@@ -33,7 +37,12 @@ export async function expiringView(main, params) {
   main.append(heading(t('expiring.title')), h('p', { class: 'intro' }, t('expiring.intro')), form, results);
   try {
     const now = Date.now();
-    const page = await getJson('/v1/audit/rights', { status: 'in-force', expiringWithinDays: days, proofs: 'false', limit: 1000 });
+    const page = await getJson('/v1/audit/rights', {
+      status: 'in-force',
+      expiringWithinDays: days,
+      proofs: 'false',
+      limit: 1000,
+    });
     const rows = page.items
       .map((/** @type {any} */ r) => ({
         rightsId: r.rightsId,
@@ -56,17 +65,26 @@ export async function expiringView(main, params) {
             exportName: `rights-expiring-${days}d`,
             note: t('common.total', { total: page.total, shown: rows.length }),
             columns: [
-              { key: 'rightsId', label: 'col.rightsId', cell: (r) => h('code', null, r.rightsId) },
+              { key: 'rightsId', label: 'col.rightsId', nowrap: true, cell: (r) => h('code', null, r.rightsId) },
               {
                 key: 'target',
                 label: 'col.resource',
-                cell: (r) => (r.targetType === 'resource' ? h('a', { href: `#/resource/${enc(r.targetId)}` }, r.targetId) : r.target),
+                cell: (r) =>
+                  r.targetType === 'resource'
+                    ? h('a', { href: `#/resource/${enc(r.targetId)}` }, r.targetId)
+                    : r.target,
               },
               { key: 'assignee', label: 'col.assignee' },
               { key: 'actions', label: 'col.actions' },
-              { key: 'notAfter', label: 'col.notAfter', cell: (r) => formatDate(r.notAfter) },
-              { key: 'daysLeft', label: 'col.daysLeft', numeric: true, cell: (r) => h('span', { class: r.daysLeft <= 7 ? 'ko' : null }, String(r.daysLeft)) },
-              { key: 'status', label: 'col.status', cell: (r) => statusBadge(r.status) },
+              { key: 'notAfter', label: 'col.notAfter', nowrap: true, cell: (r) => formatDate(r.notAfter) },
+              {
+                key: 'daysLeft',
+                label: 'col.daysLeft',
+                nowrap: true,
+                numeric: true,
+                cell: (r) => h('span', { class: r.daysLeft <= 7 ? 'ko' : null }, String(r.daysLeft)),
+              },
+              { key: 'status', label: 'col.status', nowrap: true, cell: (r) => statusBadge(r.status) },
             ],
             rows,
           })

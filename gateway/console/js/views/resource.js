@@ -41,10 +41,14 @@ export async function resourceView(main, id) {
   const sections = [];
   if (resource.withdrawal)
     sections.push(
-      h('p', { class: 'problem', role: 'note' }, t('resource.withdrawn', {
-        at: formatTime(resource.withdrawal.committed),
-        reason: `${resource.withdrawal.reasonCode}${resource.withdrawal.note ? ` — ${resource.withdrawal.note}` : ''}`,
-      })),
+      h(
+        'p',
+        { class: 'problem', role: 'note' },
+        t('resource.withdrawn', {
+          at: formatTime(resource.withdrawal.committed),
+          reason: `${resource.withdrawal.reasonCode}${resource.withdrawal.note ? ` — ${resource.withdrawal.note}` : ''}`,
+        }),
+      ),
     );
 
   // verification status: per version, what the warehouse acknowledged and what the latest fixity check found
@@ -84,25 +88,27 @@ export async function resourceView(main, id) {
     ]),
   );
 
-  const latestFixity = (/** @type {number} */ version) => fixityItems.find((/** @type {any} */ f) => f.version === version);
+  const latestFixity = (/** @type {number} */ version) =>
+    fixityItems.find((/** @type {any} */ f) => f.version === version);
   sections.push(
     section('versions', t('resource.versions'), [
       dataTable({
         id: 'versions',
+        captionHidden: true,
         caption: t('resource.versions'),
         exportName: `${id}-versions`,
         columns: [
-          { key: 'version', label: 'col.version', numeric: true },
-          { key: 'committed', label: 'col.committed', cell: (r) => formatTime(r.committed) },
+          { key: 'version', label: 'col.version', nowrap: true, numeric: true },
+          { key: 'committed', label: 'col.committed', nowrap: true, cell: (r) => formatTime(r.committed) },
           { key: 'size', label: 'col.size', numeric: true, cell: (r) => formatNumber(r.size) },
-          { key: 'mediaType', label: 'col.mediaType' },
-          { key: 'sha256', label: 'col.sha256', cell: (r) => digest(r.sha256) },
-          { key: 'sm3', label: 'col.sm3', cell: (r) => digest(r.sm3) },
-          { key: 'cid', label: 'col.cid', cell: (r) => digest(r.cid, 16) },
+          { key: 'mediaType', label: 'col.mediaType', nowrap: true },
+          { key: 'sha256', label: 'col.sha256', nowrap: true, cell: (r) => digest(r.sha256) },
+          { key: 'sm3', label: 'col.sm3', nowrap: true, cell: (r) => digest(r.sm3) },
+          { key: 'cid', label: 'col.cid', nowrap: true, cell: (r) => digest(r.cid, 16) },
           { key: 'receipts', label: 'col.receipts', numeric: true },
-          { key: 'fixity', label: 'col.fixity', cell: (r) => (r.fixity ? outcome(r.fixity) : '') },
-          { key: 'blockNumber', label: 'col.block', numeric: true },
-          { key: 'txId', label: 'col.tx', cell: (r) => digest(r.txId, 10) },
+          { key: 'fixity', label: 'col.fixity', nowrap: true, cell: (r) => (r.fixity ? outcome(r.fixity) : '') },
+          { key: 'blockNumber', label: 'col.block', nowrap: true, numeric: true },
+          { key: 'txId', label: 'col.tx', nowrap: true, cell: (r) => digest(r.txId, 10) },
         ],
         rows: [...resource.versions].reverse().map((/** @type {any} */ v) => ({
           ...v,
@@ -121,15 +127,21 @@ export async function resourceView(main, id) {
         ? [
             dataTable({
               id: 'timeline',
+              captionHidden: true,
               caption: t('resource.timeline'),
               exportName: `${id}-timeline`,
               columns: [
-                { key: 'at', label: 'col.at', cell: (r) => formatTime(r.at) },
-                { key: 'kind', label: 'col.kind', cell: (r) => h('span', { class: `kind ${r.kind}` }, t(/** @type {any} */ (`kind.${r.kind}`))) },
-                { key: 'version', label: 'col.version', numeric: true },
+                { key: 'at', label: 'col.at', nowrap: true, cell: (r) => formatTime(r.at) },
+                {
+                  key: 'kind',
+                  label: 'col.kind',
+                  nowrap: true,
+                  cell: (r) => h('span', { class: `kind ${r.kind}` }, t(/** @type {any} */ (`kind.${r.kind}`))),
+                },
+                { key: 'version', label: 'col.version', nowrap: true, numeric: true },
                 { key: 'summary', label: 'col.summary' },
-                { key: 'blockNumber', label: 'col.block', numeric: true },
-                { key: 'txId', label: 'col.tx', cell: (r) => digest(r.txId, 10) },
+                { key: 'blockNumber', label: 'col.block', nowrap: true, numeric: true },
+                { key: 'txId', label: 'col.tx', nowrap: true, cell: (r) => digest(r.txId, 10) },
               ],
               rows: timeline.value.events.map((/** @type {any} */ e) => ({
                 at: e.at,
@@ -154,16 +166,22 @@ export async function resourceView(main, id) {
         ? [
             dataTable({
               id: 'rights',
+              captionHidden: true,
               caption: t('resource.rights'),
               exportName: `${id}-rights`,
               columns: [
-                { key: 'rightsId', label: 'col.rightsId', cell: (r) => h('code', null, r.rightsId) },
-                { key: 'assigner', label: 'col.assigner' },
-                { key: 'assignee', label: 'col.assignee' },
+                { key: 'rightsId', label: 'col.rightsId', nowrap: true, cell: (r) => h('code', null, r.rightsId) },
+                { key: 'assigner', label: 'col.assigner', nowrap: true },
+                { key: 'assignee', label: 'col.assignee', nowrap: true },
                 { key: 'actions', label: 'col.actions' },
-                { key: 'notBefore', label: 'col.notBefore', cell: (r) => formatDate(r.notBefore) },
-                { key: 'notAfter', label: 'col.notAfter', cell: (r) => (r.notAfter ? formatDate(r.notAfter) : '—') },
-                { key: 'status', label: 'col.status', cell: (r) => statusBadge(r.status) },
+                { key: 'notBefore', label: 'col.notBefore', nowrap: true, cell: (r) => formatDate(r.notBefore) },
+                {
+                  key: 'notAfter',
+                  label: 'col.notAfter',
+                  nowrap: true,
+                  cell: (r) => (r.notAfter ? formatDate(r.notAfter) : '—'),
+                },
+                { key: 'status', label: 'col.status', nowrap: true, cell: (r) => statusBadge(r.status) },
                 { key: 'inForce', label: 'col.inForce', cell: (r) => yesNo(r.inForce) },
               ],
               rows: rightsItems.map(rightsRow),
@@ -173,16 +191,21 @@ export async function resourceView(main, id) {
               caption: t('resource.rightsHistory'),
               exportName: `${id}-rights-history`,
               columns: [
-                { key: 'at', label: 'col.at', cell: (r) => formatTime(r.at) },
-                { key: 'rightsId', label: 'col.rightsId', cell: (r) => h('code', null, r.rightsId) },
-                { key: 'kind', label: 'col.kind', cell: (r) => t(/** @type {any} */ (`kind.${r.kind}`)) },
+                { key: 'at', label: 'col.at', nowrap: true, cell: (r) => formatTime(r.at) },
+                { key: 'rightsId', label: 'col.rightsId', nowrap: true, cell: (r) => h('code', null, r.rightsId) },
+                { key: 'kind', label: 'col.kind', nowrap: true, cell: (r) => t(/** @type {any} */ (`kind.${r.kind}`)) },
                 { key: 'summary', label: 'col.summary' },
-                { key: 'blockNumber', label: 'col.block', numeric: true },
-                { key: 'txId', label: 'col.tx', cell: (r) => digest(r.txId, 10) },
+                { key: 'blockNumber', label: 'col.block', nowrap: true, numeric: true },
+                { key: 'txId', label: 'col.tx', nowrap: true, cell: (r) => digest(r.txId, 10) },
               ],
               rows: rightsItems
-                .flatMap((/** @type {any} */ r) => r.history.map((/** @type {any} */ e) => ({ rightsId: r.rightsId, ...e })))
-                .sort((/** @type {any} */ a, /** @type {any} */ b) => a.blockNumber - b.blockNumber || (a.txIndex ?? 0) - (b.txIndex ?? 0)),
+                .flatMap((/** @type {any} */ r) =>
+                  r.history.map((/** @type {any} */ e) => ({ rightsId: r.rightsId, ...e })),
+                )
+                .sort(
+                  (/** @type {any} */ a, /** @type {any} */ b) =>
+                    a.blockNumber - b.blockNumber || (a.txIndex ?? 0) - (b.txIndex ?? 0),
+                ),
             }),
           ]
         : [errorBox(rights.reason, 'common.unavailable')],
@@ -197,16 +220,17 @@ export async function resourceView(main, id) {
         ? [
             dataTable({
               id: 'receipts',
+              captionHidden: true,
               caption: t('resource.receipts'),
               exportName: `${id}-receipts`,
               columns: [
-                { key: 'at', label: 'col.at', cell: (r) => formatTime(r.at) },
-                { key: 'version', label: 'col.version', numeric: true },
-                { key: 'warehouse', label: 'col.warehouse' },
-                { key: 'matchesVersion', label: 'col.matches', cell: (r) => check(r.matchesVersion) },
-                { key: 'sha256', label: 'col.sha256', cell: (r) => digest(r.sha256) },
-                { key: 'blockNumber', label: 'col.block', numeric: true },
-                { key: 'txId', label: 'col.tx', cell: (r) => digest(r.txId, 10) },
+                { key: 'at', label: 'col.at', nowrap: true, cell: (r) => formatTime(r.at) },
+                { key: 'version', label: 'col.version', nowrap: true, numeric: true },
+                { key: 'warehouse', label: 'col.warehouse', nowrap: true },
+                { key: 'matchesVersion', label: 'col.matches', nowrap: true, cell: (r) => check(r.matchesVersion) },
+                { key: 'sha256', label: 'col.sha256', nowrap: true, cell: (r) => digest(r.sha256) },
+                { key: 'blockNumber', label: 'col.block', nowrap: true, numeric: true },
+                { key: 'txId', label: 'col.tx', nowrap: true, cell: (r) => digest(r.txId, 10) },
               ],
               rows: receiptItems.map((/** @type {any} */ r) => ({
                 at: r.record.timestamp,
@@ -231,13 +255,14 @@ export async function resourceView(main, id) {
         ? [
             dataTable({
               id: 'fixity',
+              captionHidden: true,
               caption: t('resource.fixity'),
               exportName: `${id}-fixity`,
               columns: [
-                { key: 'checkedAt', label: 'col.at', cell: (r) => formatTime(r.checkedAt) },
-                { key: 'version', label: 'col.version', numeric: true },
-                { key: 'outcome', label: 'col.outcome', cell: (r) => outcome(r.outcome) },
-                { key: 'runId', label: 'col.run', cell: (r) => h('code', null, r.runId) },
+                { key: 'checkedAt', label: 'col.at', nowrap: true, cell: (r) => formatTime(r.checkedAt) },
+                { key: 'version', label: 'col.version', nowrap: true, numeric: true },
+                { key: 'outcome', label: 'col.outcome', nowrap: true, cell: (r) => outcome(r.outcome) },
+                { key: 'runId', label: 'col.run', nowrap: true, cell: (r) => h('code', null, r.runId) },
                 { key: 'detail', label: 'col.detail' },
               ],
               rows: fixityItems.map((/** @type {any} */ f) => ({ ...f, detail: f.detail ?? '' })),
@@ -281,8 +306,14 @@ function titleOf(metadata) {
 }
 
 /** @param {boolean} ok */
-export const check = (ok) => h('span', { class: ok ? 'ok' : 'ko' }, ok ? `✓ ${t('common.yes')}` : `✗ ${t('common.no')}`);
+export const check = (ok) =>
+  h('span', { class: ok ? 'ok' : 'ko' }, ok ? `✓ ${t('common.yes')}` : `✗ ${t('common.no')}`);
 /** @param {boolean} v */
 const yesNo = (v) => (v ? t('common.yes') : t('common.no'));
 /** @param {string} o */
-const outcome = (o) => h('span', { class: o === 'pass' ? 'ok' : 'ko' }, `${o === 'pass' ? '✓' : '✗'} ${t(/** @type {any} */ (`outcome.${o}`))}`);
+const outcome = (o) =>
+  h(
+    'span',
+    { class: o === 'pass' ? 'ok' : 'ko' },
+    `${o === 'pass' ? '✓' : '✗'} ${t(/** @type {any} */ (`outcome.${o}`))}`,
+  );

@@ -21,7 +21,9 @@ export async function searchView(main, params) {
       h('option', { value: 'record', selected: kind === 'record' }, t('search.kind.record')),
     )
   );
-  const withdrawnBox = /** @type {HTMLInputElement} */ (h('input', { id: 'withdrawn', type: 'checkbox', checked: withdrawn }));
+  const withdrawnBox = /** @type {HTMLInputElement} */ (
+    h('input', { id: 'withdrawn', type: 'checkbox', checked: withdrawn })
+  );
   const form = h(
     'form',
     {
@@ -73,8 +75,13 @@ export async function searchView(main, params) {
                 cell: (r) => h('a', { href: `#/resource/${enc(r.resourceId)}` }, r.id),
               },
               { key: 'title', label: 'col.title' },
-              { key: 'kind', label: 'col.kind', cell: (r) => t(/** @type {any} */ (`kind.${r.kind}`)) },
-              { key: 'status', label: 'col.status', cell: (r) => (r.status ? statusBadge(r.status) : '') },
+              { key: 'kind', label: 'col.kind', nowrap: true, cell: (r) => t(/** @type {any} */ (`kind.${r.kind}`)) },
+              {
+                key: 'status',
+                label: 'col.status',
+                nowrap: true,
+                cell: (r) => (r.status ? statusBadge(r.status) : ''),
+              },
               { key: 'snippet', label: 'col.snippet', cell: (r) => h('span', { class: 'snippet' }, r.snippet) },
             ],
             rows,
@@ -89,4 +96,5 @@ export async function searchView(main, params) {
 }
 
 /** @param {string} status */
-export const statusBadge = (status) => h('span', { class: `badge ${status}` }, t(/** @type {any} */ (`status.${status}`)));
+export const statusBadge = (status) =>
+  h('span', { class: `badge ${status}` }, t(/** @type {any} */ (`status.${status}`)));

@@ -19,10 +19,20 @@ export async function verifyView(main, params) {
   let worker = null;
 
   const resourceInput = /** @type {HTMLInputElement} */ (
-    h('input', { id: 'resource', name: 'resource', type: 'text', value: params.get('resource') ?? '', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'resource-hint' })
+    h('input', {
+      id: 'resource',
+      name: 'resource',
+      type: 'text',
+      value: params.get('resource') ?? '',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      'aria-describedby': 'resource-hint',
+    })
   );
   const fileInput = /** @type {HTMLInputElement} */ (h('input', { id: 'file', type: 'file', class: 'file-input' }));
-  const progress = /** @type {HTMLProgressElement} */ (h('progress', { id: 'progress', max: 1, value: 0, 'aria-labelledby': 'progress-label' }));
+  const progress = /** @type {HTMLProgressElement} */ (
+    h('progress', { id: 'progress', max: 1, value: 0, 'aria-labelledby': 'progress-label' })
+  );
   const progressBox = h('div', { class: 'progress', hidden: true }, h('span', { id: 'progress-label' }, ''), progress);
   const result = h('div', { id: 'verify-result' });
   const zone = h(
@@ -50,7 +60,14 @@ export async function verifyView(main, params) {
       h('small', { id: 'resource-hint', class: 'muted' }, t('verify.resourceHint')),
     ),
   );
-  main.append(heading(t('verify.title')), h('p', { class: 'intro' }, t('verify.intro')), form, zone, progressBox, result);
+  main.append(
+    heading(t('verify.title')),
+    h('p', { class: 'intro' }, t('verify.intro')),
+    form,
+    zone,
+    progressBox,
+    result,
+  );
 
   /** @param {File} file */
   function hash(file) {
@@ -89,18 +106,28 @@ export async function verifyView(main, params) {
     let versions;
     try {
       if (id) {
-        versions = (await getJson(`/v1/resources/${enc(id)}`)).versions.map((/** @type {any} */ v) => ({ resourceId: id, ...v }));
+        versions = (await getJson(`/v1/resources/${enc(id)}`)).versions.map((/** @type {any} */ v) => ({
+          resourceId: id,
+          ...v,
+        }));
       } else {
         const paths = await documentedPaths();
         const lookup = LOOKUPS.find((p) => paths.has(p));
         if (!lookup) {
-          result.replaceChildren(digestTable(d, null), h('p', { class: 'problem', role: 'alert' }, t('verify.needResource')));
+          result.replaceChildren(
+            digestTable(d, null),
+            h('p', { class: 'problem', role: 'alert' }, t('verify.needResource')),
+          );
           announce(t('verify.needResource'));
           resourceInput.focus();
           return;
         }
         const found = await getJson(lookup, { sha256: d.sha256 });
-        versions = (found.items ?? []).map((/** @type {any} */ v) => ({ ...v, resourceId: v.resourceId ?? v.record?.resourceId, version: v.version ?? v.record?.version }));
+        versions = (found.items ?? []).map((/** @type {any} */ v) => ({
+          ...v,
+          resourceId: v.resourceId ?? v.record?.resourceId,
+          version: v.version ?? v.record?.version,
+        }));
       }
     } catch (err) {
       if (err instanceof ApiError && err.status === 404 && id) {
@@ -112,7 +139,8 @@ export async function verifyView(main, params) {
     }
     const bySha = versions.filter((v) => v.sha256 === d.sha256);
     const full = bySha.find((v) => v.sm3 === d.sm3 && v.size === d.size);
-    const shown = full ?? bySha[0] ?? null;
+    // without a match, the latest version is the one to compare with: same size but other digests = altered
+    const shown = full ?? bySha[0] ?? (id ? versions.at(-1) : null) ?? null;
     const rid = id || shown?.resourceId || '';
     const text = full
       ? t('verify.match', { id: full.resourceId, version: full.version })
@@ -122,20 +150,26 @@ export async function verifyView(main, params) {
     result.replaceChildren(
       verdict(!!full, text),
       digestTable(d, shown),
-      h('p', { class: 'muted' }, t('verify.method', { sha: t(d.method === 'webcrypto' ? 'verify.method.webcrypto' : 'verify.method.js') })),
+      h(
+        'p',
+        { class: 'muted' },
+        t('verify.method', { sha: t(d.method === 'webcrypto' ? 'verify.method.webcrypto' : 'verify.method.js') }),
+      ),
       id
         ? dataTable({
             id: 'verify-versions',
             caption: t('verify.versionsCaption', { id }),
             exportName: `${id}-versions`,
             columns: [
-              { key: 'version', label: 'col.version', numeric: true },
-              { key: 'committed', label: 'col.committed', cell: (r) => formatTime(r.committed) },
+              { key: 'version', label: 'col.version', nowrap: true, numeric: true },
+              { key: 'committed', label: 'col.committed', nowrap: true, cell: (r) => formatTime(r.committed) },
               { key: 'size', label: 'col.size', numeric: true, cell: (r) => formatNumber(r.size) },
               { key: 'sha256', label: 'col.sha256', cell: (r) => h('code', { class: 'wrap' }, r.sha256) },
-              { key: 'match', label: 'col.match', cell: (r) => check(r.match) },
+              { key: 'match', label: 'col.match', nowrap: true, cell: (r) => check(r.match) },
             ],
-            rows: [...versions].reverse().map((v) => ({ ...v, match: v.sha256 === d.sha256 && v.sm3 === d.sm3 && v.size === d.size })),
+            rows: [...versions]
+              .reverse()
+              .map((v) => ({ ...v, match: v.sha256 === d.sha256 && v.sm3 === d.sm3 && v.size === d.size })),
           })
         : null,
     );
@@ -172,7 +206,8 @@ export async function verifyView(main, params) {
 }
 
 /** @param {boolean} ok @param {string} text */
-const verdict = (ok, text) => h('p', { class: `verdict ${ok ? 'ok' : 'ko'}`, 'data-verdict': ok ? 'match' : 'mismatch' }, text);
+const verdict = (ok, text) =>
+  h('p', { class: `verdict ${ok ? 'ok' : 'ko'}`, 'data-verdict': ok ? 'match' : 'mismatch' }, text);
 
 /** @param {Digests} d @param {any} recorded */
 function digestTable(d, recorded) {
@@ -186,10 +221,14 @@ function digestTable(d, recorded) {
     caption: t('verify.caption', { name: d.name }),
     exportName: `verify-${d.name}`,
     columns: [
-      { key: 'field', label: 'col.field' },
+      { key: 'field', label: 'col.field', nowrap: true },
       { key: 'computed', label: 'col.computed', cell: (r) => h('code', { class: 'wrap' }, r.computed) },
-      { key: 'recorded', label: 'col.recorded', cell: (r) => (r.recorded === null ? '—' : h('code', { class: 'wrap' }, r.recorded)) },
-      { key: 'match', label: 'col.match', cell: (r) => (r.recorded === null ? '—' : check(r.match)) },
+      {
+        key: 'recorded',
+        label: 'col.recorded',
+        cell: (r) => (r.recorded === null ? '—' : h('code', { class: 'wrap' }, r.recorded)),
+      },
+      { key: 'match', label: 'col.match', nowrap: true, cell: (r) => (r.recorded === null ? '—' : check(r.match)) },
     ],
     rows,
   });
