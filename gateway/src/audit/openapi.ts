@@ -62,7 +62,9 @@ const paged = (item: string) => ({
 });
 const chainEvent = {
   type: 'object',
-  required: ['txId', 'blockNumber', 'txIndex', 'committed', 'at'],
+  description:
+    'A transaction. `txIndex` and `committed` are given when the index knows them (a revoked grant’s own placement is in its proof bundle).',
+  required: ['txId', 'blockNumber', 'at'],
   properties: {
     txId: hex64,
     blockNumber: { type: 'integer', minimum: 0 },

@@ -26,7 +26,6 @@ const SECTIONS = [
 type SectionName = (typeof SECTIONS)[number];
 
 const qn = (name: string) => ({ $: name, type: 'prov:QUALIFIED_NAME' });
-const time = (iso: string) => ({ $: iso, type: 'xsd:dateTime' });
 const entityId = (resourceId: string, version: number) => `shulian:version/${resourceId}/${version}`;
 const orgId = (msp: string) => `shulian:org/${msp}`;
 // X.509 identity strings carry spaces, '=' and ',': not usable in a qualified name, so they are hashed
@@ -101,7 +100,7 @@ function fragment(facts: ResourceFacts): Record<SectionName, Section> {
     out.wasGeneratedBy[`_:gen/${rec.resourceId}/${rec.version}`] = {
       'prov:entity': e,
       'prov:activity': act,
-      'prov:time': time(rec.timestamp),
+      'prov:time': rec.timestamp,
     };
     out.wasAttributedTo[`_:attr/${rec.resourceId}/${rec.version}`] = {
       'prov:entity': e,
@@ -151,7 +150,7 @@ function fragment(facts: ResourceFacts): Record<SectionName, Section> {
     out.used[`_:use/${r.txId}/${rec.resourceId}/${rec.version}`] = {
       'prov:activity': act,
       'prov:entity': entityId(rec.resourceId, rec.version),
-      'prov:time': time(rec.timestamp),
+      'prov:time': rec.timestamp,
     };
     out.wasAssociatedWith[`_:assoc/${r.txId}/${rec.resourceId}/${rec.version}/recipient`] = {
       'prov:activity': act,
@@ -181,7 +180,7 @@ function fragment(facts: ResourceFacts): Record<SectionName, Section> {
       out.wasInvalidatedBy[`_:inv/${res.id}/${v.record.version}`] = {
         'prov:entity': entityId(res.id, v.record.version),
         'prov:activity': act,
-        'prov:time': time(w.record.timestamp),
+        'prov:time': w.record.timestamp,
       };
     }
   }
