@@ -13,7 +13,7 @@ import { startGateway, type GatewayTimeouts, type RunningGateway } from './serve
 import { oaiRouter, SHULIAN_XSD } from './oai/index.js';
 import { receiptsRouter, RECEIPTS_ROUTES } from './receipts/index.js';
 import { auditRouter, AUDIT_ROUTES } from './audit/index.js';
-import { searchRouter, SEARCH_ROUTES } from './search/index.js';
+import { searchRouter, versionsRouter, SEARCH_ROUTES, VERSIONS_ROUTES } from './search/index.js';
 import { consoleRouter, CONSOLE_PATH } from './console/index.js';
 import type { AuditIndex, FixityReader } from 'shulian/audit';
 import type { LocalIndex } from 'shulian/index';
@@ -29,7 +29,7 @@ export interface GatewayNode {
   };
   readonly ledger: GatewayLedger;
   readonly content: GatewayContent;
-  readonly index: GatewayIndex & AuditIndex & Pick<LocalIndex, 'search'>;
+  readonly index: GatewayIndex & AuditIndex & Pick<LocalIndex, 'search' | 'versionsBySha256'>;
   /** The fixity audit job's results, when the node keeps them (the audit API's /v1/audit/fixity). */
   readonly fixity?: FixityReader;
   followIndex(): { readonly done: Promise<void>; stop(): Promise<void> };
@@ -145,6 +145,7 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
             routes: AUDIT_ROUTES,
           },
           { path: '/v1/search', router: searchRouter({ index: node.index }), routes: SEARCH_ROUTES },
+          { path: '/v1/versions', router: versionsRouter({ index: node.index }), routes: VERSIONS_ROUTES },
           // the audit console's static pages (gateway/console); they call the routes above, same origin
           { path: CONSOLE_PATH, router: consoleRouter(), routes: [] },
           {

@@ -207,6 +207,13 @@ class SqliteIndex implements LocalIndex {
       : { ...placement(row), record: JSON.parse(String(row.record)) as ResourceVersion };
   }
 
+  versionsBySha256(sha256: string, limit = 100): readonly VersionView[] {
+    const rows = this.#db
+      .prepare(`SELECT * FROM versions WHERE sha256 = ? ORDER BY block_number, tx_index, resource_id LIMIT ?`)
+      .all(sha256, Math.max(1, Math.min(limit, 1000))) as Row[];
+    return rows.map((row) => ({ ...placement(row), record: JSON.parse(String(row.record)) as ResourceVersion }));
+  }
+
   history(resourceId: string): readonly HistoryItem[] {
     return resourceHistory(this.#db, resourceId);
   }

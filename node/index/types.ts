@@ -226,6 +226,8 @@ export interface LocalIndex {
 
   getResource(resourceId: string): ResourceView | undefined;
   getVersion(resourceId: string, version: number): VersionView | undefined;
+  /** Versions of any resource whose payload has this SHA-256 (lower-case hex), in chain order, at most `limit`. */
+  versionsBySha256(sha256: string, limit?: number): readonly VersionView[];
   /** Everything that happened to the resource on chain, in commit order. */
   history(resourceId: string): readonly HistoryItem[];
   /**

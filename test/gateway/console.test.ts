@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { Agent } from 'node:https';
@@ -192,6 +193,24 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     expect((await call(gw.url, auditor, 'GET', '/console/js/nope.js')).status).to.equal(404);
     expect((await call(gw.url, auditor, 'POST', '/console/js/app.js')).status).to.equal(405);
     expect(Object.keys(DICTIONARIES.en).sort()).to.deep.equal(Object.keys(DICTIONARIES['zh-CN']).sort());
+
+    // the routes the console relies on besides the audit API
+    const hits = JSON.parse(
+      (await call(gw.url, auditor, 'GET', `/v1/search?q=${encodeURIComponent('方志')}`)).body.toString(),
+    );
+    expect(hits.items.map((h: { id: string }) => h.id)).to.deep.equal(['jl-gazetteer']);
+    const sha = createHash('sha256').update(v2).digest('hex');
+    const found = JSON.parse((await call(gw.url, auditor, 'GET', `/v1/versions?sha256=${sha}`)).body.toString());
+    expect(
+      found.items.map((v: { resourceId: string; version: number }) => `${v.resourceId}@${v.version}`),
+    ).to.deep.equal([`${ID}@2`]);
+    const none = JSON.parse(
+      (await call(gw.url, auditor, 'GET', `/v1/versions?sha256=${'0'.repeat(64)}`)).body.toString(),
+    );
+    expect(none.items).to.deep.equal([]);
+    const bad = await call(gw.url, auditor, 'GET', '/v1/versions?sha256=XYZ');
+    expect(bad.status).to.equal(400);
+    expect(JSON.parse(bad.body.toString()).pointer).to.equal('/query/sha256');
   });
 
   it('searches in Chinese (default language from the browser) and opens a resource with its timeline, rights, receipts and fixity', async () => {
@@ -310,6 +329,16 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     expect(await page.locator('.verdict').textContent()).to.contain('Not on chain');
     await expectLive('✗');
     await shot('verify-mismatch-en-1280');
+
+    // without a resource id the console looks the digest up (GET /v1/versions?sha256=)
+    await page.fill('#resource', '');
+    await page.setInputFiles('#file', { name: 'copy.txt', mimeType: 'text/plain', buffer: v2 });
+    await page.locator('.verdict[data-verdict="match"]').waitFor();
+    expect(await page.locator('.verdict').textContent()).to.contain(`version 2 of resource ${ID}`);
+    await shot('verify-lookup-en-1280');
+    await page.setInputFiles('#file', { name: 'altered.txt', mimeType: 'text/plain', buffer: altered });
+    await page.locator('.verdict[data-verdict="mismatch"]').waitFor();
+    expect(await page.locator('.verdict').textContent()).to.contain('no version of any resource');
 
     // what the browser sent while verifying: GETs without bodies, none of them carrying the file
     const during = proxy.requests.slice(sent);

@@ -47,9 +47,73 @@ export const SEARCH_PATHS = {
       },
     },
   },
+  '/v1/versions': {
+    get: {
+      operationId: 'versionsByDigest',
+      tags: ['harvest'],
+      summary: 'The registered versions (of any resource) whose payload has this SHA-256: is this file on chain?',
+      description:
+        'Answers the audit console’s verify page, which hashes a file in the browser and asks with the digest only ' +
+        '(the bytes never leave the browser). Compare `sm3` and `size` too before concluding. Metadata: every ' +
+        'consortium member may ask.',
+      parameters: [
+        q('sha256', 'SHA-256 of the payload, lower-case hex.', { type: 'string', pattern: '^[0-9a-f]{64}$' }, true),
+        q('limit', 'At most this many versions, 1–1000 (default 100).', { type: 'integer', minimum: 1, maximum: 1000 }),
+      ],
+      responses: {
+        '200': {
+          description: 'The matching versions in chain order (none: not on chain).',
+          content: { 'application/json': { schema: ref('VersionMatches') } },
+        },
+        '400': problem('Malformed parameter (the `pointer` names it, e.g. `/query/sha256`).'),
+        '500': problem('Internal failure; the log has it under the request id.'),
+        '503': problem('The gateway is shutting down.'),
+      },
+    },
+  },
 } as const;
 
 export const SEARCH_SCHEMAS = {
+  VersionMatches: {
+    type: 'object',
+    required: ['items'],
+    properties: {
+      items: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: [
+            'resourceId',
+            'version',
+            'cid',
+            'sha256',
+            'sm3',
+            'size',
+            'mediaType',
+            'status',
+            'txId',
+            'blockNumber',
+            'committed',
+            'href',
+          ],
+          properties: {
+            resourceId: { type: 'string' },
+            version: { type: 'integer', minimum: 1 },
+            cid: { type: 'string' },
+            sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            sm3: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            size: { type: 'integer', minimum: 0 },
+            mediaType: { type: 'string' },
+            status: { type: 'string', enum: ['active', 'withdrawn'], description: 'The resource’s status now.' },
+            txId: { type: 'string' },
+            blockNumber: { type: 'integer', minimum: 0 },
+            committed: { type: 'string', format: 'date-time' },
+            href: { type: 'string', description: 'The version’s manifest (with its proof bundle).' },
+          },
+        },
+      },
+    },
+  },
   SearchHit: {
     type: 'object',
     required: ['kind', 'id', 'resourceId', 'version', 'title', 'subjects', 'keywords', 'snippet', 'status'],
@@ -79,3 +143,4 @@ export const SEARCH_SCHEMAS = {
 } as const;
 
 export const SEARCH_ROUTES = [{ method: 'GET' as const, path: '/v1/search' }];
+export const VERSIONS_ROUTES = [{ method: 'GET' as const, path: '/v1/versions' }];

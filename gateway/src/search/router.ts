@@ -7,20 +7,16 @@ export interface SearchDeps {
   readonly index: Pick<LocalIndex, 'search'>;
 }
 
+export interface VersionsDeps {
+  readonly index: Pick<LocalIndex, 'versionsBySha256' | 'getResource'>;
+}
+
 /**
  * GET /v1/search: the node index's full-text search (Chinese included), for every consortium member like
  * the other metadata routes. The audit console's search page runs on it.
  */
 export function searchRouter(deps: Readonly<SearchDeps>): Router {
-  const router = express.Router();
-  const validator = createOperationValidators().get('GET /v1/search');
-  if (!validator) throw new Error('GET /v1/search is not in the OpenAPI document');
-  router.all('/', (req: Request, res: Response, next: NextFunction) => {
-    res.locals.route = '/v1/search';
-    if (req.method === 'GET' || req.method === 'HEAD') return next();
-    res.setHeader('Allow', 'GET, HEAD');
-    next(new HttpProblem('METHOD_NOT_ALLOWED', `${req.method} is not allowed on /v1/search; allowed: GET`));
-  });
+  const { router, validator } = getOnly('/v1/search');
   router.get('/', (req: Request, res: Response) => {
     const { query } = validator.params({}, { ...(req.query as Record<string, unknown>) });
     const page = deps.index.search(String(query.q), {
@@ -41,4 +37,47 @@ export function searchRouter(deps: Readonly<SearchDeps>): Router {
     });
   });
   return router;
+}
+
+/**
+ * GET /v1/versions?sha256=: the versions whose payload has this digest. The console's verify page asks with
+ * the digest it computed in the browser; the file itself is never sent.
+ */
+export function versionsRouter(deps: Readonly<VersionsDeps>): Router {
+  const { router, validator } = getOnly('/v1/versions');
+  router.get('/', (req: Request, res: Response) => {
+    const { query } = validator.params({}, { ...(req.query as Record<string, unknown>) });
+    const found = deps.index.versionsBySha256(String(query.sha256), (query.limit as number | undefined) ?? 100);
+    res.json({
+      items: found.map((v) => ({
+        resourceId: v.record.resourceId,
+        version: v.record.version,
+        cid: v.record.cid,
+        sha256: v.record.sha256,
+        sm3: v.record.sm3,
+        size: v.record.size,
+        mediaType: v.record.mediaType,
+        status: deps.index.getResource(v.record.resourceId)?.status ?? 'active',
+        txId: v.txId,
+        blockNumber: v.blockNumber,
+        committed: v.committed,
+        href: `/v1/resources/${encodeURIComponent(v.record.resourceId)}/versions/${v.record.version}`,
+      })),
+    });
+  });
+  return router;
+}
+
+/** A router for one read-only route: other methods get 405 with Allow. */
+function getOnly(path: string) {
+  const validator = createOperationValidators().get(`GET ${path}`);
+  if (!validator) throw new Error(`GET ${path} is not in the OpenAPI document`);
+  const router = express.Router();
+  router.all('/', (req: Request, res: Response, next: NextFunction) => {
+    res.locals.route = path;
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    res.setHeader('Allow', 'GET, HEAD');
+    next(new HttpProblem('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; allowed: GET`));
+  });
+  return { router, validator };
 }

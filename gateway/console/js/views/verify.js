@@ -146,7 +146,9 @@ export async function verifyView(main, params) {
       ? t('verify.match', { id: full.resourceId, version: full.version })
       : bySha[0]
         ? t('verify.partial', { version: bySha[0].version })
-        : t('verify.mismatch', { id: rid || '—' });
+        : rid
+          ? t('verify.mismatch', { id: rid })
+          : t('verify.notFound');
     result.replaceChildren(
       verdict(!!full, text),
       digestTable(d, shown),
