@@ -4,10 +4,10 @@
  * MSP folders in cryptogen's layout, fabric-gateway signers, chain verification, and the development
  * consortium written by `shulian init` (layout: see README.md in this folder).
  */
-export type { Identity, Signer, SigningIdentity } from './types.js';
+export type { Identity, MessageSigner, Signer, SigningIdentity } from './types.js';
 export { createDevCa, loadDevCa, IDENTITY_KINDS } from './ca.js';
 export type { DevCa, IssueOptions, IssuedCert, IdentityKind, CreateDevCaOptions, LoadDevCaOptions } from './ca.js';
-export { newSigner, signingIdentity } from './signer.js';
+export { newMessageSigner, newSigner, signMessage, signingIdentity } from './signer.js';
 export { writeMspFolder, writeOrgMspFolder, loadMspFolder, nodeOusConfig, MSP_FILES } from './msp.js';
 export type { MspMaterial, LoadedMsp } from './msp.js';
 export { clientIdentityAttributes, encodeFabricAttributes, FABRIC_ATTRS_OID, ROLE_ATTRIBUTE } from './attributes.js';
@@ -33,5 +33,13 @@ export type {
   TlsFiles,
   UserRole,
 } from './consortium.js';
-export { enrollIdentity, registerIdentity, reenrollIdentity, revokeIdentity, registrarFromMsp, IDENTITY_TYPES, ROLES } from './fabric-ca.js';
+export {
+  enrollIdentity,
+  registerIdentity,
+  reenrollIdentity,
+  revokeIdentity,
+  registrarFromMsp,
+  IDENTITY_TYPES,
+  ROLES,
+} from './fabric-ca.js';
 export type { CaEndpoint, EnrolledIdentity, IdentityType, Registrar } from './fabric-ca.js';

@@ -1,7 +1,8 @@
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { signers } from '@hyperledger/fabric-gateway';
 import { ValidationError } from '../core/errors.js';
-import type { Signer, SigningIdentity } from './types.js';
+import { sha256 } from '../core/digest.js';
+import type { MessageSigner, Signer, SigningIdentity } from './types.js';
 import { validateMspId } from './ca.js';
 
 /**
@@ -25,7 +26,55 @@ export function signingIdentity(mspId: string, certPem: string, keyPem: string):
     throw new ValidationError('certificate must be a PEM X.509 certificate', { pointer: '/certPem' });
   }
   assertKeyMatchesCert(certPem, keyPem);
-  return { identity: { mspId, credentials: new TextEncoder().encode(certPem) }, signer: newSigner(keyPem) };
+  return {
+    identity: { mspId, credentials: new TextEncoder().encode(certPem) },
+    signer: newSigner(keyPem),
+    signMessage: newMessageSigner(keyPem),
+  };
+}
+
+// Order of the P-256 group: a signature's s above n/2 is replaced by n - s (Fabric accepts low-S only).
+const P256_N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+const P256_HALF_N = P256_N >> 1n;
+
+/** A MessageSigner on OpenSSL: ECDSA P-256 over SHA-256(message), low-S, DER — what `newSigner` produces for the digest. */
+export function newMessageSigner(keyPem: string): MessageSigner {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch (cause) {
+    throw new ValidationError('private key is not a valid PEM private key', { pointer: '/keyPem', cause });
+  }
+  if (key.asymmetricKeyType !== 'ec')
+    throw new ValidationError('private key must be an EC key', { pointer: '/keyPem' });
+  return (message) => {
+    const raw = sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' });
+    return Promise.resolve(derSignature(raw.subarray(0, 32), lowS(raw.subarray(32, 64))));
+  };
+}
+
+/** Signs SHA-256(message) with the identity's fastest signer. */
+export function signMessage(signing: SigningIdentity, message: Uint8Array): Promise<Uint8Array> {
+  return signing.signMessage ? signing.signMessage(message) : signing.signer(sha256(message));
+}
+
+function lowS(s: Uint8Array): Uint8Array {
+  const value = BigInt(`0x${Buffer.from(s).toString('hex')}`);
+  if (value <= P256_HALF_N) return s;
+  return Buffer.from((P256_N - value).toString(16).padStart(64, '0'), 'hex');
+}
+
+function derInteger(bytes: Uint8Array): Buffer {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  const trimmed = Buffer.from(bytes.subarray(i));
+  const body = (trimmed[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
+  return Buffer.concat([Buffer.from([0x02, body.length]), body]);
+}
+
+function derSignature(r: Uint8Array, s: Uint8Array): Uint8Array {
+  const body = Buffer.concat([derInteger(r), derInteger(s)]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
 }
 
 /** Throws unless the private key is the one whose public half the certificate carries. */

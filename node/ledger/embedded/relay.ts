@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { canonicalize } from '../../core/canonical.js';
 import { ValidationError } from '../../core/errors.js';
+import { signMessage } from '../../identity/signer.js';
 import type { SigningIdentity } from '../../identity/types.js';
 import type { SubmitResult } from '../types.js';
 import { CHAINCODE_NAME, computeTxId, sha256, type ProposalBody } from './block.js';
@@ -54,7 +55,7 @@ export async function signProposal(
     timestamp: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
   };
   const json = canonicalize(proposal);
-  const signature = await signing.signer(sha256(Buffer.from(json, 'utf8')));
+  const signature = await signMessage(signing, Buffer.from(json, 'utf8'));
   return { proposal: json, signature: Buffer.from(signature).toString('base64'), txId: computeTxId(nonce, creator) };
 }
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createPublicKey, randomBytes, verify as verifySignature, type KeyObject, X509Certificate } from 'node:crypto';
 import { AccessDeniedError, ConflictError, LedgerError, ValidationError } from '../../core/errors.js';
 import { MerkleTree } from '../../core/merkle.js';
-import { verifyCertChain } from '../../identity/index.js';
+import { signMessage, verifyCertChain } from '../../identity/index.js';
 import type { SigningIdentity } from '../../identity/types.js';
 import type { Ledger } from '../types.js';
 import {
@@ -293,7 +293,7 @@ export class Runtime implements EmbeddedRuntime {
       }
       let signature: Uint8Array;
       try {
-        signature = await identity.signer(sha256(bytes));
+        signature = await signMessage(identity, bytes);
       } catch (cause) {
         throw new LedgerError(
           'SIGNING_FAILED',
@@ -562,7 +562,7 @@ export class Runtime implements EmbeddedRuntime {
       };
       const hb = headerBytes(header);
       const hash = sha256(hb);
-      const signature = await this.#peer.signer(hash);
+      const signature = await signMessage(this.#peer, hb);
       batch.forEach((p, idx) => {
         if (codes[idx] !== 'VALID') return;
         for (const w of p.sim.rwset.writes) {
