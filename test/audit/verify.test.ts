@@ -260,6 +260,22 @@ describe('offline verifier: verify-proof, verify-bag', function () {
     });
   });
 
+  describe('audit API without a fixity store', () => {
+    it('answers the fixity routes 503 and the rest as usual', async () => {
+      const layout = consortiumLayout(home);
+      const auditor = agentFor(tlsFrom(layout.province.users.auditor.tls!, layout.tlsCaBundle));
+      try {
+        const r = await call(gw.url, auditor, 'GET', '/v1/audit/fixity');
+        expect(r.status).to.equal(503);
+        expect(JSON.parse(r.body.toString()).type).to.equal('urn:shulian:problem:unavailable');
+        expect((await call(gw.url, auditor, 'GET', '/v1/audit/fixity/runs')).status).to.equal(503);
+        expect((await call(gw.url, auditor, 'GET', '/v1/audit/resources/res-v/timeline')).status).to.equal(200);
+      } finally {
+        auditor.destroy();
+      }
+    });
+  });
+
   describe('CLI', () => {
     it('verify-proof and verify-bag print ✓/✗ lines and exit 0 only when everything holds', async () => {
       const proof = await shulian(home, 'verify-proof', join(work, 'bundle.json'));
