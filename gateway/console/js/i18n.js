@@ -18,6 +18,7 @@ const zh = {
   'common.error': '出错了：{detail}',
   'common.unavailable': '此部分暂不可用：{detail}',
   'common.rows': '{count} 行',
+  'common.rows.one': '{count} 行',
   'common.empty': '没有记录。',
   'common.total': '共 {total} 条，显示 {shown} 条',
   'export.csv': '导出 CSV',
@@ -67,7 +68,7 @@ const zh = {
   'col.run': '核查批次',
   'col.detail': '详情',
   'col.receipts': '接收回执',
-  'col.fixity': '最近一次固定性核查',
+  'col.fixity': '最近核查',
   'col.field': '项目',
   'col.computed': '本地计算值',
   'col.recorded': '链上登记值',
@@ -108,6 +109,7 @@ const zh = {
   'resource.noFixity': '尚无固定性核查结果。',
   'resource.alert': '网关在传输版本 {version} 时发现内容与链上登记不符。',
   'verify.receiptsOk': '版本 {version}：{count} 份回执，均与登记一致',
+  'verify.receiptsOk.one': '版本 {version}：1 份回执，与登记一致',
   'verify.receiptsBad': '版本 {version}：有回执与登记不一致',
   'verify.noReceipts': '版本 {version}：尚无接收回执',
   'verify.fixityPass': '版本 {version}：最近一次固定性核查通过（{at}）',
@@ -161,6 +163,7 @@ const en = {
   'common.error': 'Something went wrong: {detail}',
   'common.unavailable': 'This part is not available: {detail}',
   'common.rows': '{count} rows',
+  'common.rows.one': '{count} row',
   'common.empty': 'No records.',
   'common.total': '{total} in all, {shown} shown',
   'export.csv': 'Export CSV',
@@ -211,7 +214,7 @@ const en = {
   'col.run': 'Audit run',
   'col.detail': 'Detail',
   'col.receipts': 'Receipts',
-  'col.fixity': 'Latest fixity check',
+  'col.fixity': 'Latest fixity',
   'col.field': 'Field',
   'col.computed': 'Computed here',
   'col.recorded': 'On chain',
@@ -252,6 +255,7 @@ const en = {
   'resource.noFixity': 'No fixity results yet.',
   'resource.alert': 'The gateway found content of version {version} that does not match the chain while sending it.',
   'verify.receiptsOk': 'Version {version}: {count} receipts, all matching the record',
+  'verify.receiptsOk.one': 'Version {version}: 1 receipt, matching the record',
   'verify.receiptsBad': 'Version {version}: a receipt does not match the record',
   'verify.noReceipts': 'Version {version}: no receipt yet',
   'verify.fixityPass': 'Version {version}: latest fixity check passed ({at})',
@@ -334,4 +338,14 @@ export const lang = () => current;
 export function t(key, params = {}) {
   const text = DICTIONARIES[current][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+/**
+ * t() for a count: the `.one` variant where the language's plural rules say "one" (English), else the key.
+ * @param {Key} key @param {number} count @param {Record<string, string | number>} [params]
+ */
+export function tn(key, count, params = {}) {
+  const one = /** @type {Key} */ (`${key}.one`);
+  const useOne = new Intl.PluralRules(current).select(count) === 'one' && one in DICTIONARIES[current];
+  return t(useOne ? one : key, { ...params, count });
 }

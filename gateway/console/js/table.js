@@ -1,5 +1,5 @@
 // @ts-check
-import { t } from './i18n.js';
+import { t, tn } from './i18n.js';
 import { announce, h } from './dom.js';
 import { download, fileSafe, toCsv, toJson } from './export.js';
 
@@ -30,7 +30,7 @@ export function dataTable(spec) {
   const tools = h(
     'div',
     { class: 'table-tools' },
-    h('span', { class: 'muted' }, spec.note ?? t('common.rows', { count: rows.length })),
+    h('span', { class: 'muted' }, spec.note ?? tn('common.rows', rows.length)),
     h(
       'button',
       {

@@ -1,6 +1,6 @@
 // @ts-check
 import { enc, getJson } from '../api.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { announce, formatDate, h } from '../dom.js';
 import { dataTable } from '../table.js';
 import { errorBox, go, heading } from '../view-kit.js';
@@ -90,7 +90,7 @@ export async function expiringView(main, params) {
           })
         : h('p', { class: 'summary' }, summary),
     );
-    announce(rows.length ? `${summary}: ${t('common.rows', { count: rows.length })}` : summary);
+    announce(rows.length ? `${summary}: ${tn('common.rows', rows.length)}` : summary);
   } catch (err) {
     results.replaceChildren(errorBox(err));
   }

@@ -1,6 +1,6 @@
 // @ts-check
 import { enc, getJson } from '../api.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { announce, digest, formatDate, formatNumber, formatTime, h } from '../dom.js';
 import { dataTable } from '../table.js';
 import { errorBox, fact, heading } from '../view-kit.js';
@@ -64,7 +64,7 @@ export async function resourceView(main, id) {
         mine.length === 0
           ? h('li', { class: 'neutral' }, t('verify.noReceipts', { version: v.version }))
           : mine.every((/** @type {any} */ r) => r.matchesVersion)
-            ? h('li', { class: 'good' }, t('verify.receiptsOk', { version: v.version, count: mine.length }))
+            ? h('li', { class: 'good' }, tn('verify.receiptsOk', mine.length, { version: v.version }))
             : h('li', { class: 'bad' }, t('verify.receiptsBad', { version: v.version })),
       );
     const latest = fixityItems.find((/** @type {any} */ f) => f.version === v.version); // newest first
@@ -102,12 +102,11 @@ export async function resourceView(main, id) {
           { key: 'committed', label: 'col.committed', nowrap: true, cell: (r) => formatTime(r.committed) },
           { key: 'size', label: 'col.size', numeric: true, cell: (r) => formatNumber(r.size) },
           { key: 'mediaType', label: 'col.mediaType', nowrap: true },
-          { key: 'sha256', label: 'col.sha256', nowrap: true, cell: (r) => digest(r.sha256) },
-          { key: 'sm3', label: 'col.sm3', nowrap: true, cell: (r) => digest(r.sm3) },
-          { key: 'cid', label: 'col.cid', nowrap: true, cell: (r) => digest(r.cid, 16) },
+          { key: 'sha256', label: 'col.sha256', nowrap: true, cell: (r) => digest(r.sha256, 8) },
+          { key: 'sm3', label: 'col.sm3', nowrap: true, cell: (r) => digest(r.sm3, 8) },
+          { key: 'cid', label: 'col.cid', nowrap: true, cell: (r) => digest(r.cid, 10) },
           { key: 'receipts', label: 'col.receipts', numeric: true },
           { key: 'fixity', label: 'col.fixity', nowrap: true, cell: (r) => (r.fixity ? outcome(r.fixity) : '') },
-          { key: 'blockNumber', label: 'col.block', nowrap: true, numeric: true },
           { key: 'txId', label: 'col.tx', nowrap: true, cell: (r) => digest(r.txId, 10) },
         ],
         rows: [...resource.versions].reverse().map((/** @type {any} */ v) => ({
