@@ -32,7 +32,17 @@ export {
   type ProblemDocument,
 } from './src/problem.js';
 export { parseRange, ifNoneMatchHits, ifRangeAllows, type ByteRange } from './src/range.js';
-export { createGatewayMetrics, Counter, Histogram, Gauge, Registry, PROMETHEUS_CONTENT_TYPE } from './src/metrics.js';
+export {
+  createGatewayMetrics,
+  Counter,
+  Histogram,
+  Gauge,
+  Registry,
+  PROMETHEUS_CONTENT_TYPE,
+  Sampled,
+  registerFixityMetrics,
+  type FixityMetricsSource,
+} from './src/metrics.js';
 export { identityFromCertificate, type ClientIdentity } from './src/client-identity.js';
 export { createRevocationList, parseRevocationList, type RevocationList } from './src/revocation.js';
 export { writeBag, type BagInput, type TagFile } from './src/bag.js';

@@ -125,6 +125,84 @@ export class Registry {
   }
 }
 
+/** Samples read at scrape time, e.g. from a store other processes also write (the fixity audits). */
+export class Sampled implements Metric {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'gauge',
+    readonly read: () => readonly { readonly labels?: Labels; readonly value: number }[],
+  ) {
+    if (!NAME.test(name)) throw new RangeError(`bad metric name ${name}`);
+  }
+  render(out: string[]): void {
+    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`);
+    for (const { labels, value } of this.read()) {
+      const key = labelKey(labels);
+      out.push(`${this.name}${key ? `{${key}}` : ''} ${formatValue(value)}`);
+    }
+  }
+}
+
+/** What the fixity metrics read (node/fixity's store `summary()`); structural, so the gateway needs no store. */
+export interface FixityMetricsSource {
+  summary(): {
+    readonly runs: number;
+    readonly checks: number;
+    readonly failures: number;
+    readonly lastRun: {
+      readonly finished: string | null;
+      readonly checked: number;
+      readonly failed: number;
+    } | null;
+  };
+}
+
+/**
+ * Fixity audit metrics, read from the fixity store at each scrape: the store is append-only, so its
+ * totals are counters even though the runs happen in other processes (the schedule, `shulian fixity`).
+ */
+export function registerFixityMetrics(registry: Registry, source: FixityMetricsSource): void {
+  const summary = () => source.summary();
+  const last = () => summary().lastRun;
+  registry.register(
+    new Sampled('shulian_fixity_checks_total', 'Fixity checks recorded (stored versions re-hashed).', 'counter', () => [
+      { value: summary().checks },
+    ]),
+  );
+  registry.register(
+    new Sampled(
+      'shulian_fixity_failures_total',
+      'Fixity checks that failed: stored bytes missing or not matching the chain.',
+      'counter',
+      () => [{ value: summary().failures }],
+    ),
+  );
+  registry.register(
+    new Sampled('shulian_fixity_last_run_failures', 'Failed checks of the latest finished fixity run.', 'gauge', () => {
+      const run = last();
+      return run ? [{ value: run.failed }] : [];
+    }),
+  );
+  registry.register(
+    new Sampled('shulian_fixity_last_run_checks', 'Checks of the latest finished fixity run.', 'gauge', () => {
+      const run = last();
+      return run ? [{ value: run.checked }] : [];
+    }),
+  );
+  registry.register(
+    new Sampled(
+      'shulian_fixity_last_run_timestamp_seconds',
+      'When the latest fixity run finished (Unix time).',
+      'gauge',
+      () => {
+        const finished = last()?.finished;
+        return finished ? [{ value: Date.parse(finished) / 1000 }] : [];
+      },
+    ),
+  );
+}
+
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** The gateway's metrics. One instance per app, so tests and several gateways in one process do not mix. */

@@ -23,3 +23,4 @@ export { checkVersion } from './check.js';
 export type { VersionCheck } from './check.js';
 export { verifyFixityEvent } from './verify.js';
 export type { FixityEventCheck } from './verify.js';
+export { fixityAuditReader, toAuditEvent, toAuditRun } from './audit-reader.js';

@@ -7,7 +7,7 @@ import type {
   FixityAnchor,
   FixityEvent,
   FixityOutcome,
-  FixityReader,
+  FixityStoreReader,
   FixityResult,
   FixityRun,
   FixityRunStatus,
@@ -72,7 +72,7 @@ export interface PendingCheck {
 }
 
 /** The writer side, used by the runner; everything else reads. */
-export interface FixityStore extends FixityReader {
+export interface FixityStore extends FixityStoreReader {
   beginRun(plan: Readonly<RunPlan>): FixityRun;
   /** Checks of the run not yet done, in leaf order. */
   pending(runId: string): readonly PendingCheck[];
@@ -169,17 +169,27 @@ class SqliteFixityStore implements FixityStore {
   }
 
   listRuns(options: Readonly<ListRunsOptions> = {}): readonly FixityRun[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (options.from !== undefined) where.push('r.started >= ?') && args.push(options.from);
-    if (options.to !== undefined) where.push('r.started < ?') && args.push(options.to);
+    const { sql, args } = runFilter(options);
     const rows = this.#db
       .prepare(
-        `SELECT ${RUN_COLUMNS} FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY r.started DESC, r.run_id DESC LIMIT ? OFFSET ?`,
+        `SELECT ${RUN_COLUMNS} FROM runs r WHERE 1 = 1 ${sql} ORDER BY r.started DESC, r.run_id DESC LIMIT ? OFFSET ?`,
       )
       .all(...args, limit(options.limit), offset(options.offset)) as RunRow[];
     return rows.map(toRun);
+  }
+
+  countRuns(options: Readonly<ListRunsOptions> = {}): number {
+    const { sql, args } = runFilter(options);
+    return (this.#db.prepare(`SELECT count(*) AS n FROM runs r WHERE 1 = 1 ${sql}`).get(...args) as { n: number }).n;
+  }
+
+  countEvents(options: Readonly<ListEventsOptions> = {}): number {
+    const { sql, args } = eventFilter(options);
+    return (
+      this.#db.prepare(`SELECT count(*) AS n FROM checks c WHERE c.result IS NOT NULL ${sql}`).get(...args) as {
+        n: number;
+      }
+    ).n;
   }
 
   getRun(runId: string): FixityRun | undefined {
@@ -345,10 +355,31 @@ class SqliteFixityStore implements FixityStore {
 function eventFilter(options: Readonly<ListEventsOptions>): { sql: string; args: unknown[] } {
   const parts: string[] = [];
   const args: unknown[] = [];
-  if (options.outcome !== undefined) parts.push('AND c.outcome = ?') && args.push(options.outcome);
-  if (options.from !== undefined) parts.push('AND c.checked >= ?') && args.push(options.from);
-  if (options.to !== undefined) parts.push('AND c.checked < ?') && args.push(options.to);
+  const add = (sql: string, value: unknown): void => {
+    parts.push(sql);
+    args.push(value);
+  };
+  if (options.outcome !== undefined) add('AND c.outcome = ?', options.outcome);
+  if (options.resourceId !== undefined) add('AND c.resource_id = ?', options.resourceId);
+  if (options.runId !== undefined) add('AND c.run_id = ?', options.runId);
+  if (options.from !== undefined) add('AND c.checked >= ?', options.from);
+  if (options.to !== undefined) add('AND c.checked < ?', options.to);
+  if (options.until !== undefined) add('AND c.checked <= ?', inclusiveUntil(options.until));
   return { sql: parts.join(' '), args };
+}
+
+function runFilter(options: Readonly<ListRunsOptions>): { sql: string; args: unknown[] } {
+  const parts: string[] = [];
+  const args: unknown[] = [];
+  if (options.from !== undefined) parts.push('AND r.started >= ?') && args.push(options.from);
+  if (options.to !== undefined) parts.push('AND r.started < ?') && args.push(options.to);
+  if (options.until !== undefined) parts.push('AND r.started <= ?') && args.push(inclusiveUntil(options.until));
+  return { sql: parts.join(' '), args };
+}
+
+/** A bare date means the whole day: every ISO time of that day sorts before `date` + U+FFFF. */
+function inclusiveUntil(until: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(until) ? `${until}\uffff` : until;
 }
 
 function limit(n: number | undefined): number {

@@ -118,24 +118,28 @@ export interface FixitySummary {
 }
 
 export interface ListRunsOptions {
-  /** Runs started at or after / before (ISO-8601). */
+  /** Runs started at or after / before / at or before (ISO-8601; a bare date `until` covers that day). */
   readonly from?: string;
   readonly to?: string;
+  readonly until?: string;
   readonly limit?: number;
   readonly offset?: number;
 }
 
 export interface ListEventsOptions {
   readonly outcome?: FixityOutcome;
-  /** Checks finished at or after / before (ISO-8601). */
+  readonly resourceId?: string;
+  readonly runId?: string;
+  /** Checks finished at or after / before / at or before (ISO-8601; a bare date `until` covers that day). */
   readonly from?: string;
   readonly to?: string;
+  readonly until?: string;
   readonly limit?: number;
   readonly offset?: number;
 }
 
 /** Read side of the fixity store: what the audit API, the console, the report and /metrics use. */
-export interface FixityReader {
+export interface FixityStoreReader {
   readonly path: string;
   /** Newest first. */
   listRuns(options?: Readonly<ListRunsOptions>): readonly FixityRun[];
@@ -146,6 +150,8 @@ export interface FixityReader {
   eventsFor(resourceId: string, version?: number): readonly FixityEvent[];
   /** Checks across runs, newest first (e.g. `{ outcome: 'fail' }` for the failures). */
   listEvents(options?: Readonly<ListEventsOptions>): readonly FixityEvent[];
+  countEvents(options?: Readonly<ListEventsOptions>): number;
+  countRuns(options?: Readonly<ListRunsOptions>): number;
   summary(): FixitySummary;
   close(): void;
 }
