@@ -55,6 +55,8 @@ export function toFailure(err: unknown, fallback: { file: string; line?: number;
     };
   }
   const message = err instanceof Error ? err.message : String(err);
+  // an unexpected error is one line in the summary; SHULIAN_DEBUG=1 shows where it came from
+  if (process.env.SHULIAN_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   const code = typeof (err as { code?: unknown })?.code === 'string' ? String((err as { code: string }).code) : 'ERROR';
   return {
     file: fallback.file,
