@@ -67,6 +67,7 @@ const { openNode } = await import(pathToFileURL(runtimeJs).href);
 let node;
 let gateway;
 let follower;
+let fixity; // the fixity audits: { store, schedule } (node/fixity)
 let stopping = false;
 
 async function shutdown(code, why) {
@@ -75,7 +76,9 @@ async function shutdown(code, why) {
   if (why) out(`\nshutting down (${why}) …`);
   let exitCode = code;
   for (const [name, close] of [
+    ['fixity schedule', () => fixity?.schedule?.stop()],
     ['gateway', () => gateway?.close()],
+    ['fixity store', () => fixity?.store.close()],
     ['index follower', () => follower?.stop()],
     ['node', () => node?.close()],
   ]) {
@@ -106,11 +109,16 @@ try {
     );
   await node.catchUp();
 
+  // fixity audits: results in the home's fixity store, read by the audit API, the console and /metrics
+  const fixityJs = await import(pathToFileURL(join(repo, 'node', 'dist', 'fixity', 'index.js')).href);
+  fixity = { store: fixityJs.openFixityStore({ home: node.home }) };
+
   const gatewayJs = join(repo, 'gateway', 'dist', 'index.js');
   if (existsSync(gatewayJs)) {
-    const { startNodeGateway } = await import(pathToFileURL(gatewayJs).href);
+    const { startNodeGateway, registerFixityMetrics } = await import(pathToFileURL(gatewayJs).href);
     // the gateway keeps the index following the chain while it runs
-    gateway = await startNodeGateway({ node });
+    gateway = await startNodeGateway({ node, fixity: fixityJs.fixityAuditReader(fixity.store) });
+    registerFixityMetrics(gateway.app.metrics.registry, fixity.store);
   } else {
     follower = node.followIndex({
       onRetry: (err, ms) =>
@@ -122,6 +130,28 @@ try {
     process.stderr.write(`shulian: the index stopped following the chain: ${describeError(err)}\n`);
     await shutdown(1);
   });
+
+  if (config.fixityInterval > 0) {
+    const say = (line) => process.stderr.write(`shulian: ${line}\n`);
+    fixity.schedule = fixityJs.startFixitySchedule(
+      {
+        content: node.content,
+        index: node.index,
+        ledger: node.ledger,
+        store: fixity.store,
+        log: { info: () => undefined, warn: (_o, msg) => say(msg), error: (_o, msg) => say(msg) },
+      },
+      {
+        intervalMs: config.fixityInterval,
+        sample: config.fixitySample,
+        onRun: ({ run }) => {
+          if (run.status === 'empty') out(`fixity audit ${run.runId}: nothing stored to check yet`);
+          else if (run.failed === 0) out(`fixity audit ${run.runId}: all ${run.checked} check(s) passed, anchored`);
+        },
+        onError: (err) => say(`fixity audit did not complete: ${describeError(err)}`),
+      },
+    );
+  }
 
   const status = node.index.status();
   const height = await node.ledger.height();
@@ -157,6 +187,11 @@ try {
   } else {
     out('gateway: not built in this checkout (gateway/dist is missing); the node runs without it');
   }
+  out(
+    fixity.schedule
+      ? `fixity audits: every ${config.fixityInterval / 3_600_000} h, ${config.fixitySample * 100}% of the versions; next ${fixity.schedule.next?.toISOString() ?? 'after the current run'}`
+      : 'fixity audits: not scheduled (SHULIAN_FIXITY_INTERVAL=0); run `npx shulian fixity --all`',
+  );
   out();
   const home = process.env.SHULIAN_HOME ? `SHULIAN_HOME=${process.env.SHULIAN_HOME} ` : '';
   out('ingest the sample collection (in another terminal):');

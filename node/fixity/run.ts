@@ -127,7 +127,12 @@ async function finishRun(
     for (const check of pending) {
       options.signal?.throwIfAborted();
       const view = parts.index.getVersion(check.resourceId, check.version);
-      const base = { schemaVersion: FIXITY_RESULT_SCHEMA, eventType: PREMIS_EVENT_TYPE, runId, index: check.index } as const;
+      const base = {
+        schemaVersion: FIXITY_RESULT_SCHEMA,
+        eventType: PREMIS_EVENT_TYPE,
+        runId,
+        index: check.index,
+      } as const;
       let result: FixityResult;
       if (!view) {
         result = {

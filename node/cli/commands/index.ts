@@ -17,11 +17,12 @@ import { register as pull } from './pull.js';
 import { register as identity } from './identity.js';
 import { register as verifyOffline } from './verify-offline.js';
 import { register as audit } from './audit.js';
+import { register as fixity } from './fixity.js';
 
 /** Each command module exports `register(program)`; add one line here per module. */
 type Register = (program: Command) => void;
 
-const modules: Register[] = [config, init, ledger, ingest, withdraw, rights, verify, proof, show, history, search, localIndex, cid, content, identity, pull, verifyOffline, audit];
+const modules: Register[] = [config, init, ledger, ingest, withdraw, rights, verify, proof, show, history, search, localIndex, cid, content, identity, pull, verifyOffline, audit, fixity];
 
 export function registerAll(program: Command): void {
   for (const register of modules) register(program);
