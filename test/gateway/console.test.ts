@@ -242,6 +242,13 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     expect(await page.locator('#receipts tbody tr td').nth(2).textContent()).to.contain('✓');
     expect(await page.locator('#fixity tbody tr').count()).to.equal(2);
     expect(await page.locator('.checks .good').count()).to.be.greaterThan(1);
+    // at 1280 px the versions table fits without sideways scrolling
+    expect(
+      await page.evaluate(() => {
+        const table = document.getElementById('versions')!;
+        return table.scrollWidth <= table.parentElement!.clientWidth;
+      }),
+    ).to.equal(true);
     await shot('resource-zh-1280');
 
     // tablet: nothing wider than the screen but the tables' own scrolling regions

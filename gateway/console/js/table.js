@@ -10,6 +10,7 @@ import { download, fileSafe, toCsv, toJson } from './export.js';
  * @property {(row: any) => Node | string | number | null | undefined} [cell]  how the cell shows (default: the value)
  * @property {boolean} [numeric]
  * @property {boolean} [nowrap]  keep on one line (times, short codes), the table scrolls instead
+ * @property {boolean} [words]  wrap at spaces only, never inside a word
  */
 
 /**
@@ -74,7 +75,8 @@ export function dataTable(spec) {
               ...columns.map((c, i) => {
                 const content = c.cell ? c.cell(r) : /** @type {any} */ (r[c.key]);
                 // the first column names the row for screen readers
-                const cls = [c.numeric ? 'num' : '', c.nowrap ? 'nowrap' : ''].join(' ').trim() || null;
+                const cls =
+                  [c.numeric ? 'num' : '', c.nowrap ? 'nowrap' : '', c.words ? 'words' : ''].join(' ').trim() || null;
                 return h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, class: cls }, content ?? '');
               }),
             ),
