@@ -87,11 +87,23 @@ class SqliteIndex implements LocalIndex {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #projector: Projector;
+  // Preparing a statement costs more than running most of these queries (the gateway answers every manifest
+  // from here), so each distinct SQL text is prepared once. The texts come from fixed fragments: the map stays small.
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(path: string, db: Database.Database) {
     this.path = path;
     this.#db = db;
     this.#projector = new Projector(db);
+  }
+
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   apply(events: readonly LedgerEvent[]): ApplyResult {
@@ -170,7 +182,7 @@ class SqliteIndex implements LocalIndex {
   status(): IndexStatus {
     const at = this.#projector.position();
     const count = (table: string): number =>
-      Number((this.#db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as Row).n);
+      Number((this.#prepare(`SELECT count(*) AS n FROM ${table}`).get() as Row).n);
     return {
       path: this.path,
       position: at === null ? null : { blockNumber: at.blockNumber, txIndex: at.txIndex, txId: at.txId },
@@ -185,32 +197,31 @@ class SqliteIndex implements LocalIndex {
         receipts: count('receipts'),
         metadata: count('metadata'),
       },
-      searchPending: Number(
-        (this.#db.prepare(`SELECT count(*) AS n FROM search_docs WHERE indexed = 0`).get() as Row).n,
-      ),
+      searchPending: Number((this.#prepare(`SELECT count(*) AS n FROM search_docs WHERE indexed = 0`).get() as Row).n),
     };
   }
 
   // ---- resources ------------------------------------------------------------------------------------
 
   getResource(resourceId: string): ResourceView | undefined {
-    const row = this.#db.prepare(`SELECT * FROM resources WHERE id = ?`).get(resourceId) as Row | undefined;
+    const row = this.#prepare(`SELECT * FROM resources WHERE id = ?`).get(resourceId) as Row | undefined;
     return row === undefined ? undefined : this.#resourceView(row);
   }
 
   getVersion(resourceId: string, version: number): VersionView | undefined {
-    const row = this.#db
-      .prepare(`SELECT * FROM versions WHERE resource_id = ? AND version = ?`)
-      .get(resourceId, version) as Row | undefined;
+    const row = this.#prepare(`SELECT * FROM versions WHERE resource_id = ? AND version = ?`).get(
+      resourceId,
+      version,
+    ) as Row | undefined;
     return row === undefined
       ? undefined
       : { ...placement(row), record: JSON.parse(String(row.record)) as ResourceVersion };
   }
 
   versionsBySha256(sha256: string, limit = 100): readonly VersionView[] {
-    const rows = this.#db
-      .prepare(`SELECT * FROM versions WHERE sha256 = ? ORDER BY block_number, tx_index, resource_id LIMIT ?`)
-      .all(sha256, Math.max(1, Math.min(limit, 1000))) as Row[];
+    const rows = this.#prepare(
+      `SELECT * FROM versions WHERE sha256 = ? ORDER BY block_number, tx_index, resource_id LIMIT ?`,
+    ).all(sha256, Math.max(1, Math.min(limit, 1000))) as Row[];
     return rows.map((row) => ({ ...placement(row), record: JSON.parse(String(row.record)) as ResourceVersion }));
   }
 
@@ -233,10 +244,12 @@ class SqliteIndex implements LocalIndex {
       params.push(options.status);
     }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const total = Number((this.#db.prepare(`SELECT count(*) AS n FROM resources ${clause}`).get(...params) as Row).n);
-    const rows = this.#db
-      .prepare(`SELECT * FROM resources ${clause} ORDER BY id LIMIT ? OFFSET ?`)
-      .all(...params, limit, offset) as Row[];
+    const total = Number((this.#prepare(`SELECT count(*) AS n FROM resources ${clause}`).get(...params) as Row).n);
+    const rows = this.#prepare(`SELECT * FROM resources ${clause} ORDER BY id LIMIT ? OFFSET ?`).all(
+      ...params,
+      limit,
+      offset,
+    ) as Row[];
     return { items: rows.map((r) => this.#resourceView(r)), total, limit, offset };
   }
 
@@ -257,17 +270,15 @@ class SqliteIndex implements LocalIndex {
     }
     const extra = filters.map((f) => ` AND ${f}`).join('');
     const params = { b: after.blockNumber, t: after.txIndex, n, owner: o.owner, from: o.from, until: o.until };
-    const rows = this.#db
-      .prepare(
-        `SELECT * FROM changes WHERE (block_number > @b OR (block_number = @b AND tx_index > @t))${extra} ORDER BY block_number, tx_index, item LIMIT @n`,
-      )
-      .all(params) as Row[];
+    const rows = this.#prepare(
+      `SELECT * FROM changes WHERE (block_number > @b OR (block_number = @b AND tx_index > @t))${extra} ORDER BY block_number, tx_index, item LIMIT @n`,
+    ).all(params) as Row[];
     const last = rows[rows.length - 1];
     if (last !== undefined && rows.length === n) {
       // finish the transaction the page ends in, so that a cursor of (block, txIndex) loses nothing
-      const rest = this.#db
-        .prepare(`SELECT * FROM changes WHERE block_number = @b AND tx_index = @t AND item > @i${extra} ORDER BY item`)
-        .all({ ...params, b: last.block_number, t: last.tx_index, i: last.item }) as Row[];
+      const rest = this.#prepare(
+        `SELECT * FROM changes WHERE block_number = @b AND tx_index = @t AND item > @i${extra} ORDER BY item`,
+      ).all({ ...params, b: last.block_number, t: last.tx_index, i: last.item }) as Row[];
       rows.push(...rest);
     }
     const changes: Change[] = rows.map((r) => ({
@@ -291,7 +302,7 @@ class SqliteIndex implements LocalIndex {
   // ---- rights ---------------------------------------------------------------------------------------
 
   getRights(rightsId: string): RightsView | undefined {
-    const row = this.#db.prepare(`SELECT * FROM rights WHERE rights_id = ?`).get(rightsId) as Row | undefined;
+    const row = this.#prepare(`SELECT * FROM rights WHERE rights_id = ?`).get(rightsId) as Row | undefined;
     return row === undefined ? undefined : rightsView(row);
   }
 
@@ -347,11 +358,13 @@ class SqliteIndex implements LocalIndex {
       params.until = new Date(Date.parse(at) + days * DAY_MS).toISOString();
     }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const total = Number((this.#db.prepare(`SELECT count(*) AS n FROM rights ${clause}`).get(params) as Row).n);
+    const total = Number((this.#prepare(`SELECT count(*) AS n FROM rights ${clause}`).get(params) as Row).n);
     const order = query.expiringWithinDays !== undefined ? 'julianday(not_after), rights_id' : 'rights_id';
-    const rows = this.#db
-      .prepare(`SELECT * FROM rights ${clause} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit, offset }) as Row[];
+    const rows = this.#prepare(`SELECT * FROM rights ${clause} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all({
+      ...params,
+      limit,
+      offset,
+    }) as Row[];
     return { items: rows.map(rightsView), total, limit, offset };
   }
 
@@ -362,22 +375,19 @@ class SqliteIndex implements LocalIndex {
       });
     }
     const atIso = isoInstant(query.at, '/at');
-    const resource = this.#db.prepare(`SELECT owner FROM resources WHERE id = ?`).get(query.resourceId) as
-      Row | undefined;
+    const resource = this.#prepare(`SELECT owner FROM resources WHERE id = ?`).get(query.resourceId) as Row | undefined;
     if (resource === undefined) {
       throw new NotFoundError(`resource ${query.resourceId} does not exist`, { resourceId: query.resourceId });
     }
-    const w = this.#db
-      .prepare(`SELECT record FROM withdrawals WHERE resource_id = ? ORDER BY block_number, tx_index LIMIT 1`)
-      .get(query.resourceId) as Row | undefined;
+    const w = this.#prepare(
+      `SELECT record FROM withdrawals WHERE resource_id = ? ORDER BY block_number, tx_index LIMIT 1`,
+    ).get(query.resourceId) as Row | undefined;
     const withdrawal = w === undefined ? null : (JSON.parse(String(w.record)) as Withdrawal);
     const rights = (
-      this.#db
-        .prepare(
-          `SELECT record FROM rights WHERE (target_type = 'resource' AND target_id = ?) OR (target_type = 'collection' AND target_id = ?)
+      this.#prepare(
+        `SELECT record FROM rights WHERE (target_type = 'resource' AND target_id = ?) OR (target_type = 'collection' AND target_id = ?)
            ORDER BY CASE target_type WHEN 'resource' THEN 0 ELSE 1 END, rights_id`,
-        )
-        .all(query.resourceId, String(resource.owner)) as Row[]
+      ).all(query.resourceId, String(resource.owner)) as Row[]
     ).map((r) => JSON.parse(String(r.record)) as Rights);
     return decide({ resourceId: query.resourceId, org: query.org, action: query.action, atIso, withdrawal, rights });
   }
@@ -385,7 +395,7 @@ class SqliteIndex implements LocalIndex {
   // ---- batches, proofs, receipts, metadata ----------------------------------------------------------
 
   getBatch(batchId: string): BatchView | undefined {
-    const row = this.#db.prepare(`SELECT * FROM batches WHERE batch_id = ?`).get(batchId) as Row | undefined;
+    const row = this.#prepare(`SELECT * FROM batches WHERE batch_id = ?`).get(batchId) as Row | undefined;
     return row === undefined ? undefined : { ...placement(row), record: JSON.parse(String(row.record)) as Batch };
   }
 
@@ -394,21 +404,21 @@ class SqliteIndex implements LocalIndex {
       throw new ValidationError('/batchId: expected a batch id', { pointer: '/batchId' });
     if (!Number.isSafeInteger(treeSize) || treeSize < 1)
       throw new ValidationError('/treeSize: expected an integer >= 1', { pointer: '/treeSize' });
-    const insert = this.#db.prepare(
+    const insert = this.#prepare(
       `INSERT INTO batch_records (record_id, batch_id, tree_size, leaf_index, leaf_hash, proof, record) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (record_id) DO UPDATE SET batch_id = excluded.batch_id, tree_size = excluded.tree_size,
        leaf_index = excluded.leaf_index, leaf_hash = excluded.leaf_hash, proof = excluded.proof, record = excluded.record`,
     );
-    const doc = this.#db.prepare(
+    const doc = this.#prepare(
       `INSERT INTO search_docs (kind, ref, resource_id, version, owner, status, title, subjects, keywords, description, indexed)
        VALUES ('record', @ref, @resourceId, @version, @owner, NULL, @title, @subjects, @keywords, @description, 0)
        ON CONFLICT (kind, ref) DO UPDATE SET resource_id = excluded.resource_id, version = excluded.version, owner = excluded.owner,
        title = excluded.title, subjects = excluded.subjects, keywords = excluded.keywords, description = excluded.description,
        indexed = 0`,
     );
-    const batch = this.#db
-      .prepare(`SELECT owner, parent_resource_id, parent_version FROM batches WHERE batch_id = ?`)
-      .get(batchId) as Row | undefined;
+    const batch = this.#prepare(`SELECT owner, parent_resource_id, parent_version FROM batches WHERE batch_id = ?`).get(
+      batchId,
+    ) as Row | undefined;
     this.#db
       .transaction(() => {
         records.forEach((r, i) => {
@@ -459,7 +469,7 @@ class SqliteIndex implements LocalIndex {
   }
 
   getBatchRecord(recordId: string): BatchRecord | undefined {
-    const row = this.#db.prepare(`SELECT * FROM batch_records WHERE record_id = ?`).get(recordId) as Row | undefined;
+    const row = this.#prepare(`SELECT * FROM batch_records WHERE record_id = ?`).get(recordId) as Row | undefined;
     if (row === undefined) return undefined;
     const batchId = String(row.batch_id);
     return {
@@ -475,9 +485,9 @@ class SqliteIndex implements LocalIndex {
   }
 
   receipts(resourceId: string): readonly ReceiptView[] {
-    const rows = this.#db
-      .prepare(`SELECT * FROM receipts WHERE resource_id = ? ORDER BY block_number, tx_index`)
-      .all(resourceId) as Row[];
+    const rows = this.#prepare(`SELECT * FROM receipts WHERE resource_id = ? ORDER BY block_number, tx_index`).all(
+      resourceId,
+    ) as Row[];
     return rows.map((r) => ({ ...placement(r), record: JSON.parse(String(r.record)) as Receipt }));
   }
 
@@ -503,12 +513,10 @@ class SqliteIndex implements LocalIndex {
       params.until = isoInstant(query.until, '/until');
     }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const total = Number((this.#db.prepare(`SELECT count(*) AS n FROM receipts ${clause}`).get(params) as Row).n);
-    const rows = this.#db
-      .prepare(
-        `SELECT * FROM receipts ${clause} ORDER BY block_number, tx_index, resource_id, version LIMIT @limit OFFSET @offset`,
-      )
-      .all({ ...params, limit, offset }) as Row[];
+    const total = Number((this.#prepare(`SELECT count(*) AS n FROM receipts ${clause}`).get(params) as Row).n);
+    const rows = this.#prepare(
+      `SELECT * FROM receipts ${clause} ORDER BY block_number, tx_index, resource_id, version LIMIT @limit OFFSET @offset`,
+    ).all({ ...params, limit, offset }) as Row[];
     return {
       items: rows.map((r) => ({ ...placement(r), record: JSON.parse(String(r.record)) as Receipt })),
       total,
@@ -528,22 +536,21 @@ class SqliteIndex implements LocalIndex {
       });
     }
     const resources = this.#db.transaction(() => {
-      const { changes } = this.#db
-        .prepare(`INSERT OR IGNORE INTO metadata (hash, json) VALUES (?, ?)`)
-        .run(metadataHash, json);
+      const { changes } = this.#prepare(`INSERT OR IGNORE INTO metadata (hash, json) VALUES (?, ?)`).run(
+        metadataHash,
+        json,
+      );
       if (changes === 0) return;
-      const heads = this.#db
-        .prepare(
-          `SELECT r.id FROM resources r JOIN versions v ON v.resource_id = r.id AND v.version = r.head_version WHERE v.metadata_hash = ?`,
-        )
-        .all(metadataHash) as Row[];
+      const heads = this.#prepare(
+        `SELECT r.id FROM resources r JOIN versions v ON v.resource_id = r.id AND v.version = r.head_version WHERE v.metadata_hash = ?`,
+      ).all(metadataHash) as Row[];
       for (const h of heads) this.#projector.refreshResourceDoc(String(h.id));
     });
     resources.immediate();
   }
 
   getMetadata(metadataHash: string): unknown {
-    const row = this.#db.prepare(`SELECT json FROM metadata WHERE hash = ?`).get(metadataHash) as Row | undefined;
+    const row = this.#prepare(`SELECT json FROM metadata WHERE hash = ?`).get(metadataHash) as Row | undefined;
     return row === undefined ? undefined : (JSON.parse(String(row.json)) as unknown);
   }
 
@@ -553,10 +560,10 @@ class SqliteIndex implements LocalIndex {
   }
 
   flushSearch(): number {
-    if (this.#db.prepare(`SELECT 1 FROM search_docs WHERE indexed = 0 LIMIT 1`).get() === undefined) return 0;
+    if (this.#prepare(`SELECT 1 FROM search_docs WHERE indexed = 0 LIMIT 1`).get() === undefined) return 0;
     // one statement: the triggers feed every pending document to FTS5 without a round trip per row
     return this.#db
-      .transaction(() => this.#db.prepare(`UPDATE search_docs SET indexed = 1 WHERE indexed = 0`).run().changes)
+      .transaction(() => this.#prepare(`UPDATE search_docs SET indexed = 1 WHERE indexed = 0`).run().changes)
       .immediate();
   }
 
@@ -569,14 +576,14 @@ class SqliteIndex implements LocalIndex {
   #resourceView(row: Row): ResourceView {
     const id = String(row.id);
     const versions = (
-      this.#db.prepare(`SELECT * FROM versions WHERE resource_id = ? ORDER BY version`).all(id) as Row[]
+      this.#prepare(`SELECT * FROM versions WHERE resource_id = ? ORDER BY version`).all(id) as Row[]
     ).map((v) => ({
       ...placement(v),
       record: JSON.parse(String(v.record)) as ResourceVersion,
     }));
-    const w = this.#db
-      .prepare(`SELECT * FROM withdrawals WHERE resource_id = ? ORDER BY block_number, tx_index LIMIT 1`)
-      .get(id) as Row | undefined;
+    const w = this.#prepare(
+      `SELECT * FROM withdrawals WHERE resource_id = ? ORDER BY block_number, tx_index LIMIT 1`,
+    ).get(id) as Row | undefined;
     const head = versions.find((v) => v.record.version === Number(row.head_version));
     return {
       id,
