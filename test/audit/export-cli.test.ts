@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { openFixityStore, runFixityAudit } from '../../node/fixity/index.js';
 import { tempNode } from '../runtime/helpers.js';
 import { assertValidXml, ensureXmllint } from '../helpers/xmllint.js';
 import { grant, register } from './fixture.js';
@@ -32,6 +33,14 @@ describe('shulian audit export (CLI)', function () {
       await register(t.node, 'doc-1', 'scan');
       await register(t.node, 'doc-2', 'OCR text of the scan', [{ resourceId: 'doc-1', version: 1 }]);
       await grant(t.node.ledger, 'g-1', { type: 'resource', id: 'doc-1' }, 'NLCMSP', null);
+      await t.node.catchUp();
+      // a real fixity run, whose checks the exports must carry
+      const store = openFixityStore({ home: t.home });
+      try {
+        await runFixityAudit({ ...t.node, store }, { trigger: 'test' });
+      } finally {
+        store.close();
+      }
     } finally {
       await t.node.close(); // the CLI opens the home itself
     }

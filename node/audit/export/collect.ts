@@ -58,6 +58,9 @@ export function* rightsOf(sources: Readonly<AuditSources>, scope: Readonly<Expor
 export function checkScope(sources: Readonly<AuditSources>, scope: Readonly<ExportScope>): void {
   if (scope.resourceId !== undefined && !sources.index.getResource(scope.resourceId))
     throw new NotFoundError(`resource ${scope.resourceId} does not exist`, { resourceId: scope.resourceId });
+  // PREMIS needs at least one object: an empty collection has nothing to describe
+  if (scope.resourceId === undefined && sources.index.listResources({ limit: 1 }).total === 0)
+    throw new NotFoundError('the collection has no resources yet: nothing to export');
 }
 
 export const versionId = (resourceId: string, version: number): string => `${resourceId}/v${version}`;

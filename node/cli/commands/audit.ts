@@ -1,9 +1,10 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { ValidationError } from '../../core/errors.js';
-import { checkScope, premisXml, provJson } from '../../audit/index.js';
+import { checkScope, premisXml, provJson, type AuditSources } from '../../audit/index.js';
+import { fixityAuditReader, fixityStorePath, openFixityStore } from '../../fixity/index.js';
 import { withNode, type NodeCommandOptions } from '../session.js';
 
 /** The `audit` command group; other modules add their subcommands to the same group through this. */
@@ -28,26 +29,38 @@ export function register(program: Command): void {
         throw new ValidationError(`--format: expected premis or prov, got "${options.format}"`, { pointer: '/format' });
       await withNode(options, async (node) => {
         await node.catchUp();
-        const sources = { index: node.index };
-        const scope = options.resource === undefined ? {} : { resourceId: options.resource };
-        checkScope(sources, scope);
-        const chunks = options.format === 'premis' ? premisXml(sources, scope) : provJson(sources, scope);
-        if (!options.out) {
-          for await (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
-          return;
-        }
-        const tmp = `${options.out}.partial`;
-        const out = createWriteStream(tmp);
+        // the fixity job's results, when it ever ran here (never create its store just to read nothing)
+        const store = existsSync(fixityStorePath(node.home)) ? openFixityStore({ home: node.home }) : undefined;
         try {
-          for await (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
-          out.end();
-          await once(out, 'finish');
-          await rename(tmp, options.out);
-        } catch (err) {
-          out.destroy();
-          await rm(tmp, { force: true });
-          throw err;
+          await exportTo(options, { index: node.index, ...(store ? { fixity: fixityAuditReader(store) } : {}) });
+        } finally {
+          store?.close();
         }
       });
     });
+}
+
+async function exportTo(
+  options: { format: string; resource?: string; out?: string },
+  sources: AuditSources,
+): Promise<void> {
+  const scope = options.resource === undefined ? {} : { resourceId: options.resource };
+  checkScope(sources, scope);
+  const chunks = options.format === 'premis' ? premisXml(sources, scope) : provJson(sources, scope);
+  if (!options.out) {
+    for await (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    return;
+  }
+  const tmp = `${options.out}.partial`;
+  const out = createWriteStream(tmp);
+  try {
+    for await (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
+    out.end();
+    await once(out, 'finish');
+    await rename(tmp, options.out);
+  } catch (err) {
+    out.destroy();
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
