@@ -342,6 +342,7 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     await page.setInputFiles('#file', { name: 'copy.txt', mimeType: 'text/plain', buffer: v2 });
     await page.locator('.verdict[data-verdict="match"]').waitFor();
     expect(await page.locator('.verdict').textContent()).to.contain(`version 2 of resource ${ID}`);
+    expect(await page.locator('#verify-matches tbody a').allTextContents()).to.deep.equal([ID]);
     await shot('verify-lookup-en-1280');
     await page.setInputFiles('#file', { name: 'altered.txt', mimeType: 'text/plain', buffer: altered });
     await page.locator('.verdict[data-verdict="mismatch"]').waitFor();

@@ -5,6 +5,7 @@ import { announce, formatNumber, formatTime, h } from '../dom.js';
 import { dataTable } from '../table.js';
 import { errorBox, heading } from '../view-kit.js';
 import { check } from './resource.js';
+import { statusBadge } from './search.js';
 
 /** Routes that find versions by digest, if this gateway has one (the resource id is then optional). */
 const LOOKUPS = ['/v1/audit/versions', '/v1/versions'];
@@ -151,12 +152,45 @@ export async function verifyView(main, params) {
           : t('verify.notFound');
     result.replaceChildren(
       verdict(!!full, text),
+      full
+        ? h(
+            'p',
+            null,
+            h('a', { href: `#/resource/${enc(full.resourceId)}` }, t('verify.openResource', { id: full.resourceId })),
+          )
+        : null,
       digestTable(d, shown),
       h(
         'p',
         { class: 'muted' },
         t('verify.method', { sha: t(d.method === 'webcrypto' ? 'verify.method.webcrypto' : 'verify.method.js') }),
       ),
+      // looked up by digest: every version of any resource with this SHA-256
+      !id && versions.length
+        ? dataTable({
+            id: 'verify-matches',
+            caption: t('verify.matchesCaption'),
+            exportName: `verify-${d.name}-matches`,
+            columns: [
+              {
+                key: 'resourceId',
+                label: 'col.resource',
+                nowrap: true,
+                cell: (r) => h('a', { href: `#/resource/${enc(r.resourceId)}` }, r.resourceId),
+              },
+              { key: 'version', label: 'col.version', nowrap: true, numeric: true },
+              { key: 'committed', label: 'col.committed', nowrap: true, cell: (r) => formatTime(r.committed) },
+              {
+                key: 'status',
+                label: 'col.status',
+                nowrap: true,
+                cell: (r) => (r.status ? statusBadge(r.status) : ''),
+              },
+              { key: 'match', label: 'col.match', nowrap: true, cell: (r) => check(r.match) },
+            ],
+            rows: versions.map((v) => ({ ...v, match: v.sha256 === d.sha256 && v.sm3 === d.sm3 && v.size === d.size })),
+          })
+        : null,
       id
         ? dataTable({
             id: 'verify-versions',
