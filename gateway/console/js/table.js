@@ -11,6 +11,8 @@ import { download, fileSafe, toCsv, toJson } from './export.js';
  * @property {boolean} [numeric]
  * @property {boolean} [nowrap]  keep on one line (times, short codes), the table scrolls instead
  * @property {boolean} [words]  wrap at spaces only, never inside a word
+ * @property {boolean} [secondary]  left out on tablet-sized screens (still in the exports)
+ * @property {boolean} [long]  running text: keeps a readable width, the table scrolls instead
  */
 
 /**
@@ -61,7 +63,17 @@ export function dataTable(spec) {
     h(
       'thead',
       null,
-      h('tr', null, ...columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : null }, t(c.label)))),
+      h(
+        'tr',
+        null,
+        ...columns.map((c) =>
+          h(
+            'th',
+            { scope: 'col', class: [c.numeric ? 'num' : '', c.secondary ? 'secondary' : ''].join(' ').trim() || null },
+            t(c.label),
+          ),
+        ),
+      ),
     ),
     h(
       'tbody',
@@ -76,7 +88,15 @@ export function dataTable(spec) {
                 const content = c.cell ? c.cell(r) : /** @type {any} */ (r[c.key]);
                 // the first column names the row for screen readers
                 const cls =
-                  [c.numeric ? 'num' : '', c.nowrap ? 'nowrap' : '', c.words ? 'words' : ''].join(' ').trim() || null;
+                  [
+                    c.numeric ? 'num' : '',
+                    c.nowrap ? 'nowrap' : '',
+                    c.words ? 'words' : '',
+                    c.secondary ? 'secondary' : '',
+                    c.long ? 'long' : '',
+                  ]
+                    .join(' ')
+                    .trim() || null;
                 return h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, class: cls }, content ?? '');
               }),
             ),

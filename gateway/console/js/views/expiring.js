@@ -75,7 +75,7 @@ export async function expiringView(main, params) {
                     : r.target,
               },
               { key: 'assignee', label: 'col.assignee' },
-              { key: 'actions', label: 'col.actions' },
+              { key: 'actions', label: 'col.actions', words: true },
               { key: 'notAfter', label: 'col.notAfter', nowrap: true, cell: (r) => formatDate(r.notAfter) },
               {
                 key: 'daysLeft',
