@@ -285,8 +285,12 @@ describe('offline verifier: verify-proof, verify-bag', function () {
       const rec = await shulian(home, 'verify-proof', join(work, 'record-proof.json'), '--json');
       expect(rec.code, rec.stderr).to.equal(0);
       expect((JSON.parse(rec.stdout) as VerifyReport).kind).to.equal('record-proof');
-      const bad = await shulian(home, 'verify-bag', join(work, 'bad-payload.tar'));
-      expect(bad.code).to.equal(1);
+      const bytes = Buffer.from(tarBytes);
+      const at = bytes.indexOf(payload.subarray(400_000, 400_032));
+      bytes[at] = bytes[at]! ^ 0x80;
+      await writeFile(join(work, 'cli-bad-payload.tar'), bytes);
+      const bad = await shulian(home, 'verify-bag', join(work, 'cli-bad-payload.tar'));
+      expect(bad.code, bad.stderr).to.equal(1);
       expect(bad.stdout).to.match(/✗ payload SHA-256 = chain record/);
       expect(bad.stdout).to.match(/^INVALID: 5 of \d+ checks fail/m);
       const alien = await shulian(home, 'verify-bag', join(work, 'bag.tar'), '--ca', join(work, 'foreign-ca.pem'));
