@@ -75,6 +75,12 @@ const SETTINGS = {
     'fixity audits: fraction of stored versions each scheduled run re-hashes (0 < F <= 1; 1 = all)',
     fraction(),
   ),
+  chromium: setting(
+    'SHULIAN_CHROMIUM',
+    '/usr/bin/chromium',
+    'Chromium executable that prints `shulian audit report` to PDF (Debian: apt-get install chromium)',
+    absolutePath(),
+  ),
   chaincodeDir: setting(
     'SHULIAN_CHAINCODE_DIR',
     () => findChaincodeDir() ?? '',
