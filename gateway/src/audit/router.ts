@@ -47,10 +47,10 @@ export function auditRouter(deps: Readonly<AuditDeps>): Router {
   const now = deps.now ?? (() => new Date());
 
   const proofsFor = async (q: Query, txIds: Iterable<string | null | undefined>) => {
-    const out: Record<string, unknown> = {};
-    if (q.proofs === 'false') return out;
-    for (const tx of new Set(txIds)) if (tx) out[tx] = await proof(tx);
-    return out;
+    if (q.proofs === 'false') return {};
+    const ids = [...new Set(txIds)].filter((tx): tx is string => typeof tx === 'string' && tx !== '');
+    const bundles = await Promise.all(ids.map((tx) => proof(tx)));
+    return Object.fromEntries(ids.map((tx, i) => [tx, bundles[i]]));
   };
   const fixity = (): FixityReader => {
     if (!deps.fixity)
