@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (page.evaluate callbacks run in the browser)
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -321,7 +323,7 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
 
     // drag and drop: a File built in the page, dropped on the zone
     const altered = Buffer.from(v2);
-    altered[altered.length - 2] ^= 1;
+    altered[altered.length - 2] = altered[altered.length - 2]! ^ 1;
     await page.evaluate(
       async (bytes) => {
         const dt = new DataTransfer();

@@ -1,0 +1,3 @@
+// Types of the console's browser module, for the Node tests that import it.
+import type { Hasher } from './sha256.js';
+export function createSm3(): Hasher;
