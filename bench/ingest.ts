@@ -62,9 +62,11 @@ function mixedSizes(total: number): number[] {
 
 async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
 }
 
 const work = await mkdtemp(join(tmpdir(), 'shulian-bench-ingest-'));
@@ -72,7 +74,10 @@ let node: ShulianNode | undefined;
 try {
   node = await openNode({ config: loadConfig({ ...process.env, SHULIAN_HOME: join(work, 'home') }) });
   const ingest = (source: string): Promise<IngestSummary> =>
-    runIngest({ ledger: node!.ledger, content: node!.content, index: node!.index, home: node!.home }, { source, concurrency });
+    runIngest(
+      { ledger: node!.ledger, content: node!.content, index: node!.index, home: node!.home },
+      { source, concurrency },
+    );
   const check = (s: IngestSummary, label: string): void => {
     if (s.failed > 0) throw new Error(`${label}: ${s.failed} failures, first: ${s.failures[0]?.reason}`);
   };
@@ -87,7 +92,10 @@ try {
   for (const [i, size] of sizes.entries()) {
     const name = `f${String(i).padStart(5, '0')}.bin`;
     await writeRandom(join(mixedDir, name), size, name);
-    await writeFile(join(mixedDir, `${name}.meta.json`), JSON.stringify({ title: [`Mixed file ${i}`], class: 'dataset', language: ['zh'] }));
+    await writeFile(
+      join(mixedDir, `${name}.meta.json`),
+      JSON.stringify({ title: [`Mixed file ${i}`], class: 'dataset', language: ['zh'] }),
+    );
     files.push(join(mixedDir, name));
   }
   await run('sh', ['-c', `cat '${mixedDir}'/* > /dev/null`]);
@@ -97,7 +105,9 @@ try {
   const reference = await embeddedContentStore({ dir: join(work, 'reference-store') });
   let storePut;
   try {
-    storePut = await timed(() => pool(files, concurrency, async (f) => void (await reference.put(createReadStream(f, { highWaterMark: MiB })))));
+    storePut = await timed(() =>
+      pool(files, concurrency, async (f) => void (await reference.put(createReadStream(f, { highWaterMark: MiB })))),
+    );
   } finally {
     await reference.close();
   }
@@ -118,7 +128,10 @@ try {
     if (i % 1000 === 0) await mkdir(dir, { recursive: true });
     const name = `s${i}.txt`;
     await writeFile(join(dir, name), `small file ${i} `.repeat(1 + (i % 200)));
-    await writeFile(join(dir, `${name}.meta.json`), JSON.stringify({ title: [`小文件 ${i}`], class: 'ocr-text', language: ['zh'], subject: ['地方志'] }));
+    await writeFile(
+      join(dir, `${name}.meta.json`),
+      JSON.stringify({ title: [`小文件 ${i}`], class: 'ocr-text', language: ['zh'], subject: ['地方志'] }),
+    );
   }
   log('ingest small files end to end');
   const small = await timed(() => ingest(smallDir));
@@ -131,7 +144,10 @@ try {
   await mkdir(join(recordsDir, 'parents'), { recursive: true });
   for (let p = 0; p < parents; p++) {
     await writeFile(join(recordsDir, 'parents', `p${p}.txt`), `parent ${p}`);
-    await writeFile(join(recordsDir, 'parents', `p${p}.txt.meta.json`), JSON.stringify({ id: `bench-parent-${p}`, title: [`卷 ${p}`], class: 'ocr-text' }));
+    await writeFile(
+      join(recordsDir, 'parents', `p${p}.txt.meta.json`),
+      JSON.stringify({ id: `bench-parent-${p}`, title: [`卷 ${p}`], class: 'ocr-text' }),
+    );
   }
   check(await ingest(join(recordsDir, 'parents')), 'parents');
   log(`writing ${recordCount} indexing records`);
@@ -143,7 +159,11 @@ try {
       const line = JSON.stringify({
         id: `bench-parent-${p}:u${i}`,
         resource: `bench-parent-${p}`,
-        path: [{ level: 'chapter', n: 1 + (i % 40) }, { level: 'section', n: 1 + (i % 7) }, { level: 'paragraph', n: 1 + (i % 23) }],
+        path: [
+          { level: 'chapter', n: 1 + (i % 40) },
+          { level: 'section', n: 1 + (i % 7) },
+          { level: 'paragraph', n: 1 + (i % 23) },
+        ],
         title: `第${i}段`,
         textSpan: { start: i * 200, end: i * 200 + 180, page: 1 + (i % 500) },
         subjects: [{ term: '吉林地方史', scheme: 'CLC', code: 'K293.4' }],
@@ -193,7 +213,11 @@ try {
       met: records.seconds <= 15,
     },
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    peakRssMiBAfter: { mixed: rssAfterMixed, smallFiles: rssAfterSmall, indexingRecords: Math.round(process.resourceUsage().maxRSS / 1024) },
+    peakRssMiBAfter: {
+      mixed: rssAfterMixed,
+      smallFiles: rssAfterSmall,
+      indexingRecords: Math.round(process.resourceUsage().maxRSS / 1024),
+    },
     loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -19,7 +19,8 @@ function barReporter(stream: NodeJS.WriteStream): { onProgress: (event: Progress
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ' {bar} {percentage}% | {files}/{totalFiles} files | {doneBytes}/{totalBytes} | {rate} | ETA {eta_formatted} {records}',
+      format:
+        ' {bar} {percentage}% | {files}/{totalFiles} files | {doneBytes}/{totalBytes} | {rate} | ETA {eta_formatted} {records}',
       hideCursor: true,
       etaBuffer: 50,
       fps: 5,
@@ -83,17 +84,23 @@ function lineReporter(stream: NodeJS.WriteStream): { onProgress: (event: Progres
     onProgress(event) {
       switch (event.type) {
         case 'scanned':
-          write(`scanned ${event.kind}: ${event.files} file(s), ${human(event.bytes)}, ${event.recordFiles} records file(s)`);
+          write(
+            `scanned ${event.kind}: ${event.files} file(s), ${human(event.bytes)}, ${event.recordFiles} records file(s)`,
+          );
           break;
         case 'resource':
           if (event.outcome === 'failed') break; // its 'failure' event says why
-          write(`${event.outcome.padEnd(16)} ${event.resourceId}${event.version === undefined ? '' : ` v${event.version}`}  ${event.file}`);
+          write(
+            `${event.outcome.padEnd(16)} ${event.resourceId}${event.version === undefined ? '' : ` v${event.version}`}  ${event.file}`,
+          );
           break;
         case 'failure':
           write(`${'failed'.padEnd(16)} ${event.failure.reason}`);
           break;
         case 'records':
-          write(`records          ${event.anchored} anchored, ${event.unchanged} unchanged, ${event.failed} failed of ${event.total}`);
+          write(
+            `records          ${event.anchored} anchored, ${event.unchanged} unchanged, ${event.failed} failed of ${event.total}`,
+          );
           break;
         default:
           break;
@@ -104,7 +111,11 @@ function lineReporter(stream: NodeJS.WriteStream): { onProgress: (event: Progres
 }
 
 export function describeSummary(summary: IngestSummary): string {
-  const head = summary.dryRun ? 'plan (dry run, nothing changed)' : summary.resumed ? 'done (resumed an interrupted job)' : 'done';
+  const head = summary.dryRun
+    ? 'plan (dry run, nothing changed)'
+    : summary.resumed
+      ? 'done (resumed an interrupted job)'
+      : 'done';
   const lines = [
     `${head}: ${summary.source}`,
     `  ${summary.dryRun ? 'to create' : 'created'}   ${summary.created}`,

@@ -111,7 +111,10 @@ export function batchIdFor(root: string): string {
 export async function anchorRecords(
   ctx: JobContext,
   files: readonly { path: string; name: string }[],
-  catalog: Readonly<{ known: Readonly<Record<string, string>>; anchored: Map<string, string> }> = { known: {}, anchored: new Map() },
+  catalog: Readonly<{ known: Readonly<Record<string, string>>; anchored: Map<string, string> }> = {
+    known: {},
+    anchored: new Map(),
+  },
 ): Promise<RecordsSummary> {
   let anchored = 0;
   let unchanged = 0;
@@ -154,7 +157,13 @@ export async function anchorRecords(
       const other = seen.get(record.id);
       if (other !== undefined) {
         failed++;
-        ctx.fail({ file: line.file, line: line.line, pointer: '/id', code: 'VALIDATION', reason: `${where}: /id: expected a unique record id, ${record.id} is also at ${other}` });
+        ctx.fail({
+          file: line.file,
+          line: line.line,
+          pointer: '/id',
+          code: 'VALIDATION',
+          reason: `${where}: /id: expected a unique record id, ${record.id} is also at ${other}`,
+        });
         continue;
       }
       seen.set(record.id, where);
@@ -197,12 +206,21 @@ export async function anchorRecords(
 
   for (const [parent, { file, line, count }] of orphans) {
     const more = count > 1 ? ` (${count} records, the first here)` : '';
-    ctx.fail({ file, line, pointer: '/resource', resourceId: parent, code: 'NOT_FOUND', reason: `${file}:${line}: /resource: expected an active resource on the chain, ${parent} is not${more}` });
+    ctx.fail({
+      file,
+      line,
+      pointer: '/resource',
+      resourceId: parent,
+      code: 'NOT_FOUND',
+      reason: `${file}:${line}: /resource: expected an active resource on the chain, ${parent} is not${more}`,
+    });
   }
 
   // The tree's leaf order is the record ids' order, so the same records always give the same root.
   const plannedBatches: PlannedBatch[] = [];
-  for (const group of [...groups.values()].sort((a, b) => compare(`${a.parent.resourceId}@${a.parent.version}`, `${b.parent.resourceId}@${b.parent.version}`))) {
+  for (const group of [...groups.values()].sort((a, b) =>
+    compare(`${a.parent.resourceId}@${a.parent.version}`, `${b.parent.resourceId}@${b.parent.version}`),
+  )) {
     if (versionMissing(await ctx.chain.getVersion(group.parent.resourceId, group.parent.version))) {
       failed += group.leaves.length;
       ctx.fail({
@@ -237,7 +255,15 @@ export async function anchorRecords(
   const submit = async (chunk: readonly PlannedBatch[]): Promise<void> => {
     const journal = ctx.journal;
     if (!journal) throw new Error('anchor in a dry run');
-    journal.append({ t: 'anchor', batches: chunk.map((b) => ({ batchId: b.input.batchId, root: b.input.root, count: b.input.count, parent: b.input.parent })) });
+    journal.append({
+      t: 'anchor',
+      batches: chunk.map((b) => ({
+        batchId: b.input.batchId,
+        root: b.input.root,
+        count: b.input.count,
+        parent: b.input.parent,
+      })),
+    });
     await journal.flush();
     crashPoint('anchor');
     let result;
@@ -251,7 +277,10 @@ export async function anchorRecords(
       for (const b of chunk) {
         failed += b.leaves.length;
         const failure = toFailure(err, { file: b.files.join(', '), resourceId: b.input.parent?.resourceId ?? '' });
-        ctx.fail({ ...failure, reason: `${b.leaves.length} indexing records of ${b.input.parent?.resourceId}@${b.input.parent?.version}: ${failure.reason}` });
+        ctx.fail({
+          ...failure,
+          reason: `${b.leaves.length} indexing records of ${b.input.parent?.resourceId}@${b.input.parent?.version}: ${failure.reason}`,
+        });
       }
       return;
     }
@@ -276,7 +305,8 @@ export async function anchorRecords(
     journal.append({ t: 'anchored', txId: result.tx.txId, batchIds: chunk.map((b) => b.input.batchId) });
     progress();
   };
-  for (let i = 0; i < plannedBatches.length; i += BATCHES_PER_TX) await submit(plannedBatches.slice(i, i + BATCHES_PER_TX));
+  for (let i = 0; i < plannedBatches.length; i += BATCHES_PER_TX)
+    await submit(plannedBatches.slice(i, i + BATCHES_PER_TX));
   progress();
   return { anchored, unchanged, failed, batches };
 }

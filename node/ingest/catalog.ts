@@ -40,9 +40,13 @@ export async function saveCatalog(home: string, catalog: Catalog): Promise<void>
   const temp = `${path}.${process.pid}.tmp`;
   const handle = await open(temp, 'w');
   try {
-    const sorted = Object.fromEntries(Object.entries(catalog.resources).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const sorted = Object.fromEntries(
+      Object.entries(catalog.resources).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
     // records unsorted and unindented: 170,000 of them are written once a job
-    await handle.write(`{"source":${JSON.stringify(catalog.source)},\n"resources":${JSON.stringify(sorted, null, 1)},\n"records":${JSON.stringify(catalog.records)}}\n`);
+    await handle.write(
+      `{"source":${JSON.stringify(catalog.source)},\n"resources":${JSON.stringify(sorted, null, 1)},\n"records":${JSON.stringify(catalog.records)}}\n`,
+    );
     await handle.sync();
   } finally {
     await handle.close();

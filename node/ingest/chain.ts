@@ -48,7 +48,11 @@ export interface Chain {
 }
 
 export function chainClient(ledger: Ledger): Chain {
-  const submit = async <T>(fn: string, args: string[], transient?: Record<string, Uint8Array>): Promise<{ tx: SubmitResult; value: T }> => {
+  const submit = async <T>(
+    fn: string,
+    args: string[],
+    transient?: Record<string, Uint8Array>,
+  ): Promise<{ tx: SubmitResult; value: T }> => {
     const tx = await ledger.submit({ fn, args, ...(transient ? { transient } : {}) });
     return { tx, value: JSON.parse(Buffer.from(tx.result).toString('utf8')) as T };
   };

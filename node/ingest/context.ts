@@ -39,7 +39,8 @@ export function resumeState(entries: readonly JournalEntry[]): ResumeState {
         submitted.set(item.resourceId, `${item.sha256} ${item.metadataHash}`);
       }
     } else if (entry.t === 'withdraw') withdrawSubmitted.add(String(entry.resourceId));
-    else if (entry.t === 'anchor') for (const batch of entry.batches as { batchId: string }[]) anchorSubmitted.add(batch.batchId);
+    else if (entry.t === 'anchor')
+      for (const batch of entry.batches as { batchId: string }[]) anchorSubmitted.add(batch.batchId);
   }
   return { stored, submitted, withdrawSubmitted, anchorSubmitted };
 }

@@ -17,12 +17,30 @@ export type {
   WithdrawMissing,
 } from './types.js';
 export { chainClient, type Chain } from './chain.js';
-export type { Action, Batch, GrantRightsInput, RightsBasis, Rights, Resource, ResourceVersion, Withdrawal } from './chain.js';
+export type {
+  Action,
+  Batch,
+  GrantRightsInput,
+  RightsBasis,
+  Rights,
+  Resource,
+  ResourceVersion,
+  Withdrawal,
+} from './chain.js';
 export { Journal, jobIdFor, type JournalEntry, type OpenJournal } from './journal.js';
 export { recordProof, checkRecordProof, type RecordProof, type RecordProofCheck } from './proof.js';
 export { recordDigest, batchIdFor, BATCH_KIND } from './anchor.js';
 export { verifyFile, parseResourceRef, type FileCheck } from './verify.js';
-export { loadSchema, schemasDir, schemaIssues, assertValid, SCHEMA_BASE, SCHEMA_FILES, type SchemaName, type Issue } from './schemas.js';
+export {
+  loadSchema,
+  schemasDir,
+  schemaIssues,
+  assertValid,
+  SCHEMA_BASE,
+  SCHEMA_FILES,
+  type SchemaName,
+  type Issue,
+} from './schemas.js';
 export { isValidIsbn } from './isbn.js';
 export {
   scanSource,

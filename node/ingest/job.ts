@@ -11,7 +11,12 @@ import { toFailure } from './sources/documents.js';
 import type { Failure, ScanResult } from './sources/types.js';
 import type { IngestDeps, IngestOptions, IngestSummary, RecordsSummary, ResourceResult } from './types.js';
 
-const EMPTY_RESUME: ResumeState = { stored: new Map(), submitted: new Map(), withdrawSubmitted: new Set(), anchorSubmitted: new Set() };
+const EMPTY_RESUME: ResumeState = {
+  stored: new Map(),
+  submitted: new Map(),
+  withdrawSubmitted: new Set(),
+  anchorSubmitted: new Set(),
+};
 
 /**
  * Runs one ingest or sync job over a source: scan -> validate -> store -> register -> anchor indexing
@@ -32,7 +37,8 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
   const chain = chainClient(deps.ledger);
   const index = deps.index;
   // heads from the index only once it has caught up with the chain, at the start of this job
-  const localHeads = deps.catchUp !== undefined && typeof index?.getResource === 'function' && typeof index.getVersion === 'function';
+  const localHeads =
+    deps.catchUp !== undefined && typeof index?.getResource === 'function' && typeof index.getVersion === 'function';
   if (localHeads) await deps.catchUp?.();
   const head: JobContext['head'] = localHeads
     ? async (resourceId) => {
@@ -92,7 +98,11 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
 
     const withdrawn = new Set<string>();
     if (options.withdrawMissing) {
-      const missing = missingFromSource(scan, unique.resources.map((e) => e.resourceId), catalog.resources);
+      const missing = missingFromSource(
+        scan,
+        unique.resources.map((e) => e.resourceId),
+        catalog.resources,
+      );
       emit({ type: 'phase', phase: 'withdraw', total: missing.length });
       for (const [resourceId, relPath] of missing) {
         const outcome = await withdrawOne(ctx, resourceId, relPath, options.withdrawMissing);
@@ -105,8 +115,16 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
       const kept: Record<string, string> = { ...catalog.resources };
       for (const entry of unique.resources) kept[entry.resourceId] = entry.relPath;
       for (const id of withdrawn) delete kept[id];
-      await saveCatalog(deps.home, { source, resources: kept, records: { ...catalog.records, ...Object.fromEntries(anchoredLeaves) } });
-      await journal.complete({ t: 'done', at: new Date().toISOString(), summary: { ...summary, resources: undefined, failures: summary.failures.length } });
+      await saveCatalog(deps.home, {
+        source,
+        resources: kept,
+        records: { ...catalog.records, ...Object.fromEntries(anchoredLeaves) },
+      });
+      await journal.complete({
+        t: 'done',
+        at: new Date().toISOString(),
+        summary: { ...summary, resources: undefined, failures: summary.failures.length },
+      });
     }
     return summary;
   } finally {
@@ -115,7 +133,11 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
 }
 
 /** Resources this source brought in before and no longer names (not merely failing validation now). */
-function missingFromSource(scan: ScanResult, present: readonly string[], catalog: Readonly<Record<string, string>>): [string, string][] {
+function missingFromSource(
+  scan: ScanResult,
+  present: readonly string[],
+  catalog: Readonly<Record<string, string>>,
+): [string, string][] {
   const here = new Set(present);
   return Object.entries(catalog)
     .filter(([resourceId, relPath]) => !here.has(resourceId) && !scan.paths.has(relPath))
@@ -172,7 +194,8 @@ function summarise(
   bytes: number,
   records: RecordsSummary,
 ): IngestSummary {
-  const count = (...outcomes: ResourceResult['outcome'][]): number => results.filter((r) => outcomes.includes(r.outcome)).length;
+  const count = (...outcomes: ResourceResult['outcome'][]): number =>
+    results.filter((r) => outcomes.includes(r.outcome)).length;
   return {
     job,
     source: scan.source,

@@ -143,7 +143,9 @@ async function takeLock(lockPath: string, jobId: string): Promise<void> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
       if (Number.isSafeInteger(pid) && pid > 0 && alive(pid)) {
-        throw new ConflictError(`job ${jobId} is already running (pid ${pid}); wait for it or stop it`, { file: lockPath });
+        throw new ConflictError(`job ${jobId} is already running (pid ${pid}); wait for it or stop it`, {
+          file: lockPath,
+        });
       }
       // the owner is gone (killed): take the lock over
       await unlink(lockPath).catch(() => undefined);

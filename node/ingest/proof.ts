@@ -39,9 +39,13 @@ export async function recordProof(
   recordId: string,
 ): Promise<RecordProof> {
   const stored = deps.index.getBatchRecord(recordId);
-  if (!stored) throw new NotFoundError(`no anchored indexing record ${recordId} in this node's index`, { details: { recordId } });
+  if (!stored)
+    throw new NotFoundError(`no anchored indexing record ${recordId} in this node's index`, { details: { recordId } });
   const batch = await deps.chain.getBatch(stored.batchId);
-  if (!batch) throw new NotFoundError(`batch ${stored.batchId} of record ${recordId} is not on the chain`, { details: { recordId } });
+  if (!batch)
+    throw new NotFoundError(`batch ${stored.batchId} of record ${recordId} is not on the chain`, {
+      details: { recordId },
+    });
   const proof: RecordProof = {
     format: 'shulian-record-proof-v1',
     recordId,
@@ -63,14 +67,17 @@ export function checkRecordProof(proof: RecordProof): RecordProofCheck {
   const reasons: string[] = [];
   try {
     const recordHash = recordDigest(proof.record);
-    if (toHex(recordHash) !== proof.recordHash) reasons.push('recordHash is not the SHA-256 of the record\'s canonical JSON');
+    if (toHex(recordHash) !== proof.recordHash)
+      reasons.push("recordHash is not the SHA-256 of the record's canonical JSON");
     const leaf = toHex(leafHash(recordHash));
     if (leaf !== proof.leafHash) reasons.push('leafHash is not SHA-256(0x00 || recordHash)');
     const root = toHex(rootFromInclusionProof(leaf, proof.leafIndex, proof.treeSize, proof.proof));
     if (root !== proof.root) reasons.push(`the audit path leads to ${root}, not to the root ${proof.root}`);
     if (proof.batch.root !== proof.root) reasons.push('root differs from the anchored batch root');
-    if (proof.batch.count !== proof.treeSize) reasons.push(`treeSize ${proof.treeSize} differs from the batch count ${proof.batch.count}`);
-    if (proof.ledger && proof.ledger.txId !== proof.batch.txId) reasons.push('the ledger proof is for another transaction than the batch');
+    if (proof.batch.count !== proof.treeSize)
+      reasons.push(`treeSize ${proof.treeSize} differs from the batch count ${proof.batch.count}`);
+    if (proof.ledger && proof.ledger.txId !== proof.batch.txId)
+      reasons.push('the ledger proof is for another transaction than the batch');
   } catch (err) {
     reasons.push(err instanceof Error ? err.message : String(err));
   }

@@ -60,15 +60,25 @@ export async function ingestResources(ctx: JobContext, entries: readonly Resourc
     ctx.fail({ ...failure, file: entry.relPath });
     settledFailed.add(entry.resourceId);
     ctx.results.push({ resourceId: entry.resourceId, file: entry.relPath, outcome: 'failed' });
-    ctx.emit({ type: 'resource', outcome: 'failed', resourceId: entry.resourceId, file: entry.relPath, size: entry.size, reason: failure.reason });
+    ctx.emit({
+      type: 'resource',
+      outcome: 'failed',
+      resourceId: entry.resourceId,
+      file: entry.relPath,
+      size: entry.size,
+      reason: failure.reason,
+    });
   };
 
   const submittedHere = (id: string, version: ResourceVersion): boolean =>
     ctx.resume.submitted.get(id) === `${version.sha256} ${version.metadataHash}`;
-  const outcomeOf = (version: ResourceVersion): 'created' | 'updated' => (version.version === 1 ? 'created' : 'updated');
+  const outcomeOf = (version: ResourceVersion): 'created' | 'updated' =>
+    version.version === 1 ? 'created' : 'updated';
 
-  const blockedBy = (p: Prepared): string | undefined => p.refs.find((r) => settledFailed.has(r.resourceId))?.resourceId;
-  const isReady = (p: Prepared): boolean => p.refs.every((r) => !inJob.has(r.resourceId) || r.resourceId === p.entry.resourceId || settledOk.has(r.resourceId));
+  const blockedBy = (p: Prepared): string | undefined =>
+    p.refs.find((r) => settledFailed.has(r.resourceId))?.resourceId;
+  const isReady = (p: Prepared): boolean =>
+    p.refs.every((r) => !inJob.has(r.resourceId) || r.resourceId === p.entry.resourceId || settledOk.has(r.resourceId));
 
   const buildInput = async (p: Prepared): Promise<RegisterVersionInput> => {
     const derivedFrom: VersionRef[] = [];
@@ -77,11 +87,14 @@ export async function ingestResources(ctx: JobContext, entries: readonly Resourc
       if (version === undefined) {
         const head = await ctx.chain.getResource(ref.resourceId);
         if (!head) {
-          throw new ValidationError(`${p.entry.origin.file}: /derivedFrom/${i}: expected an existing resource, ${ref.resourceId} is not on the chain`, {
-            pointer: `/derivedFrom/${i}`,
-            file: p.entry.origin.file,
-            resourceId: p.entry.resourceId,
-          });
+          throw new ValidationError(
+            `${p.entry.origin.file}: /derivedFrom/${i}: expected an existing resource, ${ref.resourceId} is not on the chain`,
+            {
+              pointer: `/derivedFrom/${i}`,
+              file: p.entry.origin.file,
+              resourceId: p.entry.resourceId,
+            },
+          );
         }
         version = head.headVersion;
       }
@@ -117,7 +130,12 @@ export async function ingestResources(ctx: JobContext, entries: readonly Resourc
     journal.append({
       t: 'submit',
       seq: n,
-      items: inputs.map(({ input }) => ({ resourceId: input.resourceId, sha256: input.sha256, metadataHash: input.metadataHash, cid: input.cid })),
+      items: inputs.map(({ input }) => ({
+        resourceId: input.resourceId,
+        sha256: input.sha256,
+        metadataHash: input.metadataHash,
+        cid: input.cid,
+      })),
     });
     await journal.flush();
     crashPoint('submit');
@@ -133,7 +151,12 @@ export async function ingestResources(ctx: JobContext, entries: readonly Resourc
       return;
     }
     crashPoint('submitted');
-    journal.append({ t: 'registered', seq: n, txId: result.tx.txId, items: result.versions.map((v) => ({ resourceId: v.resourceId, version: v.version })) });
+    journal.append({
+      t: 'registered',
+      seq: n,
+      txId: result.tx.txId,
+      items: result.versions.map((v) => ({ resourceId: v.resourceId, version: v.version })),
+    });
     result.versions.forEach((version, i) => {
       const { p } = inputs[i] as { p: Prepared };
       const fresh = version.txId === result.tx.txId || submittedHere(version.resourceId, version);
@@ -161,7 +184,13 @@ export async function ingestResources(ctx: JobContext, entries: readonly Resourc
           const blocker = blockedBy(p);
           if (blocker !== undefined) {
             pending.splice(i, 1);
-            failEntry(p.entry, new ValidationError(`${p.entry.relPath}: derived from ${blocker}, which could not be registered`, { resourceId: p.entry.resourceId, file: p.entry.relPath }));
+            failEntry(
+              p.entry,
+              new ValidationError(`${p.entry.relPath}: derived from ${blocker}, which could not be registered`, {
+                resourceId: p.entry.resourceId,
+                file: p.entry.relPath,
+              }),
+            );
           }
         }
         const ready = pending.filter(isReady).slice(0, batchSize);
@@ -190,7 +219,14 @@ export async function ingestResources(ctx: JobContext, entries: readonly Resourc
   );
   await flush(true);
   for (const p of pending.splice(0)) {
-    failEntry(p.entry, new ValidationError(`${p.entry.relPath}: its derivedFrom resources form a cycle in this source`, { resourceId: p.entry.resourceId, file: p.entry.relPath, pointer: '/derivedFrom' }));
+    failEntry(
+      p.entry,
+      new ValidationError(`${p.entry.relPath}: its derivedFrom resources form a cycle in this source`, {
+        resourceId: p.entry.resourceId,
+        file: p.entry.relPath,
+        pointer: '/derivedFrom',
+      }),
+    );
   }
 }
 
@@ -234,26 +270,48 @@ async function prepare(
       return undefined;
     }
     if (head.resource.status === 'withdrawn') {
-      throw new ValidationError(`${entry.relPath}: resource ${entry.resourceId} is withdrawn and takes no new versions (give the file a new id)`, {
-        resourceId: entry.resourceId,
-        file: entry.relPath,
-      });
+      throw new ValidationError(
+        `${entry.relPath}: resource ${entry.resourceId} is withdrawn and takes no new versions (give the file a new id)`,
+        {
+          resourceId: entry.resourceId,
+          file: entry.relPath,
+        },
+      );
     }
   }
   const refs = parseRefs(entry.metadata.derivedFrom);
   if (ctx.dryRun) {
-    finish({ resourceId: entry.resourceId, file: entry.relPath, outcome: head ? 'planned-update' : 'planned-create', size: info.size }, true);
+    finish(
+      {
+        resourceId: entry.resourceId,
+        file: entry.relPath,
+        outcome: head ? 'planned-update' : 'planned-create',
+        size: info.size,
+      },
+      true,
+    );
     return undefined;
   }
   let put: Prepared['put'];
   let metadataCid: string;
   if (reusable) {
-    put = { cid: reusable.cid, profile: reusable.profile as PutResult['profile'], sha256: reusable.sha256, sm3: reusable.sm3, size: reusable.size };
+    put = {
+      cid: reusable.cid,
+      profile: reusable.profile as PutResult['profile'],
+      sha256: reusable.sha256,
+      sm3: reusable.sm3,
+      size: reusable.size,
+    };
     metadataCid = reusable.metadataCid;
     ctx.emit({ type: 'bytes', bytes: reusable.size });
   } else {
-    put = await ctx.content.put(countBytes(ctx, entry.path), ctx.options.profile ? { profile: ctx.options.profile } : {});
-    metadataCid = (await ctx.content.put(once(metadataBytes), ctx.options.profile ? { profile: ctx.options.profile } : {})).cid;
+    put = await ctx.content.put(
+      countBytes(ctx, entry.path),
+      ctx.options.profile ? { profile: ctx.options.profile } : {},
+    );
+    metadataCid = (
+      await ctx.content.put(once(metadataBytes), ctx.options.profile ? { profile: ctx.options.profile } : {})
+    ).cid;
     ctx.counters.bytes += put.size;
     const stored: StoredEntry = {
       resourceId: entry.resourceId,

@@ -63,7 +63,13 @@ function validators(kind: 'fast' | 'detailed'): Validators {
 function compile(detailed: boolean): Validators {
   {
     // ajv is CommonJS: under NodeNext the default import is module.exports, whose `default` is the class
-    const ajv = new Ajv2020.default({ allErrors: detailed, verbose: detailed, strict: true, strictRequired: false, allowUnionTypes: true });
+    const ajv = new Ajv2020.default({
+      allErrors: detailed,
+      verbose: detailed,
+      strict: true,
+      strictRequired: false,
+      allowUnionTypes: true,
+    });
     addFormats.default(ajv, ['uri', 'date', 'date-time']);
     ajv.addFormat('isbn', { type: 'string', validate: isValidIsbn });
     // an annotation our schemas use to say, in words, what a value must look like
@@ -94,7 +100,11 @@ export function assertValid(name: SchemaName, value: unknown, where: DocumentLoc
 }
 
 /** One ValidationError for a list of issues: the first one named in the message, all in `details.issues`. */
-export function validationError(issues: readonly Issue[], where: DocumentLocation = {}, cause?: unknown): ValidationError {
+export function validationError(
+  issues: readonly Issue[],
+  where: DocumentLocation = {},
+  cause?: unknown,
+): ValidationError {
   const prefix = where.pointerPrefix ?? '';
   const all = issues.map((issue) => ({ pointer: prefix + issue.pointer, expected: issue.expected }));
   const first = all[0] ?? { pointer: prefix, expected: 'a valid document' };
@@ -115,7 +125,9 @@ export function validationError(issues: readonly Issue[], where: DocumentLocatio
  * of the anyOf's own `x-expected` sentence; `required` and `additionalProperties` point at the property.
  */
 function describe(errors: readonly ErrorObject[]): Issue[] {
-  const anyOfPaths = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => `${e.schemaPath}/`);
+  const anyOfPaths = errors
+    .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
+    .map((e) => `${e.schemaPath}/`);
   const seen = new Set<string>();
   const issues: Issue[] = [];
   for (const error of errors) {
@@ -148,14 +160,22 @@ function describeOne(error: ErrorObject): Issue {
     case 'type':
       return { pointer, expected: `${article(String(params.type))} ${String(params.type)}` };
     case 'enum':
-      return { pointer, expected: `one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        pointer,
+        expected: `one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     case 'const':
       return { pointer, expected: JSON.stringify(params.allowedValue) };
     case 'anyOf':
     case 'oneOf':
     case 'pattern':
     case 'format':
-      return { pointer, expected: stated ?? (error.keyword === 'format' ? `a ${String(params.format)}` : `a string matching ${String(params.pattern)}`) };
+      return {
+        pointer,
+        expected:
+          stated ??
+          (error.keyword === 'format' ? `a ${String(params.format)}` : `a string matching ${String(params.pattern)}`),
+      };
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -166,7 +186,10 @@ function describeOne(error: ErrorObject): Issue {
     case 'maxItems':
       return { pointer, expected: `at most ${String(params.limit)} items` };
     case 'minLength':
-      return { pointer, expected: stated ?? `at least ${String(params.limit)} character${params.limit === 1 ? '' : 's'}` };
+      return {
+        pointer,
+        expected: stated ?? `at least ${String(params.limit)} character${params.limit === 1 ? '' : 's'}`,
+      };
     case 'maxLength':
       return { pointer, expected: `at most ${String(params.limit)} characters` };
     case 'uniqueItems':
@@ -174,7 +197,7 @@ function describeOne(error: ErrorObject): Issue {
     case 'minProperties':
       return { pointer, expected: `at least ${String(params.limit)} propert${params.limit === 1 ? 'y' : 'ies'}` };
     default:
-      return { pointer, expected: stated ?? (error.message ?? 'a valid value') };
+      return { pointer, expected: stated ?? error.message ?? 'a valid value' };
   }
 }
 

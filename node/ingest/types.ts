@@ -10,7 +10,9 @@ export interface IngestIndex {
   putBatchRecords(batchId: string, treeSize: number, records: readonly BatchRecordInput[]): void;
   getBatchRecord(recordId: string): BatchRecord | undefined;
   /** With getVersion and IngestDeps.catchUp: chain heads read locally instead of two ledger queries a file. */
-  getResource?(resourceId: string): { readonly status: 'active' | 'withdrawn'; readonly headVersion: number } | undefined;
+  getResource?(
+    resourceId: string,
+  ): { readonly status: 'active' | 'withdrawn'; readonly headVersion: number } | undefined;
   getVersion?(resourceId: string, version: number): { readonly record: ResourceVersion } | undefined;
 }
 
@@ -53,7 +55,13 @@ export interface IngestOptions {
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'withdrawn' | 'failed';
 
 export type ProgressEvent =
-  | { readonly type: 'scanned'; readonly kind: SourceKind; readonly files: number; readonly bytes: number; readonly recordFiles: number }
+  | {
+      readonly type: 'scanned';
+      readonly kind: SourceKind;
+      readonly files: number;
+      readonly bytes: number;
+      readonly recordFiles: number;
+    }
   | { readonly type: 'bytes'; readonly bytes: number }
   | {
       readonly type: 'resource';
@@ -66,7 +74,13 @@ export type ProgressEvent =
     }
   | { readonly type: 'failure'; readonly failure: Failure }
   | { readonly type: 'phase'; readonly phase: 'store' | 'records' | 'withdraw'; readonly total: number }
-  | { readonly type: 'records'; readonly anchored: number; readonly unchanged: number; readonly failed: number; readonly total: number };
+  | {
+      readonly type: 'records';
+      readonly anchored: number;
+      readonly unchanged: number;
+      readonly failed: number;
+      readonly total: number;
+    };
 
 export interface ResourceResult {
   readonly resourceId: string;

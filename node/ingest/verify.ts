@@ -21,7 +21,9 @@ export function parseResourceRef(text: string): { resourceId: string; version?: 
   const at = text.lastIndexOf('@');
   if (at < 0) return { resourceId: text };
   const version = Number(text.slice(at + 1));
-  return Number.isSafeInteger(version) && version >= 1 ? { resourceId: text.slice(0, at), version } : { resourceId: text };
+  return Number.isSafeInteger(version) && version >= 1
+    ? { resourceId: text.slice(0, at), version }
+    : { resourceId: text };
 }
 
 /**
@@ -33,19 +35,31 @@ export async function verifyFile(chain: Chain, file: string, resourceId: string,
   if (version === undefined) record = (await chain.head(resourceId))?.version;
   else record = await chain.getVersion(resourceId, version);
   if (!record) {
-    throw new NotFoundError(`resource ${resourceId}${version === undefined ? '' : ` version ${version}`} is not on the chain`, {
-      resourceId,
-      ...(version === undefined ? {} : { version }),
-    });
+    throw new NotFoundError(
+      `resource ${resourceId}${version === undefined ? '' : ` version ${version}`} is not on the chain`,
+      {
+        resourceId,
+        ...(version === undefined ? {} : { version }),
+      },
+    );
   }
-  const actual = await computeCid(createReadStream(file, { highWaterMark: 1024 * 1024 }), record.cidProfile as CidProfileName);
+  const actual = await computeCid(
+    createReadStream(file, { highWaterMark: 1024 * 1024 }),
+    record.cidProfile as CidProfileName,
+  );
   const mismatches = (['cid', 'sha256', 'sm3', 'size'] as const).filter((field) => actual[field] !== record[field]);
   return {
     ok: mismatches.length === 0,
     file,
     resourceId,
     version: record.version,
-    expected: { cid: record.cid, cidProfile: record.cidProfile, sha256: record.sha256, sm3: record.sm3, size: record.size },
+    expected: {
+      cid: record.cid,
+      cidProfile: record.cidProfile,
+      sha256: record.sha256,
+      sm3: record.sm3,
+      size: record.size,
+    },
     actual: { cid: actual.cid, sha256: actual.sha256, sm3: actual.sm3, size: actual.size },
     mismatches,
     txId: record.txId,

@@ -10,7 +10,12 @@ describe('ingest: BagIt bags (RFC 8493)', () => {
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
     ({ dir, cleanup } = await tempDir());
-    await writeBag(dir, { 'scan/a.pdf': 'AAAA', 'scan/a.pdf.meta.json': meta('A', { id: 'bag-a' }), 'b.txt': 'BB', 'b.txt.meta.json': meta('B') });
+    await writeBag(dir, {
+      'scan/a.pdf': 'AAAA',
+      'scan/a.pdf.meta.json': meta('A', { id: 'bag-a' }),
+      'b.txt': 'BB',
+      'b.txt.meta.json': meta('B'),
+    });
   });
   afterEach(() => cleanup());
 
@@ -62,7 +67,10 @@ describe('ingest: BagIt bags (RFC 8493)', () => {
 
   it('refuses a bag without a valid declaration or any manifest, and one that needs fetching', async () => {
     await writeFile(join(dir, 'bagit.txt'), 'BagIt-Version: one\n');
-    expect((await problems()).map((p) => p.reason)).to.include.members(['expected "BagIt-Version: M.N"', 'expected "Tag-File-Character-Encoding: UTF-8"']);
+    expect((await problems()).map((p) => p.reason)).to.include.members([
+      'expected "BagIt-Version: M.N"',
+      'expected "Tag-File-Character-Encoding: UTF-8"',
+    ]);
     await writeFile(join(dir, 'bagit.txt'), 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n');
     await writeFile(join(dir, 'fetch.txt'), 'https://example.org/x 10 data/x\n');
     expect((await problems()).some((p) => p.file === 'fetch.txt')).to.equal(true);
@@ -74,7 +82,11 @@ describe('ingest: BagIt bags (RFC 8493)', () => {
 
   it('checks tag manifests', async () => {
     await appendFile(join(dir, 'bag-info.txt'), 'Contact-Name: someone\n');
-    expect((await problems()).some((p) => p.file === 'tagmanifest-sha256.txt' && /bag-info\.txt: sha256 mismatch/.test(p.reason))).to.equal(true);
+    expect(
+      (await problems()).some(
+        (p) => p.file === 'tagmanifest-sha256.txt' && /bag-info\.txt: sha256 mismatch/.test(p.reason),
+      ),
+    ).to.equal(true);
   });
 
   it('is validated before anything in it is scanned', async () => {

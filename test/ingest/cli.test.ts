@@ -13,7 +13,12 @@ const ENTRY = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
 function cli(args: readonly string[], home: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SHULIAN_HOME: home, SHULIAN_BLOCK_TIMEOUT_MS: '1' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        SHULIAN_HOME: home,
+        SHULIAN_BLOCK_TIMEOUT_MS: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -78,7 +83,10 @@ describe('ingest: CLI (ingest, verify, proof, rights, withdraw)', function () {
     await writeFile(join(root, 'proof.json'), out.stdout);
     const check = await cli(['proof', '--check', join(root, 'proof.json'), '--json'], home);
     expect(JSON.parse(check.stdout)).to.deep.equal({ recordId: 'cli-scan:p2', ok: true, reasons: [] });
-    await writeFile(join(root, 'forged.json'), JSON.stringify({ ...proof, record: { ...(proof.record as object), keywords: ['x'] } }));
+    await writeFile(
+      join(root, 'forged.json'),
+      JSON.stringify({ ...proof, record: { ...(proof.record as object), keywords: ['x'] } }),
+    );
     const forged = await cli(['proof', '--check', join(root, 'forged.json')], home);
     expect(forged.code).to.equal(1);
     const missing = await cli(['proof', 'no-such-record'], home);
@@ -89,11 +97,36 @@ describe('ingest: CLI (ingest, verify, proof, rights, withdraw)', function () {
   it('grants, lists and revokes rights, and withdraws a resource', async () => {
     await writeFile(join(root, 'terms.txt'), 'confidential terms');
     const grant = await cli(
-      ['rights', 'grant', '--resource', 'cli-scan', '--to', 'NLCMSP', '--actions', 'reproduce,archive', '--from', '2026-01-01', '--until', '2030-12-31', '--basis', 'licence', '--terms', join(root, 'terms.txt'), '--id', 'cli-r1', '--json'],
+      [
+        'rights',
+        'grant',
+        '--resource',
+        'cli-scan',
+        '--to',
+        'NLCMSP',
+        '--actions',
+        'reproduce,archive',
+        '--from',
+        '2026-01-01',
+        '--until',
+        '2030-12-31',
+        '--basis',
+        'licence',
+        '--terms',
+        join(root, 'terms.txt'),
+        '--id',
+        'cli-r1',
+        '--json',
+      ],
       home,
     );
     expect(grant.code, grant.stderr).to.equal(0);
-    const granted = JSON.parse(grant.stdout) as { rightsId: string; status: string; termsDigest: string; actions: string[] };
+    const granted = JSON.parse(grant.stdout) as {
+      rightsId: string;
+      status: string;
+      termsDigest: string;
+      actions: string[];
+    };
     expect(granted).to.include({ rightsId: 'cli-r1', status: 'granted' });
     expect(granted.actions).to.deep.equal(['reproduce', 'archive']);
     expect(granted.termsDigest).to.match(/^[0-9a-f]{64}$/);
@@ -103,13 +136,37 @@ describe('ingest: CLI (ingest, verify, proof, rights, withdraw)', function () {
     expect(JSON.parse(revoke.stdout)).to.include({ status: 'revoked', reason: 'contract ended' });
     const byAssignee = await cli(['rights', 'list', '--assignee', 'NLCMSP'], home);
     expect(byAssignee.stdout).to.match(/^cli-r1 {2}revoked/m);
-    const badAction = await cli(['rights', 'grant', '--resource', 'cli-scan', '--to', 'NLCMSP', '--actions', 'copy', '--from', '2026-01-01', '--basis', 'licence'], home);
+    const badAction = await cli(
+      [
+        'rights',
+        'grant',
+        '--resource',
+        'cli-scan',
+        '--to',
+        'NLCMSP',
+        '--actions',
+        'copy',
+        '--from',
+        '2026-01-01',
+        '--basis',
+        'licence',
+      ],
+      home,
+    );
     expect(badAction.code).to.equal(1);
     expect(badAction.stderr).to.match(/\/actions\/0: expected one of reproduce/);
 
-    const withdraw = await cli(['withdraw', 'cli-scan', '--reason', 'copyright-claim', '--note', 'claim 42', '--json'], home);
+    const withdraw = await cli(
+      ['withdraw', 'cli-scan', '--reason', 'copyright-claim', '--note', 'claim 42', '--json'],
+      home,
+    );
     expect(withdraw.code, withdraw.stderr).to.equal(0);
-    expect(JSON.parse(withdraw.stdout)).to.include({ resourceId: 'cli-scan', reasonCode: 'copyright-claim', note: 'claim 42', headVersion: 1 });
+    expect(JSON.parse(withdraw.stdout)).to.include({
+      resourceId: 'cli-scan',
+      reasonCode: 'copyright-claim',
+      note: 'claim 42',
+      headVersion: 1,
+    });
     const again = await cli(['withdraw', 'cli-scan', '--reason', 'error'], home);
     expect(again.code).to.equal(1);
     expect(again.stderr).to.match(/\[CONFLICT\] .*already withdrawn/);
@@ -123,7 +180,16 @@ describe('ingest: CLI (ingest, verify, proof, rights, withdraw)', function () {
       for (const name of path) command = command.commands.find((c) => c.name() === name) as Command;
       return command;
     };
-    for (const path of [['ingest'], ['sync'], ['withdraw'], ['rights', 'grant'], ['rights', 'revoke'], ['rights', 'list'], ['verify'], ['proof']]) {
+    for (const path of [
+      ['ingest'],
+      ['sync'],
+      ['withdraw'],
+      ['rights', 'grant'],
+      ['rights', 'revoke'],
+      ['rights', 'list'],
+      ['verify'],
+      ['proof'],
+    ]) {
       const help = find(path).helpInformation();
       expect(help, path.join(' ')).to.match(/--json/);
       expect(help, path.join(' ')).to.match(/-h, --help/);

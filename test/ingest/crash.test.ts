@@ -61,7 +61,9 @@ describe('ingest: kill -9 at any point, then re-run', function () {
       files[`f${i}.bin`] = `${name} payload ${i} `.repeat(2000 * (i + 1));
       files[`f${i}.bin.meta.json`] = meta(`${name} ${i}`, { id: `${name}-f${i}` });
     }
-    files['units.records.jsonl'] = jsonl(Array.from({ length: RECORDS }, (_, i) => record(`${name}-r${i}`, `${name}-f${i % 2}`, i + 1)));
+    files['units.records.jsonl'] = jsonl(
+      Array.from({ length: RECORDS }, (_, i) => record(`${name}-r${i}`, `${name}-f${i % 2}`, i + 1)),
+    );
     await writeFiles(src, files);
     return src;
   };
@@ -77,7 +79,9 @@ describe('ingest: kill -9 at any point, then re-run', function () {
     try {
       const chain = chainClient(node.ledger);
       for (let i = 0; i < FILES; i++) {
-        const versions = JSON.parse(Buffer.from(await node.ledger.evaluate({ fn: 'ListVersions', args: [`${name}-f${i}`] })).toString()) as { cid: string; metadataCid: string }[];
+        const versions = JSON.parse(
+          Buffer.from(await node.ledger.evaluate({ fn: 'ListVersions', args: [`${name}-f${i}`] })).toString(),
+        ) as { cid: string; metadataCid: string }[];
         expect(versions, `${name}-f${i}`).to.have.length(1);
         for (const v of versions) {
           expect((await node.content.verify(v.cid)).ok, `content of ${name}-f${i}`).to.equal(true);
@@ -145,7 +149,13 @@ describe('ingest: kill -9 at any point, then re-run', function () {
       expect(killed.signal, killed.stderr).to.equal('SIGKILL');
       const rerun = await cli(args, env());
       expect(rerun.code, rerun.stderr).to.equal(0);
-      expect(JSON.parse(rerun.stdout)).to.include({ resumed: true, withdrawn: 1, created: 0, unchanged: FILES - 1, failed: 0 });
+      expect(JSON.parse(rerun.stdout)).to.include({
+        resumed: true,
+        withdrawn: 1,
+        created: 0,
+        unchanged: FILES - 1,
+        failed: 0,
+      });
       const node = await openNode({ config: loadConfig({ SHULIAN_HOME: home }) });
       try {
         expect((await chainClient(node.ledger).getResource(`${name}-f6`))?.status).to.equal('withdrawn');

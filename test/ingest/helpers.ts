@@ -11,7 +11,10 @@ export async function tempDir(prefix = 'shulian-ingest-'): Promise<{ dir: string
 }
 
 /** Writes files (path relative to `root` -> text, bytes, or an object written as JSON). */
-export async function writeFiles(root: string, files: Readonly<Record<string, string | Uint8Array | object>>): Promise<void> {
+export async function writeFiles(
+  root: string,
+  files: Readonly<Record<string, string | Uint8Array | object>>,
+): Promise<void> {
   for (const [name, content] of Object.entries(files)) {
     const path = join(root, name);
     await mkdir(dirname(path), { recursive: true });
@@ -28,7 +31,8 @@ export function meta(title: string, extra: Record<string, unknown> = {}): Record
 /** Writes a valid BagIt 1.0 bag with the payload given (paths under data/), sha256 and sha512 manifests. */
 export async function writeBag(root: string, payload: Readonly<Record<string, string | object>>): Promise<void> {
   const files: Record<string, string> = {};
-  for (const [name, content] of Object.entries(payload)) files[`data/${name}`] = typeof content === 'string' ? content : JSON.stringify(content);
+  for (const [name, content] of Object.entries(payload))
+    files[`data/${name}`] = typeof content === 'string' ? content : JSON.stringify(content);
   const manifest = (alg: string): string =>
     Object.entries(files)
       .map(([name, text]) => `${createHash(alg).update(text).digest('hex')}  ${name}`)
@@ -52,8 +56,23 @@ function readText(root: string, name: string): Buffer {
 }
 
 /** An indexing record line. */
-export function record(id: string, resource: string, n: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id, resource, path: [{ level: 'chapter', n: 1 }, { level: 'paragraph', n }], textSpan: { start: n * 100, end: n * 100 + 50 }, keywords: ['吉林'], ...extra };
+export function record(
+  id: string,
+  resource: string,
+  n: number,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id,
+    resource,
+    path: [
+      { level: 'chapter', n: 1 },
+      { level: 'paragraph', n },
+    ],
+    textSpan: { start: n * 100, end: n * 100 + 50 },
+    keywords: ['吉林'],
+    ...extra,
+  };
 }
 
 export function jsonl(lines: readonly unknown[]): string {

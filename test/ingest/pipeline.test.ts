@@ -63,7 +63,13 @@ describe('ingest: pipeline through the embedded ledger and content store', funct
     const first = await run();
     expect(first).to.include({ created: 3, updated: 0, unchanged: 0, failed: 0, dryRun: false, resumed: false });
     const gz = await chain.head(`gz-${n}`);
-    expect(gz?.version).to.include({ version: 1, size: 24, mediaType: 'application/pdf', previous: null, cidProfile: 'kubo-v1' });
+    expect(gz?.version).to.include({
+      version: 1,
+      size: 24,
+      mediaType: 'application/pdf',
+      previous: null,
+      cidProfile: 'kubo-v1',
+    });
     expect(gz?.version.sha256).to.equal(sha256Hex('PDF bytes of a gazetteer'));
     expect(await node.content.has(gz?.version.cid as string)).to.equal(true);
     // the metadata is on chain by hash and in the store by CID, byte for byte the canonical JSON
@@ -74,7 +80,10 @@ describe('ingest: pipeline through the embedded ledger and content store', funct
     expect(Buffer.concat(chunks).toString('utf8')).to.equal(canonicalize(metadata));
     expect(node.index.getMetadata(gz?.version.metadataHash as string)).to.deep.equal(metadata);
     expect(first.resources.find((r) => r.file === 'audio/a.mp3')).to.include({ outcome: 'created', version: 1 });
-    expect((await chain.head(first.resources.find((r) => r.file === 'audio/a.mp3')?.resourceId as string))?.version.mediaType).to.equal('audio/mpeg');
+    expect(
+      (await chain.head(first.resources.find((r) => r.file === 'audio/a.mp3')?.resourceId as string))?.version
+        .mediaType,
+    ).to.equal('audio/mpeg');
 
     const height = await node.ledger.height();
     const second = await run();
@@ -174,7 +183,10 @@ describe('ingest: pipeline through the embedded ledger and content store', funct
     const manifest = join(src, 'list.csv');
     expect(await run({ source: manifest })).to.include({ created: 2 });
     await writeFile(manifest, `file,id,title\na.txt,ma-${n},A\n`);
-    expect(await run({ source: manifest, withdrawMissing: { reason: 'error' } })).to.include({ withdrawn: 1, unchanged: 1 });
+    expect(await run({ source: manifest, withdrawMissing: { reason: 'error' } })).to.include({
+      withdrawn: 1,
+      unchanged: 1,
+    });
     expect((await chain.getResource(`mb-${n}`))?.status).to.equal('withdrawn');
     expect((await chain.getResource(`ma-${n}`))?.status).to.equal('active');
   });
@@ -192,7 +204,9 @@ describe('ingest: pipeline through the embedded ledger and content store', funct
     });
     const summary = await run({ registerBatchSize: 10 });
     expect(summary).to.include({ created: 3, failed: 1 });
-    expect((await chain.head(`ocr-${n}`))?.version.derivedFrom).to.deep.equal([{ resourceId: `scan-${n}`, version: 1 }]);
+    expect((await chain.head(`ocr-${n}`))?.version.derivedFrom).to.deep.equal([
+      { resourceId: `scan-${n}`, version: 1 },
+    ]);
     expect(summary.failures[0]).to.include({ file: 'b.txt', resourceId: `b-${n}`, code: 'VALIDATION' });
     expect(summary.failures[0]?.reason).to.match(/derivedFrom\/0.*existing resource version/);
   });
@@ -237,15 +251,28 @@ describe('ingest: pipeline through the embedded ledger and content store', funct
     expect(proof.record).to.deep.equal({ ...record(`${parent}:p5`, parent, 5), version: 1 });
     expect(proof.batch).to.include({ count: 37, kind: 'indexing-records' });
     expect(proof.batch.parent).to.deep.equal({ resourceId: parent, version: 1 });
-    expect(verifyInclusion({ data: Buffer.from(proof.recordHash, 'hex') }, proof.leafIndex, proof.treeSize, proof.proof, proof.root)).to.equal(true);
+    expect(
+      verifyInclusion(
+        { data: Buffer.from(proof.recordHash, 'hex') },
+        proof.leafIndex,
+        proof.treeSize,
+        proof.proof,
+        proof.root,
+      ),
+    ).to.equal(true);
     expect(proof.ledger?.txId).to.equal(proof.batch.txId);
     // a tampered record no longer verifies
-    expect(checkRecordProof({ ...proof, record: { ...(proof.record as object), keywords: ['改'] } }).ok).to.equal(false);
+    expect(checkRecordProof({ ...proof, record: { ...(proof.record as object), keywords: ['改'] } }).ok).to.equal(
+      false,
+    );
 
     const again = await run();
     expect(again.records).to.deep.equal({ anchored: 0, unchanged: 37, failed: 3, batches: 0 });
 
-    await writeFile(join(src, 'units.records.jsonl'), jsonl([record(`${parent}:p1`, parent, 1, { keywords: ['修订'] }), record(`${parent}:p2`, parent, 2)]));
+    await writeFile(
+      join(src, 'units.records.jsonl'),
+      jsonl([record(`${parent}:p1`, parent, 1, { keywords: ['修订'] }), record(`${parent}:p2`, parent, 2)]),
+    );
     const changed = await run();
     expect(changed.records).to.deep.equal({ anchored: 1, unchanged: 1, failed: 0, batches: 1 });
     const newer = await recordProof({ index: node.index, chain, withLedgerProof: false }, `${parent}:p1`);

@@ -12,7 +12,10 @@ const valid = {
   theme: ['local-culture', 'local:长白山'],
   rights: ['http://rightsstatements.org/vocab/NoC-OKLR/1.0/'],
   identifiers: { isbn: '978-7-5326-0000-7', callNumber: 'K293.4/12', cdoi: '10.12345/gz.1908' },
-  toc: [{ title: '序', page: 1 }, { title: '第一集', time: 12.5, level: 2 }],
+  toc: [
+    { title: '序', page: 1 },
+    { title: '第一集', time: 12.5, level: 2 },
+  ],
   derivedFrom: ['scan-1@2', 'scan-2'],
 };
 
@@ -27,7 +30,10 @@ describe('ingest: metadata schemas', () => {
   });
 
   it('require a title and say where', () => {
-    expect(schemaIssues('resource', { creator: ['x'] })).to.deep.include({ pointer: '/title', expected: 'this required property' });
+    expect(schemaIssues('resource', { creator: ['x'] })).to.deep.include({
+      pointer: '/title',
+      expected: 'this required property',
+    });
     expect(schemaIssues('resource', { title: [] })).to.deep.include({ pointer: '/title', expected: 'at least 1 item' });
   });
 
@@ -44,7 +50,16 @@ describe('ingest: metadata schemas', () => {
       extra: true,
     });
     const pointers = issues.map((i) => i.pointer);
-    expect(pointers).to.include.members(['/class', '/theme/0', '/language/0', '/rights/0', '/identifiers/isbn', '/toc/0', '/derivedFrom/0', '/extra']);
+    expect(pointers).to.include.members([
+      '/class',
+      '/theme/0',
+      '/language/0',
+      '/rights/0',
+      '/identifiers/isbn',
+      '/toc/0',
+      '/derivedFrom/0',
+      '/extra',
+    ]);
     expect(issues.find((i) => i.pointer === '/identifiers/isbn')?.expected).to.match(/check digit/);
     expect(issues.find((i) => i.pointer === '/toc/0')?.expected).to.match(/page .* or a time offset/);
     expect(issues.find((i) => i.pointer === '/class')?.expected).to.match(/one of "document-scan"/);
@@ -73,15 +88,24 @@ describe('ingest: metadata schemas', () => {
   });
 
   it('check indexing records, spans included', () => {
-    const record = { id: 'r1', resource: 'gz-1908', path: [{ level: 'chapter', n: 1 }], textSpan: { start: 10, end: 20 } };
+    const record = {
+      id: 'r1',
+      resource: 'gz-1908',
+      path: [{ level: 'chapter', n: 1 }],
+      textSpan: { start: 10, end: 20 },
+    };
     expect(schemaIssues('indexingRecord', record)).to.deep.equal([]);
     expect(schemaIssues('indexingRecord', { ...record, textSpan: undefined })).to.deep.equal([
       { pointer: '', expected: 'a record with a textSpan {start, end} or a timeSpan {start, end}' },
     ]);
-    expect(schemaIssues('indexingRecord', { ...record, path: [{ level: 'verse', n: 0 }] }).map((i) => i.pointer)).to.deep.equal(['/path/0/level', '/path/0/n']);
-    expect(() => validateIndexingRecord({ ...record, textSpan: { start: 30, end: 20 } }, { file: 'r.jsonl', line: 3 }))
-      .to.throw(ValidationError, /r\.jsonl:3: \/textSpan\/end: expected an offset >= start \(30\)/);
-    expect(() => validateIndexingRecord({ ...record, textSpan: undefined, timeSpan: { start: 5, end: 1 } }, {}))
-      .to.throw(ValidationError, /\/timeSpan\/end/);
+    expect(
+      schemaIssues('indexingRecord', { ...record, path: [{ level: 'verse', n: 0 }] }).map((i) => i.pointer),
+    ).to.deep.equal(['/path/0/level', '/path/0/n']);
+    expect(() =>
+      validateIndexingRecord({ ...record, textSpan: { start: 30, end: 20 } }, { file: 'r.jsonl', line: 3 }),
+    ).to.throw(ValidationError, /r\.jsonl:3: \/textSpan\/end: expected an offset >= start \(30\)/);
+    expect(() =>
+      validateIndexingRecord({ ...record, textSpan: undefined, timeSpan: { start: 5, end: 1 } }, {}),
+    ).to.throw(ValidationError, /\/timeSpan\/end/);
   });
 });

@@ -72,7 +72,12 @@ describe('ingest: sources', () => {
     });
 
     it('rejects the same resource id used twice (the first keeps it)', async () => {
-      await writeFiles(dir, { 'a.txt': 'a', 'a.txt.meta.json': meta('a', { id: 'same' }), 'b.txt': 'b', 'b.txt.meta.json': meta('b', { id: 'same' }) });
+      await writeFiles(dir, {
+        'a.txt': 'a',
+        'a.txt.meta.json': meta('a', { id: 'same' }),
+        'b.txt': 'b',
+        'b.txt.meta.json': meta('b', { id: 'same' }),
+      });
       const { rejectDuplicateIds } = await import('../../node/ingest/sources/index.js');
       const result = rejectDuplicateIds((await scanSource(dir)).resources);
       expect(result.resources.map((r) => r.relPath)).to.deep.equal(['a.txt']);
@@ -130,7 +135,13 @@ describe('ingest: sources', () => {
     it('reads JSON Lines manifests with pointers under /metadata', async () => {
       await writeFiles(dir, {
         'a.txt': 'a',
-        'list.jsonl': jsonl([{ file: 'a.txt', metadata: meta('A', { id: 'a-1' }) }, '', { file: 'a.txt', metadata: { title: ['x'], language: ['??'] } }, 'not json', { file: 'a.txt' }]),
+        'list.jsonl': jsonl([
+          { file: 'a.txt', metadata: meta('A', { id: 'a-1' }) },
+          '',
+          { file: 'a.txt', metadata: { title: ['x'], language: ['??'] } },
+          'not json',
+          { file: 'a.txt' },
+        ]),
       });
       expect(await detectSource(join(dir, 'list.jsonl'))).to.equal('manifest');
       const scan = await scanSource(join(dir, 'list.jsonl'));
@@ -155,12 +166,22 @@ describe('ingest: sources', () => {
   describe('indexing records', () => {
     it('stream line by line, one failure per bad line, the rest still read', async () => {
       await writeFiles(dir, {
-        'x.records.jsonl': jsonl([record('r1', 'gz', 1), '{oops', record('r2', 'gz', 2, { keywords: [1] }), record('r3', 'gz', 3)]),
+        'x.records.jsonl': jsonl([
+          record('r1', 'gz', 1),
+          '{oops',
+          record('r2', 'gz', 2, { keywords: [1] }),
+          record('r3', 'gz', 3),
+        ]),
       });
       expect(await detectSource(join(dir, 'x.records.jsonl'))).to.equal('records');
       const lines = [];
       for await (const line of readRecords(join(dir, 'x.records.jsonl'), 'x.records.jsonl')) lines.push(line);
-      expect(lines.map((l) => (l.ok ? l.record.id : `${l.failure.line}${l.failure.pointer}`))).to.deep.equal(['r1', '2', '3/keywords/0', 'r3']);
+      expect(lines.map((l) => (l.ok ? l.record.id : `${l.failure.line}${l.failure.pointer}`))).to.deep.equal([
+        'r1',
+        '2',
+        '3/keywords/0',
+        'r3',
+      ]);
     });
   });
 

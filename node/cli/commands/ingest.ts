@@ -37,40 +37,77 @@ export function register(program: Command): void {
       .option('--dry-run', 'print the plan and change nothing')
       .option('--concurrency <n>', 'files stored in parallel (default: SHULIAN_INGEST_CONCURRENCY)')
       .option('--batch-size <n>', 'versions registered per transaction (default 100)')
-      .addOption(new Option('--profile <name>', 'CID profile for new content (default: SHULIAN_CID_PROFILE)').choices([...CID_PROFILE_NAMES]))
+      .addOption(
+        new Option('--profile <name>', 'CID profile for new content (default: SHULIAN_CID_PROFILE)').choices([
+          ...CID_PROFILE_NAMES,
+        ]),
+      )
       .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
       .option('--json', 'print the summary as JSON (counts, bytes, failures with file and reason)')
       .addHelpText('after', SOURCES_HELP);
 
-  common(program.command('ingest').description('ingest a source: validate, store, register versions, anchor indexing records')).action(
-    async (source: string, options: IngestCommandOptions) => run(source, options, false),
-  );
+  common(
+    program
+      .command('ingest')
+      .description('ingest a source: validate, store, register versions, anchor indexing records'),
+  ).action(async (source: string, options: IngestCommandOptions) => run(source, options, false));
 
-  common(program.command('sync').description('bring the chain in line with a source: new and changed resources get versions; with --withdraw-missing, resources gone from the source are withdrawn'))
-    .option('--withdraw-missing', 'withdraw resources this source brought in earlier and no longer holds (needs --reason)')
-    .addOption(new Option('--reason <code>', 'withdrawal reason code').choices(['copyright-claim', 'error', 'duplicate', 'superseded', 'legal', 'other']))
+  common(
+    program
+      .command('sync')
+      .description(
+        'bring the chain in line with a source: new and changed resources get versions; with --withdraw-missing, resources gone from the source are withdrawn',
+      ),
+  )
+    .option(
+      '--withdraw-missing',
+      'withdraw resources this source brought in earlier and no longer holds (needs --reason)',
+    )
+    .addOption(
+      new Option('--reason <code>', 'withdrawal reason code').choices([
+        'copyright-claim',
+        'error',
+        'duplicate',
+        'superseded',
+        'legal',
+        'other',
+      ]),
+    )
     .option('--note <text>', 'withdrawal note (default: names the missing file)')
     .action(async (source: string, options: IngestCommandOptions) => run(source, options, true));
 }
 
 async function run(source: string, options: IngestCommandOptions, sync: boolean): Promise<void> {
   if (sync && options.withdrawMissing && !options.reason) {
-    throw new ValidationError('--withdraw-missing needs --reason CODE (copyright-claim, error, duplicate, superseded, legal, other)', { pointer: '/reason' });
+    throw new ValidationError(
+      '--withdraw-missing needs --reason CODE (copyright-claim, error, duplicate, superseded, legal, other)',
+      { pointer: '/reason' },
+    );
   }
   const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
   if (concurrency !== undefined && (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 256)) {
-    throw new ValidationError(`--concurrency: expected an integer 1-256, got ${options.concurrency}`, { pointer: '/concurrency' });
+    throw new ValidationError(`--concurrency: expected an integer 1-256, got ${options.concurrency}`, {
+      pointer: '/concurrency',
+    });
   }
   const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize);
   if (batchSize !== undefined && (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 1000)) {
-    throw new ValidationError(`--batch-size: expected an integer 1-1000, got ${options.batchSize}`, { pointer: '/batchSize' });
+    throw new ValidationError(`--batch-size: expected an integer 1-1000, got ${options.batchSize}`, {
+      pointer: '/batchSize',
+    });
   }
   const summary = await withNode(options, async (node) => {
     const reporter = progressReporter({ json: options.json === true });
     let result: IngestSummary;
     try {
       result = await runIngest(
-        { ledger: node.ledger, content: node.content, index: node.index, home: node.home, catchUp: () => node.catchUp() },
+        {
+          ledger: node.ledger,
+          content: node.content,
+          index: node.index,
+          home: node.home,
+          catchUp: () => node.catchUp(),
+        },
         {
           source,
           dryRun: options.dryRun === true,
@@ -78,7 +115,9 @@ async function run(source: string, options: IngestCommandOptions, sync: boolean)
           ...(batchSize === undefined ? {} : { registerBatchSize: batchSize }),
           profile: options.profile ?? node.config.cidProfile,
           onProgress: reporter.onProgress,
-          ...(sync && options.withdrawMissing ? { withdrawMissing: { reason: options.reason as string, ...(options.note ? { note: options.note } : {}) } } : {}),
+          ...(sync && options.withdrawMissing
+            ? { withdrawMissing: { reason: options.reason as string, ...(options.note ? { note: options.note } : {}) } }
+            : {}),
         },
       );
     } finally {

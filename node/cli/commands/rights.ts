@@ -32,14 +32,19 @@ export function register(program: Command): void {
   const rights = program.command('rights').description('grant, revoke and list copyright authorisations');
   const node = (command: Command): Command =>
     command
-      .option('--as <identity>', 'identity of the home to act as (default: SHULIAN_IDENTITY, operator; rights-admin also may)')
+      .option(
+        '--as <identity>',
+        'identity of the home to act as (default: SHULIAN_IDENTITY, operator; rights-admin also may)',
+      )
       .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
       .option('--json', 'print JSON');
 
   node(
     rights
       .command('grant')
-      .description('authorise an organisation (or the public) to do something with a resource, a batch or the whole collection')
+      .description(
+        'authorise an organisation (or the public) to do something with a resource, a batch or the whole collection',
+      )
       .option('--resource <id>', 'the resource the grant covers')
       .option('--batch <id>', 'or: the batch of indexing records it covers')
       .option('--collection', "or: the whole collection of this library's org")
@@ -48,7 +53,10 @@ export function register(program: Command): void {
       .requiredOption('--from <date>', 'start of validity: YYYY-MM-DD or an ISO-8601 date-time')
       .option('--until <date>', 'end of validity (inclusive for a date); default: no end')
       .addOption(new Option('--basis <basis>', 'legal basis').choices([...BASES]).makeOptionMandatory())
-      .option('--terms <file>', 'confidential terms (contract text, fees): kept in the private collection; the public record holds their digest')
+      .option(
+        '--terms <file>',
+        'confidential terms (contract text, fees): kept in the private collection; the public record holds their digest',
+      )
       .option('--licence <file>', 'licence document: its SHA-256 goes on the public record')
       .option('--rightsholder <name>', 'the rightsholder (default: this library org)')
       .option('--territory <code>', 'ISO 3166 territory, e.g. CN or CN-22')
@@ -56,13 +64,24 @@ export function register(program: Command): void {
       .option('--id <rightsId>', 'rights id (default: a new random one)'),
   ).action(async (options: GrantOptions) => {
     const targets = [options.resource, options.batch, options.collection ? 'collection' : undefined].filter(Boolean);
-    if (targets.length !== 1) throw new ValidationError('rights grant: expected exactly one of --resource, --batch, --collection', { pointer: '/target' });
-    const actions = options.actions.split(',').map((a) => a.trim()).filter(Boolean);
+    if (targets.length !== 1)
+      throw new ValidationError('rights grant: expected exactly one of --resource, --batch, --collection', {
+        pointer: '/target',
+      });
+    const actions = options.actions
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     actions.forEach((action, i) => {
-      if (!ACTIONS.includes(action as Action)) throw new ValidationError(`--actions: /actions/${i}: expected one of ${ACTIONS.join(', ')}, got "${action}"`, { pointer: `/actions/${i}` });
+      if (!ACTIONS.includes(action as Action))
+        throw new ValidationError(`--actions: /actions/${i}: expected one of ${ACTIONS.join(', ')}, got "${action}"`, {
+          pointer: `/actions/${i}`,
+        });
     });
     const terms = options.terms ? await readFile(options.terms) : undefined;
-    const licenceDigest = options.licence ? (await hashStream(createReadStream(options.licence), ['sha256'])).sha256 : undefined;
+    const licenceDigest = options.licence
+      ? (await hashStream(createReadStream(options.licence), ['sha256'])).sha256
+      : undefined;
     const { tx, rights: granted } = await withNode(options, async (n) => {
       const input: GrantRightsInput = {
         rightsId: options.id ?? `rights-${randomUUID()}`,
@@ -88,7 +107,10 @@ export function register(program: Command): void {
       return out;
     });
     if (options.json) printJson({ ...granted, blockNumber: tx.blockNumber });
-    else process.stdout.write(`granted ${granted.rightsId}: ${describe(granted)} (tx ${tx.txId}, block ${tx.blockNumber})\n`);
+    else
+      process.stdout.write(
+        `granted ${granted.rightsId}: ${describe(granted)} (tx ${tx.txId}, block ${tx.blockNumber})\n`,
+      );
   });
 
   node(
@@ -104,7 +126,10 @@ export function register(program: Command): void {
       return out;
     });
     if (options.json) printJson({ ...revoked, blockNumber: tx.blockNumber });
-    else process.stdout.write(`revoked ${revoked.rightsId} (${options.reason}) in tx ${tx.txId}, block ${tx.blockNumber}\n`);
+    else
+      process.stdout.write(
+        `revoked ${revoked.rightsId} (${options.reason}) in tx ${tx.txId}, block ${tx.blockNumber}\n`,
+      );
   });
 
   node(
@@ -115,15 +140,22 @@ export function register(program: Command): void {
       .option('--assignee <msp>', 'grants to this org (or public)'),
   ).action(async (options: NodeCommandOptions & { resource?: string; assignee?: string }) => {
     if ((options.resource === undefined) === (options.assignee === undefined)) {
-      throw new ValidationError('rights list: expected exactly one of --resource ID or --assignee MSP', { pointer: '/resource' });
+      throw new ValidationError('rights list: expected exactly one of --resource ID or --assignee MSP', {
+        pointer: '/resource',
+      });
     }
     const list = await withNode(options, (n) => {
       const chain = chainClient(n.ledger);
-      return options.resource ? chain.listRightsByResource(options.resource) : chain.listRightsByAssignee(options.assignee as string);
+      return options.resource
+        ? chain.listRightsByResource(options.resource)
+        : chain.listRightsByAssignee(options.assignee as string);
     });
     if (options.json) return printJson(list);
     if (list.length === 0) process.stdout.write('no grants\n');
-    for (const r of list) process.stdout.write(`${r.rightsId}  ${r.status.padEnd(7)}  ${describe(r)}${r.reason ? `  (revoked: ${r.reason})` : ''}\n`);
+    for (const r of list)
+      process.stdout.write(
+        `${r.rightsId}  ${r.status.padEnd(7)}  ${describe(r)}${r.reason ? `  (revoked: ${r.reason})` : ''}\n`,
+      );
   });
 }
 
@@ -134,7 +166,15 @@ function describe(r: Rights): string {
 
 /** YYYY-MM-DD (start or end of that day, UTC) or a full ISO-8601 date-time with an offset. */
 function isoDate(text: string, option: string, endOfDay: boolean): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text))) return `${text}T${endOfDay ? '23:59:59' : '00:00:00'}Z`;
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(text) && !Number.isNaN(Date.parse(text))) return text;
-  throw new ValidationError(`${option}: expected YYYY-MM-DD or an ISO-8601 date-time such as 2026-01-01T00:00:00Z, got "${text}"`, { pointer: `/${option.slice(2)}` });
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text)))
+    return `${text}T${endOfDay ? '23:59:59' : '00:00:00'}Z`;
+  if (
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(text) &&
+    !Number.isNaN(Date.parse(text))
+  )
+    return text;
+  throw new ValidationError(
+    `${option}: expected YYYY-MM-DD or an ISO-8601 date-time such as 2026-01-01T00:00:00Z, got "${text}"`,
+    { pointer: `/${option.slice(2)}` },
+  );
 }

@@ -6,7 +6,9 @@ import { printJson, withNode, type NodeCommandOptions } from '../session.js';
 export function register(program: Command): void {
   program
     .command('verify')
-    .description('check a file against a resource version on chain: CID (under the recorded profile), SHA-256, SM3 and size')
+    .description(
+      'check a file against a resource version on chain: CID (under the recorded profile), SHA-256, SM3 and size',
+    )
     .argument('<file>', 'the file to check')
     .requiredOption('--resource <id[@version]>', 'resource id, optionally @version (default: the head version)')
     .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
@@ -17,10 +19,14 @@ export function register(program: Command): void {
       const check = await withNode(options, (node) => verifyFile(chainClient(node.ledger), file, resourceId, version));
       if (options.json) printJson(check);
       else {
-        const lines = [`${check.ok ? 'OK' : 'MISMATCH'}  ${file}  ${check.resourceId} v${check.version} (tx ${check.txId})`];
+        const lines = [
+          `${check.ok ? 'OK' : 'MISMATCH'}  ${file}  ${check.resourceId} v${check.version} (tx ${check.txId})`,
+        ];
         for (const field of ['cid', 'sha256', 'sm3', 'size'] as const) {
           const same = check.expected[field] === check.actual[field];
-          lines.push(`  ${same ? '=' : '≠'} ${field.padEnd(6)} ${String(check.expected[field])}${same ? '' : `  (file: ${String(check.actual[field])})`}`);
+          lines.push(
+            `  ${same ? '=' : '≠'} ${field.padEnd(6)} ${String(check.expected[field])}${same ? '' : `  (file: ${String(check.actual[field])})`}`,
+          );
         }
         process.stdout.write(`${lines.join('\n')}\n`);
       }

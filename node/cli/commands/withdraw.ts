@@ -6,9 +6,15 @@ import { printJson, withNode, type NodeCommandOptions } from '../session.js';
 export function register(program: Command): void {
   program
     .command('withdraw')
-    .description('withdraw a resource (takedown): it takes no new versions and harvesters see it as deleted; its history stays')
+    .description(
+      'withdraw a resource (takedown): it takes no new versions and harvesters see it as deleted; its history stays',
+    )
     .argument('<id>', 'resource id')
-    .addOption(new Option('--reason <code>', 'reason code').choices(['copyright-claim', 'error', 'duplicate', 'superseded', 'legal', 'other']).makeOptionMandatory())
+    .addOption(
+      new Option('--reason <code>', 'reason code')
+        .choices(['copyright-claim', 'error', 'duplicate', 'superseded', 'legal', 'other'])
+        .makeOptionMandatory(),
+    )
     .option('--note <text>', 'free-text note kept with the withdrawal', '')
     .option('--as <identity>', 'identity of the home to act as (default: SHULIAN_IDENTITY, operator)')
     .option('--home <dir>', 'node home (default: SHULIAN_HOME, else ./.shulian)')
@@ -20,6 +26,9 @@ export function register(program: Command): void {
         return out;
       });
       if (options.json) printJson({ ...withdrawal, blockNumber: tx.blockNumber });
-      else process.stdout.write(`withdrawn ${withdrawal.resourceId} (head v${withdrawal.headVersion}, ${withdrawal.reasonCode}) in tx ${tx.txId}, block ${tx.blockNumber}\n`);
+      else
+        process.stdout.write(
+          `withdrawn ${withdrawal.resourceId} (head v${withdrawal.headVersion}, ${withdrawal.reasonCode}) in tx ${tx.txId}, block ${tx.blockNumber}\n`,
+        );
     });
 }

@@ -37,7 +37,8 @@ export async function validateBag(dir: string): Promise<BagReport> {
   if (declaration === undefined) throw bagError(dir, [{ file: 'bagit.txt', reason: 'missing' }]);
   const decl = parseTags(declaration, 'bagit.txt', problems);
   const version = decl['BagIt-Version']?.[0] ?? '';
-  if (!/^[0-9]+\.[0-9]+$/.test(version)) problems.push({ file: 'bagit.txt', line: 1, reason: 'expected "BagIt-Version: M.N"' });
+  if (!/^[0-9]+\.[0-9]+$/.test(version))
+    problems.push({ file: 'bagit.txt', line: 1, reason: 'expected "BagIt-Version: M.N"' });
   const encoding = decl['Tag-File-Character-Encoding']?.[0];
   if (!encoding || !/^utf-?8$/i.test(encoding)) {
     problems.push({ file: 'bagit.txt', line: 2, reason: 'expected "Tag-File-Character-Encoding: UTF-8"' });
@@ -45,24 +46,30 @@ export async function validateBag(dir: string): Promise<BagReport> {
 
   const top = await readdir(dir);
   const fetch = await readTagFile(dir, 'fetch.txt');
-  if (fetch !== undefined && fetch.trim() !== '') problems.push({ file: 'fetch.txt', reason: 'fetch.txt lists remote files; expected a complete bag' });
+  if (fetch !== undefined && fetch.trim() !== '')
+    problems.push({ file: 'fetch.txt', reason: 'fetch.txt lists remote files; expected a complete bag' });
 
   const payloadFiles = await listPayload(dir);
   const payloadSet = new Set(payloadFiles.keys());
   const manifests = top.filter((name) => /^manifest-[a-z0-9]+\.txt$/.test(name)).sort();
-  if (manifests.length === 0) problems.push({ file: 'manifest-sha256.txt', reason: 'no payload manifest (manifest-<algorithm>.txt)' });
+  if (manifests.length === 0)
+    problems.push({ file: 'manifest-sha256.txt', reason: 'no payload manifest (manifest-<algorithm>.txt)' });
 
   const expected = new Map<string, Map<string, { checksum: string; line: number }>>(); // algorithm -> path -> checksum
   for (const manifest of manifests) {
     const algorithm = manifest.slice('manifest-'.length, -'.txt'.length);
     if (!isSupported(algorithm)) {
-      problems.push({ file: manifest, reason: `unsupported algorithm ${algorithm} (expected one of ${ALGORITHMS.join(', ')})` });
+      problems.push({
+        file: manifest,
+        reason: `unsupported algorithm ${algorithm} (expected one of ${ALGORITHMS.join(', ')})`,
+      });
       continue;
     }
     const entries = parseManifest((await readTagFile(dir, manifest)) ?? '', manifest, problems);
     expected.set(algorithm, entries);
     for (const [path, { line }] of withLines(entries)) {
-      if (!payloadSet.has(path)) problems.push({ file: manifest, line, reason: `lists ${path}, which is not in the payload` });
+      if (!payloadSet.has(path))
+        problems.push({ file: manifest, line, reason: `lists ${path}, which is not in the payload` });
     }
     for (const path of payloadSet) {
       if (!entries.has(path)) problems.push({ file: manifest, reason: `does not list payload file ${path}` });
@@ -77,7 +84,10 @@ export async function validateBag(dir: string): Promise<BagReport> {
     const match = /^([0-9]+)\.([0-9]+)$/.exec(oxum);
     if (!match) problems.push({ file: 'bag-info.txt', reason: `Payload-Oxum: expected OCTETS.STREAMS, got "${oxum}"` });
     else if (Number(match[1]) !== bytes || Number(match[2]) !== payloadFiles.size) {
-      problems.push({ file: 'bag-info.txt', reason: `Payload-Oxum ${oxum} does not match the payload (${bytes}.${payloadFiles.size})` });
+      problems.push({
+        file: 'bag-info.txt',
+        reason: `Payload-Oxum ${oxum} does not match the payload (${bytes}.${payloadFiles.size})`,
+      });
     }
   }
 
@@ -89,7 +99,11 @@ export async function validateBag(dir: string): Promise<BagReport> {
       for (const algorithm of algorithms) {
         const want = expected.get(algorithm)?.get(path)?.checksum;
         if (want !== undefined && want !== actual[algorithm]) {
-          problems.push({ file: `manifest-${algorithm}.txt`, line: expected.get(algorithm)?.get(path)?.line, reason: `${path}: ${algorithm} mismatch (manifest ${want}, file ${actual[algorithm]})` });
+          problems.push({
+            file: `manifest-${algorithm}.txt`,
+            line: expected.get(algorithm)?.get(path)?.line,
+            reason: `${path}: ${algorithm} mismatch (manifest ${want}, file ${actual[algorithm]})`,
+          });
         }
       }
     }
@@ -100,7 +114,8 @@ export async function validateBag(dir: string): Promise<BagReport> {
       for (const [path, { checksum, line }] of entries) {
         const actual = await digestFile(join(dir, path), [algorithm]).catch(() => undefined);
         if (!actual) problems.push({ file: tagManifest, line, reason: `lists ${path}, which does not exist` });
-        else if (actual[algorithm] !== checksum) problems.push({ file: tagManifest, line, reason: `${path}: ${algorithm} mismatch` });
+        else if (actual[algorithm] !== checksum)
+          problems.push({ file: tagManifest, line, reason: `${path}: ${algorithm} mismatch` });
       }
     }
   }
@@ -157,7 +172,11 @@ function parseTags(text: string, file: string, problems: BagProblem[]): Record<s
 }
 
 /** `checksum path` lines; paths percent-encode CR, LF and % (RFC 8493 section 2.1.3). */
-function parseManifest(text: string, file: string, problems: BagProblem[]): Map<string, { checksum: string; line: number }> {
+function parseManifest(
+  text: string,
+  file: string,
+  problems: BagProblem[],
+): Map<string, { checksum: string; line: number }> {
   const entries = new Map<string, { checksum: string; line: number }>();
   text.split(/\r\n|\r|\n/).forEach((raw, i) => {
     if (raw.trim() === '') return;
@@ -166,7 +185,9 @@ function parseManifest(text: string, file: string, problems: BagProblem[]): Map<
       problems.push({ file, line: i + 1, reason: 'expected "CHECKSUM PATH"' });
       return;
     }
-    const path = nfc((match[2] as string).replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').replace(/^\.\//, ''));
+    const path = nfc(
+      (match[2] as string).replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%').replace(/^\.\//, ''),
+    );
     if (entries.has(path)) problems.push({ file, line: i + 1, reason: `lists ${path} twice` });
     entries.set(path, { checksum: (match[1] as string).toLowerCase(), line: i + 1 });
   });

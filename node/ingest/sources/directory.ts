@@ -35,20 +35,31 @@ export async function scanDirectory(
     }
     if (file.relPath.endsWith(SIDECAR_SUFFIX)) {
       if (!byName.has(file.relPath.slice(0, -SIDECAR_SUFFIX.length))) {
-        failures.push({ file: shown, code: 'VALIDATION', reason: `${shown}: a sidecar without its file ${shown.slice(0, -SIDECAR_SUFFIX.length)}` });
+        failures.push({
+          file: shown,
+          code: 'VALIDATION',
+          reason: `${shown}: a sidecar without its file ${shown.slice(0, -SIDECAR_SUFFIX.length)}`,
+        });
       }
       continue;
     }
     const sidecar = byName.get(file.relPath + SIDECAR_SUFFIX);
     if (!sidecar) {
-      failures.push({ file: shown, code: 'VALIDATION', reason: `${shown}: no metadata (expected a sidecar ${shown}${SIDECAR_SUFFIX})` });
+      failures.push({
+        file: shown,
+        code: 'VALIDATION',
+        reason: `${shown}: no metadata (expected a sidecar ${shown}${SIDECAR_SUFFIX})`,
+      });
       continue;
     }
     const sidecarName = base + sidecar.relPath;
     try {
-      const metadata = validateResourceMetadata(parseJson(await readFile(sidecar.path, 'utf8'), { file: sidecarName }), {
-        file: sidecarName,
-      });
+      const metadata = validateResourceMetadata(
+        parseJson(await readFile(sidecar.path, 'utf8'), { file: sidecarName }),
+        {
+          file: sidecarName,
+        },
+      );
       resources.push({
         resourceId: resourceIdFor(metadata, shown),
         path: file.path,
@@ -65,7 +76,13 @@ export async function scanDirectory(
 }
 
 /** Lists regular files; `seen` also gets the names refused for an NFC clash (they are still there). */
-async function listFiles(root: string, rel: string, failures: Failure[], exclude: ReadonlySet<string>, seen: Set<string>): Promise<Listed[]> {
+async function listFiles(
+  root: string,
+  rel: string,
+  failures: Failure[],
+  exclude: ReadonlySet<string>,
+  seen: Set<string>,
+): Promise<Listed[]> {
   const dir = rel ? join(root, rel) : root;
   const entries = await readdir(dir, { withFileTypes: true });
   // Two names that differ on disk but normalise to the same NFC name would be one resource: refuse both.
@@ -98,7 +115,11 @@ async function listFiles(root: string, rel: string, failures: Failure[], exclude
     } else if (entry.isFile()) {
       out.push({ path, relPath, size: (await stat(path)).size });
     } else {
-      failures.push({ file: relPath, code: 'VALIDATION', reason: `${relPath}: not a regular file (symbolic links and devices are not ingested)` });
+      failures.push({
+        file: relPath,
+        code: 'VALIDATION',
+        reason: `${relPath}: not a regular file (symbolic links and devices are not ingested)`,
+      });
     }
   }
   return out;

@@ -9,9 +9,12 @@ export function parseJson(text: string, where: DocumentLocation): unknown {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const position = /position (\d+)/.exec(message);
-    const line =
-      where.line ?? (position ? text.slice(0, Number(position[1])).split('\n').length : undefined);
-    throw validationError([{ pointer: '', expected: `well-formed JSON (${message})` }], { ...where, ...(line === undefined ? {} : { line }) }, err);
+    const line = where.line ?? (position ? text.slice(0, Number(position[1])).split('\n').length : undefined);
+    throw validationError(
+      [{ pointer: '', expected: `well-formed JSON (${message})` }],
+      { ...where, ...(line === undefined ? {} : { line }) },
+      err,
+    );
   }
 }
 
@@ -49,7 +52,9 @@ export function toFailure(err: unknown, fallback: { file: string; line?: number;
       file: err.ids.file ?? fallback.file,
       ...((err.ids.line ?? fallback.line) === undefined ? {} : { line: err.ids.line ?? fallback.line }),
       ...(err.ids.pointer === undefined ? {} : { pointer: err.ids.pointer }),
-      ...((err.ids.resourceId ?? fallback.resourceId) === undefined ? {} : { resourceId: err.ids.resourceId ?? fallback.resourceId }),
+      ...((err.ids.resourceId ?? fallback.resourceId) === undefined
+        ? {}
+        : { resourceId: err.ids.resourceId ?? fallback.resourceId }),
       code: err.code,
       reason: err.message,
     };

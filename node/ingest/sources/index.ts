@@ -9,7 +9,15 @@ import { scanManifest } from './manifest.js';
 import { RECORDS_SUFFIX } from './paths.js';
 import type { Failure, ResourceEntry, ScanResult, SourceKind } from './types.js';
 
-export type { Failure, IndexingRecord, Origin, ResourceEntry, ResourceMetadata, ScanResult, SourceKind } from './types.js';
+export type {
+  Failure,
+  IndexingRecord,
+  Origin,
+  ResourceEntry,
+  ResourceMetadata,
+  ScanResult,
+  SourceKind,
+} from './types.js';
 export { validateBag, isBag, type BagReport, type BagProblem } from './bagit.js';
 export { readRecords, type RecordLine } from './records.js';
 export { deriveResourceId, resourceIdFor, nfc, RESOURCE_ID, SIDECAR_SUFFIX, RECORDS_SUFFIX } from './paths.js';
@@ -37,9 +45,15 @@ export async function detectSource(path: string): Promise<SourceKind> {
     } catch {
       // fall through to the error below
     }
-    throw new ValidationError(`${path}:1: expected a manifest line {"file", "metadata"} or an indexing record {"id", "resource", ...}`, { file: path, line: 1 });
+    throw new ValidationError(
+      `${path}:1: expected a manifest line {"file", "metadata"} or an indexing record {"id", "resource", ...}`,
+      { file: path, line: 1 },
+    );
   }
-  throw new ValidationError(`${path}: expected a directory, a BagIt bag, a .csv or .jsonl manifest, or a .records.jsonl file`, { file: path });
+  throw new ValidationError(
+    `${path}: expected a directory, a BagIt bag, a .csv or .jsonl manifest, or a .records.jsonl file`,
+    { file: path },
+  );
 }
 
 /** Scans a source: every resource with validated metadata, every records file, every failure. */
@@ -59,15 +73,34 @@ export async function scanSource(sourcePath: string): Promise<ScanResult> {
     }
     case 'manifest': {
       const found = await scanManifest(source);
-      return { kind, source, root: dirname(source), resources: found.resources, recordFiles: [], failures: found.failures, paths: found.paths };
+      return {
+        kind,
+        source,
+        root: dirname(source),
+        resources: found.resources,
+        recordFiles: [],
+        failures: found.failures,
+        paths: found.paths,
+      };
     }
     case 'records':
-      return { kind, source, root: dirname(source), resources: [], recordFiles: [source], failures: [], paths: new Set() };
+      return {
+        kind,
+        source,
+        root: dirname(source),
+        resources: [],
+        recordFiles: [source],
+        failures: [],
+        paths: new Set(),
+      };
   }
 }
 
 /** Two entries claiming one resource id: the first keeps it, the others fail. */
-export function rejectDuplicateIds(resources: readonly ResourceEntry[]): { resources: ResourceEntry[]; failures: Failure[] } {
+export function rejectDuplicateIds(resources: readonly ResourceEntry[]): {
+  resources: ResourceEntry[];
+  failures: Failure[];
+} {
   const first = new Map<string, ResourceEntry>();
   const failures: Failure[] = [];
   const kept: ResourceEntry[] = [];

@@ -10,8 +10,23 @@ import type { Failure, ResourceEntry } from './types.js';
 
 /** DC elements and other list-valued fields: in CSV, several values are separated by `|`. */
 const LIST_COLUMNS = new Set([
-  'title', 'creator', 'subject', 'description', 'publisher', 'contributor', 'date', 'type', 'format',
-  'identifier', 'source', 'language', 'relation', 'coverage', 'rights', 'theme', 'derivedFrom',
+  'title',
+  'creator',
+  'subject',
+  'description',
+  'publisher',
+  'contributor',
+  'date',
+  'type',
+  'format',
+  'identifier',
+  'source',
+  'language',
+  'relation',
+  'coverage',
+  'rights',
+  'theme',
+  'derivedFrom',
 ]);
 const SCALAR_COLUMNS = new Set(['id', 'class', 'identifiers.cdoi', 'identifiers.isbn', 'identifiers.callNumber']);
 const JSON_COLUMNS = new Set(['toc']);
@@ -21,10 +36,14 @@ const JSON_COLUMNS = new Set(['toc']);
  * CSV: a header row with `file` and metadata columns (list values separated by `|`, `identifiers.isbn`
  * style for nested fields, `toc` as JSON). JSON Lines: one `{"file": ..., "metadata": {...}}` per line.
  */
-export async function scanManifest(manifest: string): Promise<{ resources: ResourceEntry[]; failures: Failure[]; paths: Set<string> }> {
+export async function scanManifest(
+  manifest: string,
+): Promise<{ resources: ResourceEntry[]; failures: Failure[]; paths: Set<string> }> {
   const root = dirname(manifest);
   const name = basename(manifest);
-  const rows = manifest.toLowerCase().endsWith('.csv') ? await csvRows(manifest, name) : await jsonlRows(manifest, name);
+  const rows = manifest.toLowerCase().endsWith('.csv')
+    ? await csvRows(manifest, name)
+    : await jsonlRows(manifest, name);
   const resources: ResourceEntry[] = [];
   const failures: Failure[] = [...rows.failures];
   const paths = new Set<string>();
@@ -42,7 +61,14 @@ export async function scanManifest(manifest: string): Promise<{ resources: Resou
       if (path === undefined || !info?.isFile()) {
         throw validationError([{ pointer: '/file', expected: `an existing file (${relPath} not found)` }], where);
       }
-      resources.push({ resourceId: resourceIdFor(metadata, relPath), path, relPath, size: info.size, metadata, origin: where });
+      resources.push({
+        resourceId: resourceIdFor(metadata, relPath),
+        path,
+        relPath,
+        size: info.size,
+        metadata,
+        origin: where,
+      });
     } catch (err) {
       failures.push(toFailure(err, where));
     }
@@ -74,8 +100,13 @@ async function jsonlRows(path: string, name: string): Promise<{ rows: Row[]; fai
       }
       const { file, metadata, ...rest } = value as Record<string, unknown>;
       const extra = Object.keys(rest)[0];
-      if (extra !== undefined) throw validationError([{ pointer: `/${extra}`, expected: 'no such property (allowed: file, metadata)' }], where);
-      if (metadata === undefined) throw validationError([{ pointer: '/metadata', expected: 'this required property' }], where);
+      if (extra !== undefined)
+        throw validationError(
+          [{ pointer: `/${extra}`, expected: 'no such property (allowed: file, metadata)' }],
+          where,
+        );
+      if (metadata === undefined)
+        throw validationError([{ pointer: '/metadata', expected: 'this required property' }], where);
       rows.push({ line, file, metadata, prefix: '/metadata' });
     } catch (err) {
       failures.push(toFailure(err, where));
@@ -86,23 +117,38 @@ async function jsonlRows(path: string, name: string): Promise<{ rows: Row[]; fai
 
 async function csvRows(path: string, name: string): Promise<{ rows: Row[]; failures: Failure[] }> {
   const [header, ...body] = parseCsv(await readFile(path, 'utf8'), name);
-  if (!header) throw validationError([{ pointer: '', expected: 'a header row naming the columns (file, title, ...)' }], { file: name, line: 1 });
+  if (!header)
+    throw validationError([{ pointer: '', expected: 'a header row naming the columns (file, title, ...)' }], {
+      file: name,
+      line: 1,
+    });
   const columns = header.cells.map((cell) => cell.trim());
-  const unknown = columns.find((c) => c !== 'file' && !LIST_COLUMNS.has(c) && !SCALAR_COLUMNS.has(c) && !JSON_COLUMNS.has(c));
+  const unknown = columns.find(
+    (c) => c !== 'file' && !LIST_COLUMNS.has(c) && !SCALAR_COLUMNS.has(c) && !JSON_COLUMNS.has(c),
+  );
   if (unknown !== undefined) {
     throw validationError(
-      [{ pointer: `/${unknown}`, expected: `a known column (file, ${[...LIST_COLUMNS, ...SCALAR_COLUMNS, ...JSON_COLUMNS].join(', ')})` }],
+      [
+        {
+          pointer: `/${unknown}`,
+          expected: `a known column (file, ${[...LIST_COLUMNS, ...SCALAR_COLUMNS, ...JSON_COLUMNS].join(', ')})`,
+        },
+      ],
       { file: name, line: header.line },
     );
   }
-  if (!columns.includes('file')) throw validationError([{ pointer: '/file', expected: 'a file column' }], { file: name, line: header.line });
+  if (!columns.includes('file'))
+    throw validationError([{ pointer: '/file', expected: 'a file column' }], { file: name, line: header.line });
   const rows: Row[] = [];
   const failures: Failure[] = [];
   for (const row of body) {
     const where = { file: name, line: row.line };
     try {
       if (row.cells.length !== columns.length) {
-        throw validationError([{ pointer: '', expected: `${columns.length} cells as in the header, got ${row.cells.length}` }], where);
+        throw validationError(
+          [{ pointer: '', expected: `${columns.length} cells as in the header, got ${row.cells.length}` }],
+          where,
+        );
       }
       const metadata: Record<string, unknown> = {};
       let file: string | undefined;
@@ -110,8 +156,13 @@ async function csvRows(path: string, name: string): Promise<{ rows: Row[]; failu
         const cell = (row.cells[i] ?? '').trim();
         if (cell === '') return;
         if (column === 'file') file = cell;
-        else if (LIST_COLUMNS.has(column)) metadata[column] = cell.split('|').map((v) => v.trim()).filter(Boolean);
-        else if (JSON_COLUMNS.has(column)) metadata[column] = parseJson(cell, { ...where, pointerPrefix: `/${column}` });
+        else if (LIST_COLUMNS.has(column))
+          metadata[column] = cell
+            .split('|')
+            .map((v) => v.trim())
+            .filter(Boolean);
+        else if (JSON_COLUMNS.has(column))
+          metadata[column] = parseJson(cell, { ...where, pointerPrefix: `/${column}` });
         else if (column.startsWith('identifiers.')) {
           const identifiers = (metadata.identifiers ??= {}) as Record<string, string>;
           identifiers[column.slice('identifiers.'.length)] = cell;

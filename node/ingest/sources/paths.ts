@@ -49,7 +49,8 @@ export function resourceIdFor(metadata: Readonly<Record<string, unknown>>, relPa
  */
 export function safeRelPath(name: string): string | undefined {
   const normal = posix.normalize(nfc(name).replace(/\\/g, '/'));
-  if (normal.startsWith('/') || normal === '..' || normal.startsWith('../') || normal === '.' || normal === '') return undefined;
+  if (normal.startsWith('/') || normal === '..' || normal.startsWith('../') || normal === '.' || normal === '')
+    return undefined;
   return normal;
 }
 

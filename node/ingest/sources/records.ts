@@ -19,7 +19,10 @@ export async function* readRecords(path: string, shownName: string): AsyncGenera
     if (text.trim() === '') continue;
     const where = { file: shownName, line };
     try {
-      const record = validateIndexingRecord(parseJson(line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, where), where);
+      const record = validateIndexingRecord(
+        parseJson(line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, where),
+        where,
+      );
       yield { ok: true, record, file: shownName, line };
     } catch (err) {
       yield { ok: false, failure: toFailure(err, where) };
