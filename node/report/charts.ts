@@ -52,11 +52,12 @@ export function lineChart(options: Readonly<ChartOptions>): string {
   return frame.render(
     body.join(''),
     labels.map((_, i) => x(i)),
+    true,
   );
 }
 
 /** Vertical bars per bucket: grouped, or stacked (totals). */
-export function barChart(options: Readonly<ChartOptions & { stacked?: boolean }>): string {
+export function barChart(options: Readonly<ChartOptions & { stacked?: boolean; flag?: number }>): string {
   const frame = new Frame(options, options.stacked === true);
   const { labels, series } = options;
   const slot = frame.plotWidth / Math.max(1, labels.length);
@@ -75,6 +76,15 @@ export function barChart(options: Readonly<ChartOptions & { stacked?: boolean }>
         if (v > 0) body.push(rect(x0 + k * w, frame.y(v), w, frame.y(0) - frame.y(v), s, k));
       }
     });
+    // a flagged series (failures) gets its count above the bar: a few among many would not show otherwise
+    const flagged = options.flag === undefined ? 0 : (series[options.flag]?.values[i] ?? 0);
+    if (flagged > 0) {
+      const color = series[options.flag as number]?.color ?? '#b91c1c';
+      const top = frame.y(options.stacked ? base : Math.max(...series.map((s) => s.values[i] ?? 0)));
+      body.push(
+        `<text x="${fmt(x0 + barArea / 2)}" y="${fmt(Math.max(PAD.top + 10, top - 4))}" text-anchor="middle" font-size="${FONT}" font-weight="700" fill="${color}">▲${flagged}</text>`,
+      );
+    }
   });
   return frame.render(
     body.join(''),
@@ -142,9 +152,9 @@ class Frame {
     return PAD.top + this.plotHeight - (v / this.axis.top) * this.plotHeight;
   }
 
-  render(body: string, xs: readonly number[]): string {
+  render(body: string, xs: readonly number[], lines = false): string {
     const { labels } = this.options;
-    const parts: string[] = [legend(this.options.series, this.left)];
+    const parts: string[] = [legend(this.options.series, this.left, lines)];
     for (let t = 0; t <= this.axis.top + 1e-9; t += this.axis.step) {
       const y = fmt(this.y(t));
       parts.push(
@@ -155,10 +165,8 @@ class Frame {
     parts.push(body);
     // at most about 12 labels along the axis, always the first and the last
     const every = Math.max(1, Math.ceil(labels.length / 12));
-    const lastShown = labels.length - 1 - ((labels.length - 1) % every);
     labels.forEach((label, i) => {
-      const show = i % every === 0 || (i === labels.length - 1 && i - lastShown >= Math.ceil(every / 2));
-      if (!show) return;
+      if (i % every !== 0) return;
       parts.push(
         `<text x="${fmt(xs[i] ?? 0)}" y="${this.height - PAD.bottom + 16}" text-anchor="middle" font-size="${FONT - 1}" fill="#555">${escapeXml(label)}</text>`,
       );
@@ -170,14 +178,16 @@ class Frame {
   }
 }
 
-function legend(series: readonly Series[], left: number): string {
+function legend(series: readonly Series[], left: number, lines = false): string {
   let x = left;
   return series
     .map((s, k) => {
-      const item =
-        `<rect x="${fmt(x)}" y="8" width="12" height="12" fill="${s.color}"${k % 2 === 1 ? ' fill-opacity="0.55"' : ''} stroke="${s.color}"/>` +
-        `<text x="${fmt(x + 17)}" y="18" font-size="${FONT}" fill="#222">${escapeXml(s.name)}</text>`;
-      x += 30 + textWidth(s.name);
+      const swatch = lines
+        ? `<line x1="${fmt(x)}" y1="14" x2="${fmt(x + 18)}" y2="14" stroke="${s.color}" stroke-width="2.5" stroke-dasharray="${DASHES[k % DASHES.length]}"/>`
+        : `<rect x="${fmt(x)}" y="8" width="12" height="12" fill="${s.color}"${k % 2 === 1 ? ' fill-opacity="0.55"' : ''} stroke="${s.color}"/>`;
+      const gap = lines ? 23 : 17;
+      const item = `${swatch}<text x="${fmt(x + gap)}" y="18" font-size="${FONT}" fill="#222">${escapeXml(s.name)}</text>`;
+      x += gap + 13 + textWidth(s.name);
       return item;
     })
     .join('');

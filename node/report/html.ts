@@ -42,7 +42,7 @@ export function renderReportHtml(data: AuditReportData): string {
     `<header><p class="kicker">书链 Shulian · ${x(data.org)}</p>`,
     `<h1>审计报告 <span class="en">Audit report</span></h1>`,
     `<p class="period">${x(period.from)} — ${x(period.to)} <span class="muted">(UTC, ${period.days} 天 days)</span></p>`,
-    `<p class="muted small">生成于 Generated ${x(time(data.generated))} · 依据链上数据至 chain data up to ${
+    `<p class="muted small">生成于 Generated ${time(data.generated)} UTC · 依据链上数据至 chain data up to ${
       data.chain.position
         ? `区块 block ${data.chain.position.blockNumber} (${data.chain.eventsApplied} 个事件 events)`
         : '—'
@@ -185,6 +185,7 @@ export function renderReportHtml(data: AuditReportData): string {
                 title: `固定性检查 Fixity checks (${unit})`,
                 labels: data.buckets.labels,
                 stacked: true,
+                flag: 1,
                 series: [
                   { name: '通过 passed', values: fixity.perBucket.passed, color: COLORS.pass },
                   { name: '失败 failed', values: fixity.perBucket.failed, color: COLORS.fail },
@@ -361,7 +362,7 @@ function rightsTable(rows: readonly RightsRow[], kind: 'granted' | 'revoked' | '
         code(r.target),
         x(r.assignee),
         x(r.actions.join(', ')),
-        `${day(r.notBefore)} – ${r.notAfter ? day(r.notAfter) : '∞'}`,
+        `<span class="nw">${day(r.notBefore)}</span> – <span class="nw">${r.notAfter ? day(r.notAfter) : '∞'}</span>`,
         kind === 'revoked'
           ? `${time(r.revoked ?? '')}${r.reason ? ` (${x(r.reason)})` : ''}`
           : kind === 'granted'
@@ -382,8 +383,9 @@ function day(iso: string): string {
   return x(iso.slice(0, 10));
 }
 
+/** Identifiers stay on one line when short enough; long ones (CIDs, long resource ids) may break anywhere. */
 function code(text: string): string {
-  return `<code>${x(text)}</code>`;
+  return `<code${text.length <= 30 ? ' class="nw"' : ''}>${x(text)}</code>`;
 }
 
 function num(n: number): string {
