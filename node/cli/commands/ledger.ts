@@ -1,15 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/index.js';
-import { NotFoundError, ValidationError } from '../../core/errors.js';
-import {
-  openHomeLedger,
-  splitPemBundle,
-  verifyProofBundle,
-  type LedgerVerifyReport,
-  type ProofBundle,
-} from '../../ledger/index.js';
-import { consortiumLayout } from '../../identity/index.js';
+import { openHomeLedger, type LedgerVerifyReport } from '../../ledger/index.js';
+import { CA_HELP, collect, verifyProofAction } from './verify-offline.js';
 
 interface HomeOption {
   readonly home?: string;
@@ -83,46 +76,16 @@ export function register(program: Command): void {
       });
     });
 
+  // the same command as `shulian verify-proof` (node/cli/commands/verify-offline.ts): one implementation
   ledger
     .command('check-proof')
     .alias('verify-proof')
-    .argument('<file>', 'a proof bundle written by `shulian ledger proof`')
-    .description('verify a proof bundle offline, with only the consortium CA certificates')
+    .argument('<file>', 'a proof bundle written by `shulian ledger proof` (or a record proof)')
+    .description('verify a proof bundle offline, with only the consortium CA certificates (= shulian verify-proof)')
     .option('--home <dir>', 'node home whose consortium/ca-bundle.pem to trust (default: SHULIAN_HOME)')
-    .option('--ca <file>', 'PEM bundle of the consortium CA certificates (instead of the home)')
+    .option('--ca <file>', CA_HELP, collect, [])
     .option('--json', 'print the verification as JSON')
-    .action(async (file: string, options: HomeOption & { ca?: string }) => {
-      const config = loadConfig(process.env);
-      const caFile =
-        options.ca ??
-        consortiumLayout(options.home ?? config.home, { provinceMsp: config.orgMsp, nationalMsp: config.nationalMsp })
-          .caBundle;
-      const caCertsPem = splitPemBundle(await readText(caFile, 'CA bundle'));
-      if (caCertsPem.length === 0) throw new ValidationError(`${caFile} holds no PEM certificate`, { file: caFile });
-      let bundle: ProofBundle;
-      const text = await readText(file, 'proof bundle');
-      try {
-        bundle = JSON.parse(text) as ProofBundle;
-      } catch (cause) {
-        throw new ValidationError(`${file} is not a JSON proof bundle`, { file, cause });
-      }
-      const result = verifyProofBundle(bundle, caCertsPem);
-      if (options.json) print(result);
-      else {
-        const lines = [
-          `${result.ok ? 'VALID' : 'INVALID'} proof of transaction ${result.txId} in block ${result.blockNumber}`,
-        ];
-        for (const c of result.checks)
-          lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.detail ? `: ${c.detail}` : ''}`);
-        if (result.creator)
-          lines.push(
-            `  submitted by ${result.creator.subject} (${result.creator.mspId}) at ${result.submittedAt ?? '?'}: ${result.fn ?? '?'}`,
-          );
-        if (result.committedAt) lines.push(`  committed at ${result.committedAt}`);
-        process.stdout.write(`${lines.join('\n')}\n`);
-      }
-      if (!result.ok) process.exitCode = 1;
-    });
+    .action(verifyProofAction);
 }
 
 async function withLedger(
@@ -135,17 +98,6 @@ async function withLedger(
     await fn(home);
   } finally {
     await home.runtime.close();
-  }
-}
-
-async function readText(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new NotFoundError(`cannot read the ${what} ${file} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`, {
-      file,
-      cause,
-    });
   }
 }
 

@@ -7,13 +7,13 @@ import { consortiumLayout } from '../../identity/index.js';
 import { splitPemBundle } from '../../ledger/index.js';
 import { printJson } from '../session.js';
 
-interface OfflineOptions {
+export interface OfflineOptions {
   readonly ca?: string[];
   readonly home?: string;
   readonly json?: boolean;
 }
 
-const CA_HELP =
+export const CA_HELP =
   'PEM file of consortium CA certificates to trust (repeatable); default: <home>/consortium/ca-bundle.pem when it exists';
 
 /**
@@ -34,17 +34,7 @@ export function register(program: Command): void {
     .option('--ca <file>', CA_HELP, collect, [])
     .option('--home <dir>', 'node home whose consortium CA bundle to trust when --ca is not given')
     .option('--json', 'print the checks as JSON')
-    .action(async (file: string, options: OfflineOptions) => {
-      const ca = await caCerts(options);
-      let doc: unknown;
-      try {
-        doc = JSON.parse(await readText(file, 'proof'));
-      } catch (cause) {
-        if (cause instanceof NotFoundError) throw cause;
-        throw new ValidationError(`${file} is not JSON: expected a proof bundle or a record proof`, { file, cause });
-      }
-      output(verifyProofDocument(doc, ca), options);
-    });
+    .action(verifyProofAction);
 
   program
     .command('verify-bag')
@@ -60,7 +50,21 @@ export function register(program: Command): void {
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
+/** The one `verify-proof` implementation; `shulian ledger check-proof` runs it too. */
+export async function verifyProofAction(file: string, options: OfflineOptions): Promise<void> {
+  const ca = await caCerts(options);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readText(file, 'proof'));
+  } catch (cause) {
+    if (cause instanceof NotFoundError) throw cause;
+    throw new ValidationError(`${file} is not JSON: expected a proof bundle or a record proof`, { file, cause });
+  }
+  output(verifyProofDocument(doc, ca), options);
+}
+
+/** Commander collector of a repeatable option. */
+export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
