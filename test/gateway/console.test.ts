@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 // (page.evaluate callbacks run in the browser)
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,6 +195,9 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     expect((await call(gw.url, auditor, 'GET', '/console/js/nope.js')).status).to.equal(404);
     expect((await call(gw.url, auditor, 'POST', '/console/js/app.js')).status).to.equal(405);
     expect(Object.keys(DICTIONARIES.en).sort()).to.deep.equal(Object.keys(DICTIONARIES['zh-CN']).sort());
+    await page.goto(`${proxy.url}/console/`);
+    await page.locator('h1').waitFor();
+    await shot('start-zh-1280');
 
     // the routes the console relies on besides the audit API
     const hits = JSON.parse(
@@ -360,6 +363,23 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     const marker = v2.subarray(0, 64);
     for (const b of [...browserBodies, ...proxy.requests.map((r) => r.body)])
       expect(b.includes(marker)).to.equal(false);
+  });
+
+  it('hashes a file beyond the WebCrypto limit (65 MiB) with the incremental SHA-256, read slice by slice', async () => {
+    const big = randomBytes(65 * 1024 * 1024);
+    const file = join(profile, 'big.bin');
+    await writeFile(file, big);
+    await page.goto(`${proxy.url}/console/#/verify?resource=${ID}`);
+    await page.setInputFiles('#file', file);
+    await page.locator('.verdict[data-verdict="mismatch"]').waitFor({ timeout: 60_000 });
+    const computed = await page.locator('#verify-digests tbody tr td:nth-child(2)').allTextContents();
+    expect(computed).to.deep.equal([
+      String(big.length),
+      createHash('sha256').update(big).digest('hex'),
+      createHash('sm3').update(big).digest('hex'),
+    ]);
+    expect(await page.getByText('SHA-256 by this console’s incremental implementation').count()).to.equal(1);
+    await shot('verify-large-en-1280');
   });
 
   async function expectLive(text: string) {
