@@ -21,9 +21,8 @@ interface Leaf {
   readonly id: string;
   /** The record's RFC 8785 canonical JSON: a string holds 170,000 records in far less memory than objects. */
   readonly canonical: string;
-  /** SHA-256 of `canonical`: the Merkle leaf's data. */
-  readonly digest: Uint8Array;
-  readonly leafHex: string;
+  /** RFC 9162 leaf hash: SHA-256(0x00 || SHA-256(canonical)). */
+  readonly leaf: Uint8Array;
 }
 
 interface Group {
@@ -184,10 +183,12 @@ export async function anchorRecords(
       const full = (record.version === undefined ? { ...record, version } : record) as IndexingRecord;
       const canonical = canonicalJson(full);
       const digest = sha256(Buffer.from(canonical, 'utf8'));
-      const leafHex = toHex(leafHash(digest));
+      const leaf = leafHash(digest);
       // the index is asked only about records this source anchored before with this very leaf
-      const known = catalog.known[record.id] === leafHex ? ctx.index?.getBatchRecord(record.id) : undefined;
-      if (known && known.leafHash === leafHex) {
+      const before = catalog.known[record.id];
+      const leafHex = before === undefined ? undefined : toHex(leaf);
+      const known = before !== undefined && before === leafHex ? ctx.index?.getBatchRecord(record.id) : undefined;
+      if (known && leafHex !== undefined && known.leafHash === leafHex) {
         if (ctx.resume.anchorSubmitted.has(known.batchId)) anchored++;
         else unchanged++;
         catalog.anchored.set(record.id, leafHex);
@@ -199,7 +200,7 @@ export async function anchorRecords(
         group = { parent: { resourceId: record.resource, version }, leaves: [], files: new Set() };
         groups.set(key, group);
       }
-      group.leaves.push({ id: record.id, canonical, digest, leafHex });
+      group.leaves.push({ id: record.id, canonical, leaf });
       group.files.add(line.file);
     }
   }
@@ -234,7 +235,7 @@ export async function anchorRecords(
     group.leaves.sort((a, b) => compare(a.id, b.id));
     for (let start = 0; start < group.leaves.length; start += MAX_LEAVES) {
       const leaves = group.leaves.slice(start, start + MAX_LEAVES);
-      const tree = MerkleTree.fromLeaves(leaves.map((leaf) => leaf.digest));
+      const tree = MerkleTree.fromLeafHashes(leaves.map((l) => l.leaf));
       const root = toHex(tree.root);
       plannedBatches.push({
         input: { batchId: batchIdFor(root), root, count: leaves.length, parent: group.parent, kind: BATCH_KIND },
@@ -286,18 +287,21 @@ export async function anchorRecords(
     }
     crashPoint('anchored');
     for (const b of chunk) {
+      // one hex encoding for the batch's leaves, sliced per leaf
+      const all = Buffer.concat(b.leaves.map((l) => l.leaf)).toString('hex');
+      const hexes = b.leaves.map((_, i) => all.slice(i * 64, i * 64 + 64));
       ctx.index?.putBatchRecords(
         b.input.batchId,
         b.input.count,
         b.leaves.map((leaf, i) => ({
           recordId: leaf.id,
           leafIndex: i,
-          leafHash: leaf.leafHex,
+          leafHash: hexes[i] as string,
           proof: proofHex(b.tree.inclusionProof(i)),
           record: JSON.parse(leaf.canonical) as unknown,
         })),
       );
-      for (const leaf of b.leaves) catalog.anchored.set(leaf.id, leaf.leafHex);
+      b.leaves.forEach((leaf, i) => catalog.anchored.set(leaf.id, hexes[i] as string));
       anchored += b.leaves.length;
       batches++;
     }
