@@ -175,8 +175,10 @@ describe('audit console in a real browser (Debian chromium via playwright-core)'
     await cleanup?.();
   });
 
-  afterEach(function () {
+  afterEach(async function () {
     expect(pageErrors, 'errors in the page').to.deep.equal([]);
+    // a value the page failed to render shows up as these words
+    expect(await page.locator('main').innerText()).not.to.match(/\b(null|undefined|NaN)\b|\[object /);
   });
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

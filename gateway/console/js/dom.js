@@ -67,3 +67,9 @@ export function announce(text) {
   live.textContent = '';
   setTimeout(() => (live.textContent = text), 30);
 }
+
+/** replaceChildren that, like h(), leaves out null, undefined and false (replaceChildren would print "null"). */
+export function replace(/** @type {Element} */ el, /** @type {unknown[]} */ ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}

@@ -1,7 +1,7 @@
 // @ts-check
 import { enc, getJson } from '../api.js';
 import { t, tn } from '../i18n.js';
-import { announce, formatDate, h } from '../dom.js';
+import { announce, formatDate, h, replace } from '../dom.js';
 import { dataTable } from '../table.js';
 import { errorBox, go, heading } from '../view-kit.js';
 import { statusBadge } from './search.js';
@@ -57,7 +57,8 @@ export async function expiringView(main, params) {
       }))
       .sort((/** @type {any} */ a, /** @type {any} */ b) => a.daysLeft - b.daysLeft);
     const summary = rows.length ? t('expiring.caption', { n: days }) : t('expiring.none', { n: days });
-    results.replaceChildren(
+    replace(
+      results,
       rows.length
         ? dataTable({
             id: 'expiring',
@@ -92,7 +93,7 @@ export async function expiringView(main, params) {
     );
     announce(rows.length ? `${summary}: ${tn('common.rows', rows.length)}` : summary);
   } catch (err) {
-    results.replaceChildren(errorBox(err));
+    replace(results, errorBox(err));
   }
   return { focus: null };
 }

@@ -1,7 +1,7 @@
 // @ts-check
 import { enc, getJson } from '../api.js';
 import { t, tn } from '../i18n.js';
-import { announce, digest, formatDate, formatNumber, formatTime, h } from '../dom.js';
+import { announce, digest, formatDate, formatNumber, formatTime, h, replace } from '../dom.js';
 import { dataTable } from '../table.js';
 import { errorBox, fact, heading } from '../view-kit.js';
 import { statusBadge } from './search.js';
@@ -15,7 +15,7 @@ export async function resourceView(main, id) {
   try {
     resource = await getJson(`/v1/resources/${enc(id)}`);
   } catch (err) {
-    main.replaceChildren(heading(t('resource.title', { id })), errorBox(err));
+    replace(main, heading(t('resource.title', { id })), errorBox(err));
     return {};
   }
   const [timeline, rights, receipts, fixity, head] = await Promise.allSettled([
@@ -271,7 +271,7 @@ export async function resourceView(main, id) {
     ),
   );
 
-  main.replaceChildren(headline, facts, ...sections);
+  replace(main, headline, facts, ...sections);
   announce(title ?? t('resource.title', { id }));
   return {};
 }

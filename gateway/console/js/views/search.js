@@ -1,7 +1,7 @@
 // @ts-check
 import { getJson, enc } from '../api.js';
 import { t } from '../i18n.js';
-import { announce, h } from '../dom.js';
+import { announce, h, replace } from '../dom.js';
 import { dataTable } from '../table.js';
 import { errorBox, go, heading } from '../view-kit.js';
 
@@ -60,7 +60,8 @@ export async function searchView(main, params) {
       snippet: hit.snippet,
     }));
     const summary = rows.length ? t('search.results', { total: page.total }) : t('search.noResults', { q });
-    results.replaceChildren(
+    replace(
+      results,
       h('p', { class: 'summary' }, summary),
       rows.length
         ? dataTable({
@@ -90,7 +91,7 @@ export async function searchView(main, params) {
     );
     announce(summary);
   } catch (err) {
-    results.replaceChildren(errorBox(err));
+    replace(results, errorBox(err));
   }
   return {};
 }

@@ -1,7 +1,7 @@
 // @ts-check
 import { ApiError, documentedPaths, enc, getJson } from '../api.js';
 import { t } from '../i18n.js';
-import { announce, formatNumber, formatTime, h } from '../dom.js';
+import { announce, formatNumber, formatTime, h, replace } from '../dom.js';
 import { dataTable } from '../table.js';
 import { errorBox, heading } from '../view-kit.js';
 import { check } from './resource.js';
@@ -74,7 +74,7 @@ export async function verifyView(main, params) {
   function hash(file) {
     worker?.terminate();
     digests = null;
-    result.replaceChildren();
+    replace(result);
     progressBox.hidden = false;
     progress.value = 0;
     /** @type {HTMLElement} */ (progressBox.firstChild).textContent = t('verify.hashing', { name: file.name });
@@ -86,7 +86,7 @@ export async function verifyView(main, params) {
       if (e.data.progress !== undefined) progress.value = e.data.progress;
       if (e.data.error) {
         progressBox.hidden = true;
-        result.replaceChildren(errorBox(new Error(e.data.error)));
+        replace(result, errorBox(new Error(e.data.error)));
       }
       if (e.data.done) {
         w.terminate();
@@ -102,7 +102,7 @@ export async function verifyView(main, params) {
   /** @param {Digests} d */
   async function compare(d) {
     const id = resourceInput.value.trim();
-    result.replaceChildren(h('p', { class: 'muted' }, t('common.loading')));
+    replace(result, h('p', { class: 'muted' }, t('common.loading')));
     /** @type {any[]} */
     let versions;
     try {
@@ -115,10 +115,7 @@ export async function verifyView(main, params) {
         const paths = await documentedPaths();
         const lookup = LOOKUPS.find((p) => paths.has(p));
         if (!lookup) {
-          result.replaceChildren(
-            digestTable(d, null),
-            h('p', { class: 'problem', role: 'alert' }, t('verify.needResource')),
-          );
+          replace(result, digestTable(d, null), h('p', { class: 'problem', role: 'alert' }, t('verify.needResource')));
           announce(t('verify.needResource'));
           resourceInput.focus();
           return;
@@ -133,9 +130,9 @@ export async function verifyView(main, params) {
     } catch (err) {
       if (err instanceof ApiError && err.status === 404 && id) {
         const text = t('verify.unknownResource', { id });
-        result.replaceChildren(verdict(false, text), digestTable(d, null));
+        replace(result, verdict(false, text), digestTable(d, null));
         announce(text);
-      } else result.replaceChildren(errorBox(err));
+      } else replace(result, errorBox(err));
       return;
     }
     const bySha = versions.filter((v) => v.sha256 === d.sha256);
@@ -150,7 +147,8 @@ export async function verifyView(main, params) {
         : rid
           ? t('verify.mismatch', { id: rid })
           : t('verify.notFound');
-    result.replaceChildren(
+    replace(
+      result,
       verdict(!!full, text),
       full
         ? h(
