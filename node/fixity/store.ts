@@ -371,9 +371,13 @@ function eventFilter(options: Readonly<ListEventsOptions>): { sql: string; args:
 function runFilter(options: Readonly<ListRunsOptions>): { sql: string; args: unknown[] } {
   const parts: string[] = [];
   const args: unknown[] = [];
-  if (options.from !== undefined) parts.push('AND r.started >= ?') && args.push(options.from);
-  if (options.to !== undefined) parts.push('AND r.started < ?') && args.push(options.to);
-  if (options.until !== undefined) parts.push('AND r.started <= ?') && args.push(inclusiveUntil(options.until));
+  const add = (sql: string, value: unknown): void => {
+    parts.push(sql);
+    args.push(value);
+  };
+  if (options.from !== undefined) add('AND r.started >= ?', options.from);
+  if (options.to !== undefined) add('AND r.started < ?', options.to);
+  if (options.until !== undefined) add('AND r.started <= ?', inclusiveUntil(options.until));
   return { sql: parts.join(' '), args };
 }
 
