@@ -3,8 +3,8 @@
  * escaped, and characters XML 1.0 cannot carry at all (C0 controls, lone surrogates, U+FFFE/U+FFFF) are
  * replaced with U+FFFD rather than producing a document no harvester can parse.
  */
-// eslint-disable-next-line no-control-regex
 const NOT_XML =
+  // eslint-disable-next-line no-control-regex -- matching the control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function escapeXml(value: string | number): string {

@@ -4,7 +4,7 @@ import { ValidationError } from '../../core/errors.js';
 import { signMessage } from '../../identity/signer.js';
 import type { SigningIdentity } from '../../identity/types.js';
 import type { SubmitResult } from '../types.js';
-import { CHAINCODE_NAME, computeTxId, sha256, type ProposalBody } from './block.js';
+import { CHAINCODE_NAME, computeTxId, type ProposalBody } from './block.js';
 
 /**
  * A transaction proposal built and signed by its creator, to be executed by a ledger the creator does not
