@@ -1,18 +1,28 @@
 import { ValidationError } from '../core/errors.js';
-import type { Paged, RightsView } from '../index/index.js';
+import type { ChainPlacement, Paged, RightsView } from '../index/index.js';
 import { periodTest } from './time.js';
 import type { AuditIndex, AuditRights, ChainEvent, RightsAuditQuery } from './types.js';
 
 const PAGE = 1000;
 
 /** A rights record with its grant and revocation as chain events, and whether it is in force at `atIso`. */
-export function auditRights(view: RightsView, atIso: string): AuditRights {
+export function auditRights(
+  view: RightsView,
+  atIso: string,
+  events: readonly (ChainPlacement & { readonly kind: 'granted' | 'revoked' })[] = [],
+): AuditRights {
   const r = view.record;
+  // the view's placement is the latest change (the grant itself when not revoked); the index's rights
+  // events give the grant's own placement once it was revoked
+  const grant = events.find((e) => e.kind === 'granted' && e.txId === r.grantedTxId);
   const granted: ChainEvent = {
     txId: r.grantedTxId,
     blockNumber: view.grantedBlockNumber,
-    // the view's placement is the latest change: the grant itself when not revoked
-    ...(r.revokedTxId === null ? { txIndex: view.txIndex, committed: view.committed } : {}),
+    ...(grant
+      ? { txIndex: grant.txIndex, committed: grant.committed }
+      : r.revokedTxId === null
+        ? { txIndex: view.txIndex, committed: view.committed }
+        : {}),
     at: r.granted,
   };
   const revoked: ChainEvent | null =
@@ -48,7 +58,7 @@ export function auditRights(view: RightsView, atIso: string): AuditRights {
  * filters; the period (a grant or a revocation within [from, until]) is applied here over the index's pages.
  */
 export function listAuditRights(
-  index: Pick<AuditIndex, 'listRights'>,
+  index: Pick<AuditIndex, 'listRights' | 'rightsHistory'>,
   query: Readonly<RightsAuditQuery>,
 ): Paged<AuditRights> {
   const atIso = query.at ?? new Date().toISOString();
@@ -68,7 +78,7 @@ export function listAuditRights(
     throw new ValidationError('/offset: expected an integer >= 0', { pointer: '/offset' });
   if (query.from === undefined && query.until === undefined) {
     const page = index.listRights({ ...base, limit, offset });
-    return { ...page, items: page.items.map((v) => auditRights(v, atIso)) };
+    return { ...page, items: page.items.map((v) => auditRights(v, atIso, index.rightsHistory(v.record.rightsId))) };
   }
   const inPeriod = periodTest(query.from, query.until);
   const matched: AuditRights[] = [];
@@ -76,7 +86,7 @@ export function listAuditRights(
   for (let at = 0; ; at += PAGE) {
     const page = index.listRights({ ...base, limit: PAGE, offset: at });
     for (const view of page.items) {
-      const item = auditRights(view, atIso);
+      const item = auditRights(view, atIso, index.rightsHistory(view.record.rightsId));
       if (!item.history.some((h) => inPeriod(h.at))) continue;
       if (total >= offset && matched.length < limit) matched.push(item);
       total++;

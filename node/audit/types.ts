@@ -75,7 +75,15 @@ export interface FixityReader {
 /** The index slices the audit reads. */
 export type AuditIndex = Pick<
   LocalIndex,
-  'getResource' | 'getRights' | 'listRights' | 'history' | 'receipts' | 'listReceipts' | 'listResources' | 'getVersion'
+  | 'getResource'
+  | 'getRights'
+  | 'listRights'
+  | 'rightsHistory'
+  | 'history'
+  | 'receipts'
+  | 'listReceipts'
+  | 'listResources'
+  | 'getVersion'
 >;
 
 export interface AuditSources {

@@ -306,6 +306,13 @@ class SqliteIndex implements LocalIndex {
     return row === undefined ? undefined : rightsView(row);
   }
 
+  rightsHistory(rightsId: string): readonly (ChainPlacement & { readonly kind: 'granted' | 'revoked' })[] {
+    const rows = this.#prepare(`SELECT * FROM rights_events WHERE rights_id = ? ORDER BY block_number, tx_index`).all(
+      rightsId,
+    ) as Row[];
+    return rows.map((r) => ({ kind: r.kind === 'revoked' ? 'revoked' : 'granted', ...placement(r) }));
+  }
+
   listRights(query: Readonly<RightsQuery> = {}): Paged<RightsView> {
     const { limit, offset } = page(query);
     const at = isoInstant(query.at, '/at');

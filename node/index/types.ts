@@ -240,6 +240,8 @@ export interface LocalIndex {
   ): Paged<ResourceView>;
 
   getRights(rightsId: string): RightsView | undefined;
+  /** The grant and the revocation (if any) of a rights record, with their chain placement, in chain order. */
+  rightsHistory(rightsId: string): readonly (ChainPlacement & { readonly kind: 'granted' | 'revoked' })[];
   listRights(query?: Readonly<RightsQuery>): Paged<RightsView>;
   /** Same rules as the chaincode's IsAuthorized, answered locally. */
   isAuthorized(query: Readonly<AuthorizationQuery>): Authorization;

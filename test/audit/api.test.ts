@@ -232,11 +232,15 @@ describe('audit API (GET /v1/audit/…) over mTLS, on a real node', function () 
 
     it('answers one record with its grant and revocation proven; 404 for an unknown one', async () => {
       const body = (await get(auditor, '/v1/audit/rights/g-c')).json() as {
-        rights: { revoked: { txId: string } };
+        rights: { granted: { txId: string; committed?: string; txIndex?: number }; revoked: { txId: string } };
         proofs: Record<string, unknown>;
       };
       response('/v1/audit/rights/{id}')(body);
       expect(body.rights.revoked.txId).to.equal(tx.revokeC);
+      // the grant keeps its own placement after the revocation
+      expect(body.rights.granted.txId).to.equal(tx.gC);
+      expect(body.rights.granted.committed).to.be.a('string');
+      expect(body.rights.granted.txIndex).to.be.a('number');
       verifies(body.proofs, tx.gC!);
       verifies(body.proofs, tx.revokeC!);
       const light = (await get(auditor, '/v1/audit/rights/g-c?proofs=false')).json();

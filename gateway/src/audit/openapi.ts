@@ -63,7 +63,7 @@ const paged = (item: string) => ({
 const chainEvent = {
   type: 'object',
   description:
-    'A transaction. `txIndex` and `committed` are given when the index knows them (a revoked grant’s own placement is in its proof bundle).',
+    'A transaction: its id, block, position in the block and block commit time (when the index knows them), and the transaction time `at`.',
   required: ['txId', 'blockNumber', 'at'],
   properties: {
     txId: hex64,

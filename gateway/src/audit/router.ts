@@ -127,7 +127,7 @@ export function auditRouter(deps: Readonly<AuditDeps>): Router {
   get('/v1/audit/rights/{id}', async (_req, res, q, p) => {
     const view = deps.index.getRights(p.id!);
     if (!view) throw new NotFoundError(`rights record ${p.id} does not exist`, { rightsId: p.id });
-    const rights = auditRights(view, now().toISOString());
+    const rights = auditRights(view, now().toISOString(), deps.index.rightsHistory(view.record.rightsId));
     res.json({ rights, proofs: await proofsFor(q, [rights.granted.txId, rights.revoked?.txId]) });
   });
 
