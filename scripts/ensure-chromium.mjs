@@ -8,10 +8,16 @@ import { spawnSync } from 'node:child_process';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const FONTS = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
+// The audit report's tests read the printed PDF back with poppler's pdfinfo and pdftotext.
+const PDFINFO = '/usr/bin/pdfinfo';
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
-const missing = [...(existsSync(CHROMIUM) ? [] : ['chromium']), ...(existsSync(FONTS) ? [] : ['fonts-noto-cjk'])];
+const missing = [
+  ...(existsSync(CHROMIUM) ? [] : ['chromium']),
+  ...(existsSync(FONTS) ? [] : ['fonts-noto-cjk']),
+  ...(existsSync(PDFINFO) ? [] : ['poppler-utils']),
+];
 
 if (missing.length > 0 && root && hasApt) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
