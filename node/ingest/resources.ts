@@ -305,13 +305,14 @@ async function prepare(
     metadataCid = reusable.metadataCid;
     ctx.emit({ type: 'bytes', bytes: reusable.size });
   } else {
-    put = await ctx.content.put(
-      countBytes(ctx, entry.path),
-      ctx.options.profile ? { profile: ctx.options.profile } : {},
-    );
-    metadataCid = (
-      await ctx.content.put(once(metadataBytes), ctx.options.profile ? { profile: ctx.options.profile } : {})
-    ).cid;
+    const putOptions = ctx.options.profile ? { profile: ctx.options.profile } : {};
+    // side by side: their fsyncs overlap; both are durable before anything names them
+    const [payload, metadataPut] = await Promise.all([
+      ctx.content.put(countBytes(ctx, entry.path), putOptions),
+      ctx.content.put(once(metadataBytes), putOptions),
+    ]);
+    put = payload;
+    metadataCid = metadataPut.cid;
     ctx.counters.bytes += put.size;
     const stored: StoredEntry = {
       resourceId: entry.resourceId,
