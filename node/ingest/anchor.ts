@@ -1,8 +1,9 @@
+import { hash } from 'node:crypto';
 import { canonicalize } from '../core/canonical.js';
 import { sha256 } from '../core/digest.js';
 import { isShulianError } from '../core/errors.js';
 import { toHex } from '../core/hex.js';
-import { MerkleTree, leafHash } from '../core/merkle.js';
+import { MerkleTree } from '../core/merkle.js';
 import type { AnchorBatchInput, VersionRef } from './chain.js';
 import type { JobContext } from './context.js';
 import { crashPoint } from './crash.js';
@@ -97,6 +98,18 @@ function sortedCopy(value: unknown): unknown {
   }
 }
 
+const LEAF_PREFIX = Buffer.from([0x00]);
+
+/**
+ * RFC 9162 leaf hash of a record's canonical JSON, SHA-256(0x00 || SHA-256(json)): the same as core's
+ * leafHash(recordDigest(record)), with one-shot hashing (crypto.hash), which costs a fraction of a
+ * createHash object when it is done 340,000 times a job.
+ */
+export function recordLeaf(canonical: string): Uint8Array {
+  const digest = hash('sha256', canonical, 'buffer');
+  return new Uint8Array(hash('sha256', Buffer.concat([LEAF_PREFIX, digest], 33), 'buffer'));
+}
+
 /** Deterministic: the same records for the same parent always make the same batch id, so a re-run is a no-op. */
 export function batchIdFor(root: string): string {
   return `ix-${root.slice(0, 48)}`;
@@ -122,13 +135,17 @@ export async function anchorRecords(
   const seen = new Map<string, string>();
   const groups = new Map<string, Group>();
   const heads = new Map<string, Promise<number | undefined>>();
-  const headOf = (id: string): Promise<number | undefined> => {
+  // parents' head versions, asked of the ledger once each (records come 1,000s to a parent)
+  const headVersions = new Map<string, number | undefined>();
+  const headOf = async (id: string): Promise<number | undefined> => {
     let found = heads.get(id);
     if (!found) {
       found = ctx.chain.getResource(id).then((r) => (r && r.status === 'active' ? r.headVersion : undefined));
       heads.set(id, found);
     }
-    return found;
+    const version = await found;
+    headVersions.set(id, version);
+    return version;
   };
   let said = '';
   const progress = (): void => {
@@ -166,7 +183,9 @@ export async function anchorRecords(
         continue;
       }
       seen.set(record.id, where);
-      const version = record.version ?? (await headOf(record.resource));
+      const version =
+        record.version ??
+        (headVersions.has(record.resource) ? headVersions.get(record.resource) : await headOf(record.resource));
       if (version === undefined && ctx.dryRun && planned.has(record.resource)) {
         // its parent is created by this job (dry run: not yet), so it would be anchored
         plannedForNew++;
@@ -182,8 +201,7 @@ export async function anchorRecords(
       }
       const full = (record.version === undefined ? { ...record, version } : record) as IndexingRecord;
       const canonical = canonicalJson(full);
-      const digest = sha256(Buffer.from(canonical, 'utf8'));
-      const leaf = leafHash(digest);
+      const leaf = recordLeaf(canonical);
       // the index is asked only about records this source anchored before with this very leaf
       const before = catalog.known[record.id];
       const leafHex = before === undefined ? undefined : toHex(leaf);

@@ -115,11 +115,9 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
       const kept: Record<string, string> = { ...catalog.resources };
       for (const entry of unique.resources) kept[entry.resourceId] = entry.relPath;
       for (const id of withdrawn) delete kept[id];
-      await saveCatalog(deps.home, {
-        source,
-        resources: kept,
-        records: { ...catalog.records, ...Object.fromEntries(anchoredLeaves) },
-      });
+      const records: Record<string, string> = { ...catalog.records };
+      for (const [id, leaf] of anchoredLeaves) records[id] = leaf;
+      await saveCatalog(deps.home, { source, resources: kept, records });
       await journal.complete({
         t: 'done',
         at: new Date().toISOString(),

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { canonicalize } from '../../node/core/index.js';
-import { canonicalJson } from '../../node/ingest/anchor.js';
+import { leafHash } from '../../node/core/merkle.js';
+import { canonicalJson, recordDigest, recordLeaf } from '../../node/ingest/anchor.js';
 
 /** The ingest pipeline's fast RFC 8785 path must write exactly what core's canonicalize writes. */
 describe('ingest: fast canonical JSON of records', () => {
@@ -41,6 +42,14 @@ describe('ingest: fast canonical JSON of records', () => {
         ]),
       );
       expect(canonicalJson(value)).to.equal(canonicalize(value));
+    }
+  });
+
+  it('hashes a record leaf as RFC 9162 does over SHA-256 of the canonical JSON', () => {
+    for (const sample of samples) {
+      expect(Buffer.from(recordLeaf(canonicalJson(sample))).toString('hex')).to.equal(
+        Buffer.from(leafHash(recordDigest(sample))).toString('hex'),
+      );
     }
   });
 
