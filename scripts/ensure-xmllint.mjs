@@ -10,12 +10,15 @@ if (has('xmllint')) process.exit(0);
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 if (root && has('apt-get')) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '-q', 'libxml2-utils'], { stdio: 'inherit', env }).status === 0;
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-q', 'libxml2-utils'], { stdio: 'inherit', env }).status === 0;
   if (!install()) {
     spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
     install();
   }
   if (has('xmllint')) process.exit(0);
 }
-process.stderr.write('xmllint is missing: install libxml2-utils (apt-get install -y libxml2-utils); the OAI-PMH tests need it\n');
+process.stderr.write(
+  'xmllint is missing: install libxml2-utils (apt-get install -y libxml2-utils); the OAI-PMH tests need it\n',
+);
 process.exit(1);

@@ -23,7 +23,28 @@ import { register as auditReport } from './audit-report.js';
 /** Each command module exports `register(program)`; add one line here per module. */
 type Register = (program: Command) => void;
 
-const modules: Register[] = [config, init, ledger, ingest, withdraw, rights, verify, proof, show, history, search, localIndex, cid, content, identity, pull, verifyOffline, audit, fixity, auditReport];
+const modules: Register[] = [
+  config,
+  init,
+  ledger,
+  ingest,
+  withdraw,
+  rights,
+  verify,
+  proof,
+  show,
+  history,
+  search,
+  localIndex,
+  cid,
+  content,
+  identity,
+  pull,
+  verifyOffline,
+  audit,
+  fixity,
+  auditReport,
+];
 
 export function registerAll(program: Command): void {
   for (const register of modules) register(program);
