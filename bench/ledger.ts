@@ -2,15 +2,13 @@
 // Prints one JSON document. Targets (issue 2): >= 2,000 registrations/s with 32 in flight; 170,000
 // indexing records anchored as Merkle batches in <= 10 s; proofs of at most 32 x ceil(log2 N) bytes.
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalBytes } from '../node/core/canonical.js';
 import { MerkleTree, verifyInclusion } from '../node/core/merkle.js';
-import { createDevCa, signingIdentity, type SigningIdentity } from '../node/identity/index.js';
+import { createDevCa, signMessage, signingIdentity, type SigningIdentity } from '../node/identity/index.js';
 import { isSignedProposalRelay, openEmbeddedRuntime, signProposal, type Ledger } from '../node/ledger/index.js';
 
 const SEQUENTIAL = Number(process.env.BENCH_LEDGER_SEQUENTIAL ?? 500);
@@ -52,47 +50,6 @@ async function register(ledger: Ledger, id: string) {
   return ledger.submit({ fn: 'RegisterVersion', args: [JSON.stringify(versionInput(id))] });
 }
 
-/**
- * Clients sign their proposals on their own machines; here they share this one, so their signing
- * (fabric-gateway's P-256 signer, pure JS) runs in worker threads beside the ledger's thread instead of
- * on it. The signatures are the same signer's, over the same digests.
- */
-function workerSigner(
-  keyPem: string,
-  threads: number,
-): { signer: SigningIdentity['signer']; close: () => Promise<void> } {
-  const gateway = createRequire(import.meta.url).resolve('@hyperledger/fabric-gateway');
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const { createPrivateKey } = require('node:crypto');
-    const { signers } = require(workerData.gateway);
-    const sign = signers.newPrivateKeySigner(createPrivateKey(workerData.keyPem));
-    parentPort.on('message', async ({ id, digest }) => parentPort.postMessage({ id, signature: await sign(digest) }));`;
-  const workers = Array.from(
-    { length: threads },
-    () => new Worker(code, { eval: true, workerData: { gateway, keyPem } }),
-  );
-  const pending = new Map<number, (signature: Uint8Array) => void>();
-  for (const w of workers) {
-    w.on('message', ({ id, signature }: { id: number; signature: Uint8Array }) => {
-      pending.get(id)?.(signature);
-      pending.delete(id);
-    });
-  }
-  let next = 0;
-  return {
-    signer: (digest) =>
-      new Promise<Uint8Array>((resolve) => {
-        const id = next++;
-        pending.set(id, resolve);
-        (workers[id % workers.length] as Worker).postMessage({ id, digest });
-      }),
-    close: async () => {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'shulian-bench-ledger-'));
   const org = await createDevCa({ mspId: 'JilinLibraryMSP' });
@@ -102,14 +59,12 @@ async function main(): Promise<void> {
   };
   const peer = (await issue('peer0.jilin', 'peer')).identity;
   const client = await issue('operator.jilin', 'client', 'operator');
-  const signerThreads = Math.max(1, os.availableParallelism() - 1);
-  const pool = workerSigner(client.keyPem, signerThreads);
-  const operator: SigningIdentity = { identity: client.identity.identity, signer: pool.signer };
-  // the client's proposal signature (fabric-gateway's P-256 signer, pure JS) is part of every submit:
-  // its CPU cost alone, for reading the figures below
-  for (let i = 0; i < 100; i++) await client.identity.signer(createHash('sha256').update(`warm ${i}`).digest());
+  // the operator signs as the node does (identity/signer: OpenSSL over the proposal bytes); the client's
+  // signature is part of every submit: its CPU cost alone, for reading the figures below
+  const operator: SigningIdentity = client.identity;
+  for (let i = 0; i < 100; i++) await signMessage(operator, Buffer.from(`warm ${i}`));
   const signCpu0 = process.cpuUsage();
-  for (let i = 0; i < 500; i++) await client.identity.signer(createHash('sha256').update(String(i)).digest());
+  for (let i = 0; i < 500; i++) await signMessage(operator, Buffer.from(String(i)));
   const signCpu = process.cpuUsage(signCpu0);
   const clientSigningCpuMs = (signCpu.user + signCpu.system) / 1000 / 500;
   const runtime = await openEmbeddedRuntime({ dir, peer, trustedCaCertsPem: [org.certPem] });
@@ -248,7 +203,7 @@ async function main(): Promise<void> {
       settings: {
         blockMaxTransactions: 500,
         blockTimeoutMs: 10,
-        clientSigner: `fabric-gateway newPrivateKeySigner (P-256) in ${signerThreads} worker thread(s)`,
+        clientSigner: 'OpenSSL ECDSA P-256 (identity signMessage), on the ledger process, as the node signs',
       },
       registrations: {
         sequential: { count: SEQUENTIAL, perSecond: round(sequential) },
@@ -316,7 +271,6 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await runtime.close();
-    await pool.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
