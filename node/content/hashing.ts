@@ -100,24 +100,28 @@ class OffloadingHasher implements PayloadHasher {
 // The worker is plain JavaScript evaluated from a string so that it runs the same under tsx (tests,
 // benchmarks) and from dist/, without a separate build step for a worker entry file.
 //
-// Chunks travel through a ring of fixed slots in a SharedArrayBuffer per job: memory stays at the ring's
-// size however fast the producer is, and nothing is cloned or left for the worker's GC to collect.
+// Chunks travel through one ring of fixed slots in a SharedArrayBuffer, allocated once and shared
+// by every job: memory stays at the ring's size however fast the producers are and however many puts run,
+// and nothing is cloned. A ring per job would not do: the worker's copy of each job's SharedArrayBuffer stays
+// alive until the worker's own GC runs, and the worker allocates so little that it hardly ever does, so every
+// put of 1 MiB or more left its whole ring behind.
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const ring = new Uint8Array(workerData.ring);
+const slot = workerData.slot;
 const jobs = new Map();
 parentPort.on('message', (m) => {
   if (m.op === 'start') {
-    jobs.set(m.id, { h: createHash('sm3'), ring: new Uint8Array(m.ring), slot: m.slot });
+    jobs.set(m.id, createHash('sm3'));
   } else if (m.op === 'update') {
-    const job = jobs.get(m.id);
-    if (!job) return;
-    job.h.update(job.ring.subarray(m.index * job.slot, m.index * job.slot + m.length));
-    parentPort.postMessage({ id: m.id, ack: 1 });
+    jobs.get(m.id)?.update(ring.subarray(m.index * slot, m.index * slot + m.length));
+    // Always hand the slot back, even for a dropped job: the ring is shared.
+    parentPort.postMessage({ free: m.index });
   } else if (m.op === 'digest') {
-    const job = jobs.get(m.id);
+    const h = jobs.get(m.id) ?? createHash('sm3');
     jobs.delete(m.id);
-    parentPort.postMessage({ id: m.id, digest: (job ? job.h : createHash('sm3')).digest('hex') });
+    parentPort.postMessage({ id: m.id, digest: h.digest('hex') });
   } else if (m.op === 'drop') {
     jobs.delete(m.id);
   }
@@ -134,65 +138,63 @@ interface Sm3Job {
 }
 
 interface JobState {
-  /** Slots written and not yet hashed. */
-  busy: number;
-  onFree: (() => void) | undefined;
   onDigest: ((hex: string) => void) | undefined;
   onError: ((err: Error) => void) | undefined;
+}
+
+interface SlotWaiter {
+  resolve(index: number): void;
+  reject(err: Error): void;
 }
 
 class Sm3Pool {
   #worker: Worker | undefined;
   #nextId = 1;
   readonly #jobs = new Map<number, JobState>();
+  /** The ring, created once per process: the worker keeps its view of it for its whole life. */
+  readonly #ringBuffer = new SharedArrayBuffer(SLOT * SLOTS);
+  readonly #ring = new Uint8Array(this.#ringBuffer);
+  #free: number[] = allSlots();
+  /** Jobs waiting for a slot, first come first served; a freed slot is handed straight to the first. */
+  #waiters: SlotWaiter[] = [];
 
   start(): Sm3Job {
     const worker = this.#ensureWorker();
     const id = this.#nextId++;
-    const state: JobState = { busy: 0, onFree: undefined, onDigest: undefined, onError: undefined };
+    const state: JobState = { onDigest: undefined, onError: undefined };
     this.#jobs.set(id, state);
     // Keep the process alive while a job is open (an unref'd worker would let the loop exit mid-hash).
     if (this.#jobs.size === 1) worker.ref();
-    const ringBuffer = new SharedArrayBuffer(SLOT * SLOTS);
-    const ring = new Uint8Array(ringBuffer);
-    let next = 0;
     let tail: Promise<void> | undefined;
-    worker.postMessage({ op: 'start', id, ring: ringBuffer, slot: SLOT });
+    worker.postMessage({ op: 'start', id });
     let failed: Error | undefined;
+    let dropped = false;
     state.onError = (err) => {
       failed = err;
-      state.onFree?.();
     };
     const close = (): void => {
       if (this.#jobs.delete(id) && this.#jobs.size === 0) this.#worker?.unref();
     };
-    const freeSlot = async (): Promise<void> => {
-      while (state.busy >= SLOTS && !failed) {
-        await new Promise<void>((resolve) => {
-          state.onFree = () => {
-            state.onFree = undefined;
-            resolve();
-          };
-        });
-      }
+    const send = (index: number, piece: Uint8Array): void => {
+      // After a worker failure the ring was reset whole: this slot is no longer ours to hand back.
       if (failed) throw failed;
-    };
-    const send = (piece: Uint8Array): void => {
-      ring.set(piece, next * SLOT);
-      state.busy++;
-      worker.postMessage({ op: 'update', id, index: next, length: piece.byteLength });
-      next = (next + 1) % SLOTS;
+      if (dropped) return this.#release(index);
+      this.#ring.set(piece, index * SLOT);
+      worker.postMessage({ op: 'update', id, index, length: piece.byteLength });
     };
     return {
       update: (chunk) => {
         if (failed) throw failed;
-        // Fast path: nothing queued and the chunk fits a free slot.
-        if (!tail && chunk.byteLength <= SLOT && state.busy < SLOTS) return send(chunk);
+        // Fast path: nothing queued (here or by other jobs) and the chunk fits a free slot.
+        if (!tail && chunk.byteLength <= SLOT && this.#waiters.length === 0) {
+          const index = this.#free.pop();
+          if (index !== undefined) return send(index, chunk);
+        }
         // Otherwise queue behind earlier chunks, so that the worker sees them in order.
         const run = (tail ?? Promise.resolve()).then(async () => {
-          for (let off = 0; off < chunk.byteLength; off += SLOT) {
-            await freeSlot();
-            send(chunk.subarray(off, Math.min(chunk.byteLength, off + SLOT)));
+          for (let off = 0; off < chunk.byteLength && !dropped; off += SLOT) {
+            if (failed) throw failed;
+            send(await this.#acquire(), chunk.subarray(off, Math.min(chunk.byteLength, off + SLOT)));
           }
         });
         const mine = run.finally(() => {
@@ -221,6 +223,7 @@ class Sm3Pool {
         });
       },
       dispose: () => {
+        dropped = true;
         if (this.#jobs.has(id)) {
           worker.postMessage({ op: 'drop', id });
           close();
@@ -229,25 +232,41 @@ class Sm3Pool {
     };
   }
 
+  #acquire(): Promise<number> {
+    const index = this.#waiters.length === 0 ? this.#free.pop() : undefined;
+    if (index !== undefined) return Promise.resolve(index);
+    return new Promise<number>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  #release(index: number): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter.resolve(index);
+    else this.#free.push(index);
+  }
+
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ring: this.#ringBuffer, slot: SLOT } });
     worker.unref();
-    worker.on('message', (m: { id: number; ack?: number; digest?: string }) => {
-      const state = this.#jobs.get(m.id);
-      if (!state) return;
-      if (m.ack !== undefined) {
-        state.busy -= m.ack;
-        state.onFree?.();
-      } else if (m.digest !== undefined) {
-        state.onDigest?.(m.digest);
+    worker.on('message', (m: { id?: number; free?: number; digest?: string }) => {
+      if (this.#worker !== worker) return; // a failed worker's last words: its slots were reset already
+      if (m.free !== undefined) {
+        this.#release(m.free);
+      } else if (m.id !== undefined && m.digest !== undefined) {
+        this.#jobs.get(m.id)?.onDigest?.(m.digest);
       }
     });
     const fail = (err: Error): void => {
       this.#worker = undefined;
+      const error = new Error(`SM3 worker failed: ${err.message}`, { cause: err });
       const jobs = [...this.#jobs.values()];
+      const waiters = this.#waiters;
       this.#jobs.clear();
-      for (const state of jobs) state.onError?.(new Error(`SM3 worker failed: ${err.message}`, { cause: err }));
+      // The worker is gone with whatever slots it held: the next one starts with the whole ring free.
+      this.#waiters = [];
+      this.#free = allSlots();
+      for (const state of jobs) state.onError?.(error);
+      for (const waiter of waiters) waiter.reject(error);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
@@ -256,6 +275,10 @@ class Sm3Pool {
     this.#worker = worker;
     return worker;
   }
+}
+
+function allSlots(): number[] {
+  return Array.from({ length: SLOTS }, (_, i) => i);
 }
 
 let pool: Sm3Pool | undefined;
