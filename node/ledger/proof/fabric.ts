@@ -1,4 +1,4 @@
-import { verify as verifySignature, X509Certificate } from 'node:crypto';
+import { verify as verifySignature } from 'node:crypto';
 import { verifyCertChain } from '../../identity/index.js';
 import {
   blockDataHash,
@@ -14,6 +14,7 @@ import { validationCodeName } from '../fabric/errors.js';
 import type { FabricProofBundle } from '../fabric/proof.js';
 import type { ProofBundle } from '../types.js';
 import type { ProofCheck, ProofRecord, ProofVerification } from './types.js';
+import { oneLine, parseCert, safe } from './helpers.js';
 
 /**
  * Verifies a `fabric-block-v1` bundle offline with nothing but the channel orgs' CA certificates
@@ -199,24 +200,4 @@ function shapeProblem(bundle: unknown): string | undefined {
   if (typeof b.block !== 'string' || !Array.isArray(b.records) || !Number.isSafeInteger(b.txIndex))
     return 'block, records or txIndex has the wrong type';
   return undefined;
-}
-
-function parseCert(pem: string): X509Certificate | undefined {
-  try {
-    return new X509Certificate(pem);
-  } catch {
-    return undefined;
-  }
-}
-
-function safe<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
-}
-
-function oneLine(dn: string): string {
-  return dn.split('\n').filter(Boolean).join(', ');
 }

@@ -1,4 +1,4 @@
-import { verify as verifySignature, X509Certificate } from 'node:crypto';
+import { verify as verifySignature } from 'node:crypto';
 import { canonicalBytes } from '../../core/canonical.js';
 import { verifyInclusion } from '../../core/merkle.js';
 import { verifyCertChain } from '../../identity/index.js';
@@ -6,6 +6,7 @@ import { BLOCK_FORMAT, computeTxId, sha256Hex, type BlockHeader, type TxEnvelope
 import type { ProofBundle } from '../types.js';
 import { verifyFabricProofBundle } from './fabric.js';
 import type { EmbeddedProofBundle, ProofCheck, ProofVerification } from './types.js';
+import { oneLine, parseCert, safe } from './helpers.js';
 
 /**
  * Verifies an embedded-ledger proof bundle offline, with nothing but the consortium's CA certificates:
@@ -177,26 +178,6 @@ function shapeProblem(bundle: unknown): string | undefined {
   if (!b.header?.signer || !b.peer?.certPem || !Array.isArray(b.inclusion?.path) || !Array.isArray(b.records))
     return 'header, peer or inclusion is incomplete';
   return undefined;
-}
-
-function parseCert(pem: string): X509Certificate | undefined {
-  try {
-    return new X509Certificate(pem);
-  } catch {
-    return undefined;
-  }
-}
-
-function safe<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
-}
-
-function oneLine(dn: string): string {
-  return dn.split('\n').filter(Boolean).join(', ');
 }
 
 function printable(key: string): string {
