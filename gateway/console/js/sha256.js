@@ -2,6 +2,8 @@
 // Incremental SHA-256 (FIPS 180-4). WebCrypto's digest() takes the whole input at once, so large files
 // would have to sit in memory; this one is fed chunk by chunk and keeps 64 bytes of state.
 
+import { blockHasher } from './md.js';
+
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
   0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
@@ -21,9 +23,6 @@ export function createSha256() {
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
   ]);
   const w = new Uint32Array(64);
-  const block = new Uint8Array(64);
-  let filled = 0;
-  let length = 0; // bytes; exact up to 2^53
 
   /** @param {Uint8Array} b @param {number} o */
   function compress(b, o) {
@@ -72,36 +71,5 @@ export function createSha256() {
     h[7] += hh;
   }
 
-  return {
-    update(data) {
-      length += data.length;
-      let i = 0;
-      if (filled > 0) {
-        const take = Math.min(64 - filled, data.length);
-        block.set(data.subarray(0, take), filled);
-        filled += take;
-        i = take;
-        if (filled < 64) return this;
-        compress(block, 0);
-        filled = 0;
-      }
-      for (; i + 64 <= data.length; i += 64) compress(data, i);
-      if (i < data.length) {
-        block.set(data.subarray(i), 0);
-        filled = data.length - i;
-      }
-      return this;
-    },
-    hex() {
-      const bits = length * 8;
-      const tail = new Uint8Array(filled < 56 ? 64 : 128);
-      tail.set(block.subarray(0, filled));
-      tail[filled] = 0x80;
-      const view = new DataView(tail.buffer);
-      view.setUint32(tail.length - 8, Math.floor(bits / 2 ** 32));
-      view.setUint32(tail.length - 4, bits >>> 0);
-      for (let o = 0; o < tail.length; o += 64) compress(tail, o);
-      return Array.from(h, (x) => x.toString(16).padStart(8, '0')).join('');
-    },
-  };
+  return blockHasher(compress, h);
 }

@@ -3,6 +3,8 @@
 // Browsers have no SM3, so the console carries this one; test/gateway/console-hash.test.ts checks it
 // against Node's crypto on random inputs split at random points.
 
+import { blockHasher } from './md.js';
+
 const IV = [0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600, 0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e];
 /** T_j rotated left by j, precomputed. */
 const TJ = new Uint32Array(64);
@@ -19,9 +21,6 @@ const rotl = (x, n) => (x << n) | (x >>> (32 - n));
 export function createSm3() {
   const v = new Uint32Array(IV);
   const w = new Uint32Array(68);
-  const block = new Uint8Array(64);
-  let filled = 0;
-  let length = 0;
 
   /** @param {Uint8Array} b @param {number} o */
   function compress(b, o) {
@@ -68,36 +67,5 @@ export function createSm3() {
     v[7] ^= h;
   }
 
-  return {
-    update(data) {
-      length += data.length;
-      let i = 0;
-      if (filled > 0) {
-        const take = Math.min(64 - filled, data.length);
-        block.set(data.subarray(0, take), filled);
-        filled += take;
-        i = take;
-        if (filled < 64) return this;
-        compress(block, 0);
-        filled = 0;
-      }
-      for (; i + 64 <= data.length; i += 64) compress(data, i);
-      if (i < data.length) {
-        block.set(data.subarray(i), 0);
-        filled = data.length - i;
-      }
-      return this;
-    },
-    hex() {
-      const bits = length * 8;
-      const tail = new Uint8Array(filled < 56 ? 64 : 128);
-      tail.set(block.subarray(0, filled));
-      tail[filled] = 0x80;
-      const view = new DataView(tail.buffer);
-      view.setUint32(tail.length - 8, Math.floor(bits / 2 ** 32));
-      view.setUint32(tail.length - 4, bits >>> 0);
-      for (let o = 0; o < tail.length; o += 64) compress(tail, o);
-      return Array.from(v, (x) => x.toString(16).padStart(8, '0')).join('');
-    },
-  };
+  return blockHasher(compress, v);
 }
