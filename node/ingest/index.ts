@@ -60,3 +60,4 @@ export {
   type SourceKind,
   type BagReport,
 } from './sources/index.js';
+export { DC_ELEMENTS, type DcElement } from './dublin-core.js';

@@ -2,6 +2,7 @@ import { canonicalize, sha256Hex } from 'shulian/core';
 import type { ResourceView, VersionView } from '../ports.js';
 import { datestamp } from './dates.js';
 import { element, wrap } from './xml.js';
+import { DC_ELEMENTS } from 'shulian/ingest';
 
 /** The metadata formats every item can be disseminated in. */
 export interface MetadataFormat {
@@ -15,24 +16,6 @@ export const OAI_DC_NS = 'http://www.openarchives.org/OAI/2.0/oai_dc/';
 export const DC_NS = 'http://purl.org/dc/elements/1.1/';
 export const SHULIAN_NS = 'urn:shulian:schemas:oai:resource:v1';
 export const SHULIAN_XSD = 'shulian-oai-v1.xsd';
-
-const DC_ELEMENTS = [
-  'title',
-  'creator',
-  'subject',
-  'description',
-  'publisher',
-  'contributor',
-  'date',
-  'type',
-  'format',
-  'identifier',
-  'source',
-  'language',
-  'relation',
-  'coverage',
-  'rights',
-] as const;
 
 function metadataObject(resource: ResourceView): Record<string, unknown> {
   return typeof resource.metadata === 'object' && resource.metadata !== null && !Array.isArray(resource.metadata)

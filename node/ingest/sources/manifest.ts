@@ -7,27 +7,10 @@ import { parseCsv } from './csv.js';
 import { parseJson, toFailure, validateResourceMetadata } from './documents.js';
 import { resolveOnDisk, resourceIdFor, safeRelPath } from './paths.js';
 import type { Failure, ResourceEntry } from './types.js';
+import { DC_ELEMENTS } from '../dublin-core.js';
 
 /** DC elements and other list-valued fields: in CSV, several values are separated by `|`. */
-const LIST_COLUMNS = new Set([
-  'title',
-  'creator',
-  'subject',
-  'description',
-  'publisher',
-  'contributor',
-  'date',
-  'type',
-  'format',
-  'identifier',
-  'source',
-  'language',
-  'relation',
-  'coverage',
-  'rights',
-  'theme',
-  'derivedFrom',
-]);
+const LIST_COLUMNS = new Set<string>([...DC_ELEMENTS, 'theme', 'derivedFrom']);
 const SCALAR_COLUMNS = new Set(['id', 'class', 'identifiers.cdoi', 'identifiers.isbn', 'identifiers.callNumber']);
 const JSON_COLUMNS = new Set(['toc']);
 
