@@ -106,13 +106,9 @@ export function auditRouter(deps: Readonly<AuditDeps>): Router {
 
   get('/v1/audit/rights', async (_req, res, q) => {
     const query: RightsAuditQuery = {
-      ...(q.resource === undefined ? {} : { resourceId: String(q.resource) }),
-      ...(q.assignee === undefined ? {} : { assignee: String(q.assignee) }),
-      ...(q.assigner === undefined ? {} : { assigner: String(q.assigner) }),
+      ...given(q, { resource: 'resourceId', assignee: 'assignee', assigner: 'assigner', from: 'from', until: 'until' }),
       ...(q.status === undefined ? {} : { status: q.status as RightsAuditQuery['status'] }),
       ...(q.expiringWithinDays === undefined ? {} : { expiringWithinDays: Number(q.expiringWithinDays) }),
-      ...(q.from === undefined ? {} : { from: String(q.from) }),
-      ...(q.until === undefined ? {} : { until: String(q.until) }),
       at: q.at === undefined ? now().toISOString() : new Date(String(q.at)).toISOString(),
       ...paging(q),
     };
@@ -144,10 +140,7 @@ export function auditRouter(deps: Readonly<AuditDeps>): Router {
 
   get('/v1/audit/receipts', async (_req, res, q) => {
     const page = listAuditReceipts(deps.index, {
-      ...(q.resource === undefined ? {} : { resourceId: String(q.resource) }),
-      ...(q.warehouse === undefined ? {} : { warehouse: String(q.warehouse) }),
-      ...(q.from === undefined ? {} : { from: String(q.from) }),
-      ...(q.until === undefined ? {} : { until: String(q.until) }),
+      ...given(q, { resource: 'resourceId', warehouse: 'warehouse', from: 'from', until: 'until' }),
       ...paging(q),
     });
     res.json({
@@ -161,11 +154,8 @@ export function auditRouter(deps: Readonly<AuditDeps>): Router {
 
   get('/v1/audit/fixity', async (_req, res, q) => {
     const page = fixity().listFixityEvents({
-      ...(q.resource === undefined ? {} : { resourceId: String(q.resource) }),
-      ...(q.run === undefined ? {} : { runId: String(q.run) }),
+      ...given(q, { resource: 'resourceId', run: 'runId', from: 'from', until: 'until' }),
       ...(q.outcome === undefined ? {} : { outcome: q.outcome as 'pass' | 'fail' }),
-      ...(q.from === undefined ? {} : { from: String(q.from) }),
-      ...(q.until === undefined ? {} : { until: String(q.until) }),
       ...paging(q),
     });
     res.json({
@@ -179,8 +169,7 @@ export function auditRouter(deps: Readonly<AuditDeps>): Router {
 
   get('/v1/audit/fixity/runs', async (_req, res, q) => {
     const page = fixity().listFixityRuns({
-      ...(q.from === undefined ? {} : { from: String(q.from) }),
-      ...(q.until === undefined ? {} : { until: String(q.until) }),
+      ...given(q, { from: 'from', until: 'until' }),
       ...paging(q),
     });
     res.json({
@@ -198,7 +187,7 @@ export function auditRouter(deps: Readonly<AuditDeps>): Router {
 
   const sources = () => ({ index: deps.index, ...(deps.fixity ? { fixity: deps.fixity } : {}) });
   get('/v1/audit/export/premis', async (req, res, q) => {
-    const scope = q.resource === undefined ? {} : { resourceId: String(q.resource) };
+    const scope = given(q, { resource: 'resourceId' });
     checkScope(sources(), scope);
     res.status(200).type('application/xml; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${q.resource ?? 'collection'}.premis.xml"`);
@@ -207,7 +196,7 @@ export function auditRouter(deps: Readonly<AuditDeps>): Router {
   });
 
   get('/v1/audit/export/prov', async (req, res, q) => {
-    const scope = q.resource === undefined ? {} : { resourceId: String(q.resource) };
+    const scope = given(q, { resource: 'resourceId' });
     checkScope(sources(), scope);
     res.status(200).type('application/json; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${q.resource ?? 'collection'}.prov.json"`);
@@ -216,6 +205,13 @@ export function auditRouter(deps: Readonly<AuditDeps>): Router {
   });
 
   return router;
+}
+
+/** The query parameters present in `q` (validated against the OpenAPI document), as strings under the lister's names. */
+function given<F extends string>(q: Query, names: Readonly<Record<string, F>>): Partial<Record<F, string>> {
+  const out: Partial<Record<F, string>> = {};
+  for (const [param, field] of Object.entries(names)) if (q[param] !== undefined) out[field] = String(q[param]);
+  return out;
 }
 
 function paging(q: Query): { limit?: number; offset?: number } {
