@@ -4,6 +4,7 @@ import { UnixFS } from 'ipfs-unixfs';
 import { base32upper } from 'multiformats/bases/base32';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
+import * as Digest from 'multiformats/hashes/digest';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { ContentError, IntegrityError, NotFoundError, ValidationError } from '../core/errors.js';
 
@@ -277,4 +278,9 @@ export async function* dagBlocks(
  */
 export function blockKey(cid: CID): string {
   return base32upper.baseEncode(cid.multihash.bytes);
+}
+
+/** The key of a block whose SHA-256 is `digest` (what blockKey gives for any CID of it). */
+export function keyOfSha256(digest: Uint8Array): string {
+  return base32upper.baseEncode(Digest.create(SHA2_256, digest).bytes);
 }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { MultiHasher } from '../core/digest.js';
+import { SlotRing } from './ring.js';
 
 /**
  * SHA-256 and SM3 of a payload, fed chunk by chunk in the same pass that builds its DAG.
@@ -142,21 +143,11 @@ interface JobState {
   onError: ((err: Error) => void) | undefined;
 }
 
-interface SlotWaiter {
-  resolve(index: number): void;
-  reject(err: Error): void;
-}
-
 class Sm3Pool {
   #worker: Worker | undefined;
   #nextId = 1;
   readonly #jobs = new Map<number, JobState>();
-  /** The ring, created once per process: the worker keeps its view of it for its whole life. */
-  readonly #ringBuffer = new SharedArrayBuffer(SLOT * SLOTS);
-  readonly #ring = new Uint8Array(this.#ringBuffer);
-  #free: number[] = allSlots();
-  /** Jobs waiting for a slot, first come first served; a freed slot is handed straight to the first. */
-  #waiters: SlotWaiter[] = [];
+  readonly #ring = new SlotRing(SLOT, SLOTS);
 
   start(): Sm3Job {
     const worker = this.#ensureWorker();
@@ -178,23 +169,23 @@ class Sm3Pool {
     const send = (index: number, piece: Uint8Array): void => {
       // After a worker failure the ring was reset whole: this slot is no longer ours to hand back.
       if (failed) throw failed;
-      if (dropped) return this.#release(index);
-      this.#ring.set(piece, index * SLOT);
+      if (dropped) return this.#ring.release(index);
+      this.#ring.fill(index, piece);
       worker.postMessage({ op: 'update', id, index, length: piece.byteLength });
     };
     return {
       update: (chunk) => {
         if (failed) throw failed;
         // Fast path: nothing queued (here or by other jobs) and the chunk fits a free slot.
-        if (!tail && chunk.byteLength <= SLOT && this.#waiters.length === 0) {
-          const index = this.#free.pop();
+        if (!tail && chunk.byteLength <= SLOT) {
+          const index = this.#ring.take();
           if (index !== undefined) return send(index, chunk);
         }
         // Otherwise queue behind earlier chunks, so that the worker sees them in order.
         const run = (tail ?? Promise.resolve()).then(async () => {
           for (let off = 0; off < chunk.byteLength && !dropped; off += SLOT) {
             if (failed) throw failed;
-            send(await this.#acquire(), chunk.subarray(off, Math.min(chunk.byteLength, off + SLOT)));
+            send(await this.#ring.acquire(), chunk.subarray(off, Math.min(chunk.byteLength, off + SLOT)));
           }
         });
         const mine = run.finally(() => {
@@ -232,26 +223,14 @@ class Sm3Pool {
     };
   }
 
-  #acquire(): Promise<number> {
-    const index = this.#waiters.length === 0 ? this.#free.pop() : undefined;
-    if (index !== undefined) return Promise.resolve(index);
-    return new Promise<number>((resolve, reject) => this.#waiters.push({ resolve, reject }));
-  }
-
-  #release(index: number): void {
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter.resolve(index);
-    else this.#free.push(index);
-  }
-
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ring: this.#ringBuffer, slot: SLOT } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ring: this.#ring.buffer, slot: SLOT } });
     worker.unref();
     worker.on('message', (m: { id?: number; free?: number; digest?: string }) => {
       if (this.#worker !== worker) return; // a failed worker's last words: its slots were reset already
       if (m.free !== undefined) {
-        this.#release(m.free);
+        this.#ring.release(m.free);
       } else if (m.id !== undefined && m.digest !== undefined) {
         this.#jobs.get(m.id)?.onDigest?.(m.digest);
       }
@@ -260,13 +239,10 @@ class Sm3Pool {
       this.#worker = undefined;
       const error = new Error(`SM3 worker failed: ${err.message}`, { cause: err });
       const jobs = [...this.#jobs.values()];
-      const waiters = this.#waiters;
       this.#jobs.clear();
       // The worker is gone with whatever slots it held: the next one starts with the whole ring free.
-      this.#waiters = [];
-      this.#free = allSlots();
+      this.#ring.reset(error);
       for (const state of jobs) state.onError?.(error);
-      for (const waiter of waiters) waiter.reject(error);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
@@ -275,10 +251,6 @@ class Sm3Pool {
     this.#worker = worker;
     return worker;
   }
-}
-
-function allSlots(): number[] {
-  return Array.from({ length: SLOTS }, (_, i) => i);
 }
 
 let pool: Sm3Pool | undefined;

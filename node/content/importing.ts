@@ -1,6 +1,6 @@
-import { importer, type WritableStorage } from 'ipfs-unixfs-importer';
 import type { CID } from 'multiformats/cid';
 import { ContentError, isShulianError } from '../core/errors.js';
+import { buildFileDag, fixedChunks, type DagStorage } from './builder.js';
 import { createPayloadHasher, type PayloadDigests, type Sm3Mode } from './hashing.js';
 import type { CidProfile } from './profiles.js';
 import type { PutResult } from './types.js';
@@ -18,20 +18,18 @@ export interface Imported extends PayloadDigests {
 
 /**
  * One pass over the bytes: the chunker and DAG builder (CIDs, blocks to `blocks`), SHA-256 and SM3 all see
- * each chunk once. Memory is bounded by the importer's window (a few chunks plus one level of links).
+ * each chunk once. Memory is bounded by the builder's window (a few chunks plus one level of links).
  */
 export async function importPayload(
   source: ByteSource,
   profile: CidProfile,
-  blocks: WritableStorage,
+  blocks: DagStorage,
   options: Readonly<ImportOptions> = {},
 ): Promise<Imported> {
   const hasher = createPayloadHasher(options.sm3 ?? 'auto');
   try {
-    let root: CID | undefined;
     const content = tap(source, hasher.update.bind(hasher), options.signal);
-    for await (const entry of importer([{ content }], blocks, profile.importerOptions())) root = entry.cid;
-    if (!root) throw new ContentError('IMPORT_FAILED', 'the importer produced no root');
+    const root = await buildFileDag(fixedChunks(content, profile.chunkSize), profile, blocks);
     const digests = await hasher.digest();
     return { root, ...digests };
   } catch (err) {

@@ -1,13 +1,10 @@
 import { ContentError } from '../core/errors.js';
-import { fixedSize } from 'ipfs-unixfs-importer/chunker';
-import { balanced } from 'ipfs-unixfs-importer/layout';
-import type { ImporterOptions } from 'ipfs-unixfs-importer';
 import type { CidProfileName } from './types.js';
 
 /**
  * A CID profile: the exact UnixFS import parameters that make our DAG byte-identical to Kubo's for the
- * same bytes. One object per profile so that the importer options and the Kubo `add` options can never
- * drift apart.
+ * same bytes. One object per profile so that what our DAG builder uses (builder.ts) and the Kubo `add`
+ * options can never drift apart.
  */
 export interface CidProfile {
   readonly name: CidProfileName;
@@ -17,8 +14,6 @@ export interface CidProfile {
   readonly chunkSize: number;
   /** Links per DAG node before the balanced layout adds a level. */
   readonly maxLinks: number;
-  /** Options for ipfs-unixfs-importer (fresh objects each call: the chunker and layout are stateless but owned). */
-  importerOptions(): ImporterOptions;
   /** Options for Kubo's `add` RPC (kubo-rpc-client option names). */
   kuboAddOptions(): Readonly<Record<string, unknown>>;
 }
@@ -36,18 +31,6 @@ function profile(
     rawLeaves,
     chunkSize,
     maxLinks,
-    importerOptions(): ImporterOptions {
-      return {
-        cidVersion,
-        rawLeaves,
-        // Kubo's dag-pb leaves are UnixFS `file` nodes (boxo's balanced builder), never `raw`-typed ones.
-        leafType: 'file',
-        reduceSingleLeafToSelf: true,
-        chunker: fixedSize({ chunkSize }),
-        layout: balanced({ maxChildrenPerNode: maxLinks }),
-        wrapWithDirectory: false,
-      };
-    },
     kuboAddOptions(): Readonly<Record<string, unknown>> {
       return {
         cidVersion,

@@ -1,15 +1,17 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
-import { blockKey } from '../dag.js';
+import { blockKey, keyOfSha256 } from '../dag.js';
+import { blockWriter, OFFLOAD_MAX_BYTES, OFFLOAD_MIN_BYTES } from './writer.js';
 
 /**
  * Blocks on disk, one file per block, named and sharded like Kubo's flatfs (`next-to-last/2`):
  * `blocks/<2 chars>/<BASE32 MULTIHASH>.data`. A block is written to a temp file, fsynced, then renamed
  * into place, so a block file is either absent or complete. Directory entries are made durable by
- * `syncDirs`, which a put calls once, before it commits its root.
+ * `syncDirs`, which a put calls once, before it commits its root. Large blocks are written by the writer
+ * thread (writer.ts), small ones here through fs/promises; both take the same steps.
  */
 export class FsBlockstore {
   readonly blocksDir: string;
@@ -44,6 +46,16 @@ export class FsBlockstore {
     const target = join(shardDir, `${key}.data`);
     // Another put may have renamed this block in without having fsynced the directory yet: ours does it.
     dirty.add(shardDir);
+    if (offloads(bytes)) {
+      const { createdShard } = await blockWriter().write({
+        blocksDir: this.blocksDir,
+        tmpDir: this.tmpDir,
+        key,
+        bytes,
+      });
+      if (createdShard) dirty.add(this.blocksDir);
+      return;
+    }
     if (await exists(target)) return;
     if (!this.#knownShards.has(shard)) {
       const created = await mkdir(shardDir, { recursive: true });
@@ -62,6 +74,24 @@ export class FsBlockstore {
     }
     await fh.close();
     await rename(tmp, target);
+  }
+
+  /**
+   * Writes a block whose key is not known yet and returns its key and SHA-256: a large block is hashed
+   * on the writer thread as it is written, a small one here.
+   */
+  async writeLeaf(bytes: Uint8Array, dirty: Set<string>): Promise<{ key: string; digest: Uint8Array }> {
+    if (offloads(bytes)) {
+      const r = await blockWriter().write({ blocksDir: this.blocksDir, tmpDir: this.tmpDir, key: undefined, bytes });
+      dirty.add(join(this.blocksDir, this.shardOf(r.key)));
+      if (r.createdShard) dirty.add(this.blocksDir);
+      if (!r.digest) throw new Error('internal: the block writer returned no digest');
+      return { key: r.key, digest: r.digest };
+    }
+    const digest = createHash('sha256').update(bytes).digest();
+    const key = keyOfSha256(digest);
+    await this.write(key, bytes, dirty);
+    return { key, digest };
   }
 
   async read(cid: CID): Promise<Uint8Array | undefined> {
@@ -191,4 +221,8 @@ export async function exists(path: string): Promise<boolean> {
 
 export function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+function offloads(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= OFFLOAD_MIN_BYTES && bytes.byteLength <= OFFLOAD_MAX_BYTES;
 }

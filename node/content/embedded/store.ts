@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CID } from 'multiformats/cid';
 import { ContentError, NotFoundError } from '../../core/errors.js';
+import type { DagStorage } from '../builder.js';
 import { exportCarFrom, verifyCar } from '../car.js';
 import { blockKey, checkDag, parseCid, readFile as readDagFile, type BlockLoader } from '../dag.js';
 import type { Sm3Mode } from '../hashing.js';
@@ -83,12 +84,16 @@ class Embedded implements EmbeddedContentStore {
     try {
       const keys = new Set<string>();
       const dirty = new Set<string>();
-      const sink = {
-        put: async (cid: CID, bytes: Uint8Array): Promise<CID> => {
+      const sink: DagStorage = {
+        put: async (cid: CID, bytes: Uint8Array): Promise<void> => {
           const key = blockKey(cid);
           keys.add(key);
           await this.#blocks.write(key, bytes, dirty);
-          return cid;
+        },
+        putLeaf: async (bytes: Uint8Array): Promise<Uint8Array> => {
+          const { key, digest } = await this.#blocks.writeLeaf(bytes, dirty);
+          keys.add(key);
+          return digest;
         },
       };
       const imported = await importPayload(source as AsyncIterable<Uint8Array>, profile, sink, {
