@@ -43,3 +43,5 @@ export {
   ROLES,
 } from './fabric-ca.js';
 export type { CaEndpoint, EnrolledIdentity, IdentityType, Registrar } from './fabric-ca.js';
+export { handOverNationalIdentity } from './hand-over.js';
+export type { HandOverOptions, HandOverResult } from './hand-over.js';

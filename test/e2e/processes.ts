@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { consortiumLayout } from '../../node/identity/index.js';
+import { join, resolve } from 'node:path';
 
 const ROOT = resolve('.');
 const TSX = ['--import', 'tsx'];
@@ -45,18 +43,12 @@ export async function startProvince(home: string): Promise<Province> {
 }
 
 /**
- * What the national library hands its warehouse: the warehouse identity (MSP folder to sign receipts, TLS
- * client certificate) and the consortium's CA bundles to pin. In the development consortium they all sit in
- * the province's home; a real warehouse gets them from the national library's own CA.
+ * What the national library hands its warehouse (its identity and the consortium's CA bundles to pin), done
+ * the way an operator does it in the development consortium: `shulian identity hand-over`.
  */
 export async function provisionWarehouse(provinceHome: string, warehouseHome: string): Promise<void> {
-  const from = consortiumLayout(provinceHome);
-  const to = consortiumLayout(warehouseHome);
-  const wh = from.national.users.warehouse;
-  await mkdir(dirname(to.national.users.warehouse.dir), { recursive: true });
-  await cp(wh.dir, to.national.users.warehouse.dir, { recursive: true });
-  await cp(from.caBundle, to.caBundle);
-  await cp(from.tlsCaBundle, to.tlsCaBundle);
+  const run = await runCli(['identity', 'hand-over', '--home', provinceHome, '--to', warehouseHome], {});
+  if (run.code !== 0) throw new Error(`shulian identity hand-over failed (${run.code}): ${run.stderr}`);
 }
 
 export interface CliRun {

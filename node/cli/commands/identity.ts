@@ -3,6 +3,7 @@ import { loadConfig } from '../../core/index.js';
 import { ValidationError } from '../../core/errors.js';
 import {
   enrollIdentity,
+  handOverNationalIdentity,
   IDENTITY_TYPES,
   reenrollIdentity,
   registerIdentity,
@@ -28,7 +29,7 @@ export function register(program: Command): void {
   const identity = program
     .command('identity')
     .description(
-      'enroll, register, reenroll and revoke identities at a Fabric CA server (MSP folders with the shulian.role attribute)',
+      'enroll, register, reenroll and revoke identities at a Fabric CA server (MSP folders with the shulian.role attribute); hand a development identity to another home',
     )
     .addHelpText(
       'after',
@@ -154,6 +155,29 @@ it for each library.`,
           ]);
       },
     );
+
+  identity
+    .command('hand-over')
+    .description(
+      "development consortium: copy a national library identity (default: the warehouse's MSP and TLS folders) and the consortium's CA bundles into another node's home, so that `shulian pull` runs there",
+    )
+    .requiredOption('--to <home>', "the other node's home (its SHULIAN_HOME)")
+    .option(
+      '--home <dir>',
+      'this home, where `shulian init` made the consortium (default: SHULIAN_HOME, else ./.shulian)',
+    )
+    .option('--as <name>', 'the national identity to hand over: warehouse (default), auditor, operator or rights-admin')
+    .option('--force', 'replace the identity and CA bundles the destination already has')
+    .option('--json', 'print JSON')
+    .action(async (o: { to: string; home?: string; as?: string; force?: boolean; json?: boolean }) => {
+      const home = loadConfig(o.home ? { ...process.env, SHULIAN_HOME: o.home } : process.env).home;
+      const r = await handOverNationalIdentity(home, o.to, {
+        ...(o.as ? { identity: o.as } : {}),
+        ...(o.force ? { force: true } : {}),
+      });
+      if (o.json) printJson(r);
+      else print([`handed ${r.identity} of ${r.mspId} over to ${o.to}:`, ...r.written.map((f) => `  ${f}`)]);
+    });
 }
 
 async function endpoint(o: CaOptions): Promise<CaEndpoint> {
