@@ -47,10 +47,16 @@ export function newMessageSigner(keyPem: string): MessageSigner {
   }
   if (key.asymmetricKeyType !== 'ec')
     throw new ValidationError('private key must be an EC key', { pointer: '/keyPem' });
-  return (message) => {
-    const raw = sign('sha256', message, { key, dsaEncoding: 'ieee-p1363' });
-    return Promise.resolve(derSignature(raw.subarray(0, 32), lowS(raw.subarray(32, 64))));
-  };
+  const options = { key, dsaEncoding: 'ieee-p1363' } as const;
+  // the callback form runs the ECDSA on libuv's thread pool: the caller's thread (the ledger's, which
+  // signs every proposal and block) only queues the job
+  return (message) =>
+    new Promise<Uint8Array>((resolve, reject) =>
+      sign('sha256', message, options, (err, raw) => {
+        if (err) reject(err);
+        else resolve(derSignature(raw.subarray(0, 32), lowS(raw.subarray(32, 64))));
+      }),
+    );
 }
 
 /** Signs SHA-256(message) with the identity's fastest signer. */
