@@ -128,8 +128,20 @@ export function sha256Hex(...parts: (Uint8Array | string)[]): string {
   return sha256(...parts).toString('hex');
 }
 
+/** canonicalBytes(creator) of the last few creators: a certificate is ~1 KB of JSON escaping per transaction. */
+const creatorBytes = new Map<string, Map<string, Uint8Array>>();
+
 export function computeTxId(nonce: Uint8Array, creator: Creator): string {
-  return sha256Hex(nonce, canonicalBytes({ mspId: creator.mspId, certPem: creator.certPem }));
+  let byCert = creatorBytes.get(creator.mspId);
+  let bytes = byCert?.get(creator.certPem);
+  if (bytes === undefined) {
+    bytes = canonicalBytes({ mspId: creator.mspId, certPem: creator.certPem });
+    if (creatorBytes.size >= 64) creatorBytes.clear();
+    if (!byCert) creatorBytes.set(creator.mspId, (byCert = new Map()));
+    if (byCert.size >= 256) byCert.clear();
+    byCert.set(creator.certPem, bytes);
+  }
+  return sha256Hex(nonce, bytes);
 }
 
 export function proposalDigest(proposal: ProposalBody): Buffer {
