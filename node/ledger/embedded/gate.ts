@@ -1,21 +1,31 @@
 /**
- * Keeps simulations on a consistent snapshot, as a peer's commit lock does: a block becomes visible to
- * readers (its SQLite COMMIT) only when no simulation is running, and simulations wait while a block is
- * about to become visible (writer preference, so commits cannot starve).
+ * Keeps simulations on a consistent snapshot, as a peer's commit lock does. Simulations read through one
+ * read transaction, opened when the first of them enters and closed when the last leaves (`onFirst`,
+ * `onLast`), so a block the committer thread writes meanwhile stays invisible to them. Once a block is
+ * committed, `exclusive` waits for the simulations in progress to leave (writer preference: new ones
+ * wait meanwhile), so that every simulation started after its submits resolve sees the block.
  */
 export class SimulationGate {
+  readonly #onFirst: () => void;
+  readonly #onLast: () => void;
   #active = 0;
   #commitWaiting: Promise<void> | undefined;
   #drained: (() => void) | undefined;
 
+  constructor(hooks: Readonly<{ onFirst: () => void; onLast: () => void }> = { onFirst() {}, onLast() {} }) {
+    this.#onFirst = hooks.onFirst;
+    this.#onLast = hooks.onLast;
+  }
+
   async enter(): Promise<void> {
     while (this.#commitWaiting) await this.#commitWaiting;
-    this.#active++;
+    if (this.#active++ === 0) this.#onFirst();
   }
 
   exit(): void {
-    this.#active--;
-    if (this.#active === 0 && this.#drained) {
+    if (--this.#active > 0) return;
+    this.#onLast();
+    if (this.#drained) {
       const drained = this.#drained;
       this.#drained = undefined;
       drained();
@@ -24,6 +34,8 @@ export class SimulationGate {
 
   /** Runs `fn` (synchronous) when no simulation is active. */
   async exclusive<T>(fn: () => T): Promise<T> {
+    // one block at a time reaches this point (the runtime commits blocks in order), but be safe
+    while (this.#commitWaiting) await this.#commitWaiting;
     let release!: () => void;
     const waiting = new Promise<void>((r) => (release = r));
     this.#commitWaiting = waiting;

@@ -25,7 +25,8 @@ import { chaincodeError } from './errors.js';
 import { parseSignedProposal } from './relay.js';
 import { SimulationGate } from './gate.js';
 import { EmbeddedLedger } from './ledger.js';
-import { LedgerStore, type NewTx } from './store.js';
+import { openBlockCommitter, type BlockCommitter, type BlockWrite } from './committer.js';
+import { LedgerStore, type SimulationReader } from './store.js';
 import { EmbeddedStub, type SimulationResult } from './stub.js';
 import { validateRwSet, type Overlay } from './validate.js';
 import { verifyLedger, type LedgerVerifyOptions, type LedgerVerifyReport } from './verify.js';
@@ -152,7 +153,10 @@ export class Runtime implements EmbeddedRuntime {
   readonly #timeout: number;
   readonly #trusted: readonly string[] | undefined;
   readonly #collections: ReadonlyMap<string, CollectionRules> | undefined;
-  readonly #gate = new SimulationGate();
+  readonly #simReader: SimulationReader;
+  readonly #gate: SimulationGate;
+  /** Started with the first block (read-only uses of the ledger need no writer thread). */
+  #committer: BlockCommitter | undefined;
   readonly #queue: Pending[] = [];
   readonly #keys = new Map<string, KeyObject>();
   /** Signers already seen to sign for a certificate: checking one signature proves the key matches. */
@@ -178,6 +182,9 @@ export class Runtime implements EmbeddedRuntime {
     this.channel = channel;
     this.dir = options.dir;
     this.store = store;
+    const simReader = store.openSimulationReader();
+    this.#simReader = simReader;
+    this.#gate = new SimulationGate({ onFirst: () => simReader.begin(), onLast: () => simReader.end() });
     this.#chaincode = chaincode;
     this.#peer = options.peer;
     this.#peerCertPem = Buffer.from(options.peer.identity.credentials).toString('utf8');
@@ -244,6 +251,8 @@ export class Runtime implements EmbeddedRuntime {
       await new Promise<void>((r) => (this.#idle = r));
     }
     this.blocks.emit('close');
+    await this.#committer?.close();
+    this.#simReader.close();
     this.store.close();
   }
 
@@ -302,7 +311,7 @@ export class Runtime implements EmbeddedRuntime {
         );
       }
       if (!proven?.has(certPem)) {
-        this.#checkCreator(certPem, bytes, signature, txId);
+        await this.#checkCreator(certPem, bytes, signature, txId);
         if (proven) proven.add(certPem);
         else this.#provenSigners.set(identity.signer, new Set([certPem]));
       }
@@ -326,7 +335,7 @@ export class Runtime implements EmbeddedRuntime {
         channel: this.channel,
         now: Date.now(),
       });
-      this.#checkCreator(proposal.creator.certPem, Buffer.from(proposalJson, 'utf8'), signature, txId);
+      await this.#checkCreator(proposal.creator.certPem, Buffer.from(proposalJson, 'utf8'), signature, txId);
       return await this.#execute(txId, proposal, proposalJson, signature, new Map());
     } finally {
       this.#doneSimulating();
@@ -355,7 +364,7 @@ export class Runtime implements EmbeddedRuntime {
         signature,
         args: [fn, ...args],
         transient,
-        view: this.store.view,
+        view: this.#simReader.view,
         history: (key) => this.#history(key),
         makeLong: this.#chaincode.makeLong,
       });
@@ -384,10 +393,10 @@ export class Runtime implements EmbeddedRuntime {
   /** A key's history, newest first, with each value read from the transaction that wrote it. */
   #history(key: Buffer): { txId: string; seconds: number; nanos: number; isDelete: boolean; value: Buffer }[] {
     const keyText = key.toString('utf8');
-    return this.store.history(key).map((h) => {
+    return this.#simReader.history(key).map((h) => {
       let value = Buffer.alloc(0);
       if (!h.isDelete) {
-        const bytes = this.store.envelopeAt(h.block, h.tx);
+        const bytes = this.#simReader.envelopeAt(h.block, h.tx);
         const write =
           bytes && (JSON.parse(bytes.toString('utf8')) as TxEnvelope).rwset.writes.find((w) => w.key === keyText);
         if (!write || write.isDelete)
@@ -413,7 +422,7 @@ export class Runtime implements EmbeddedRuntime {
     if (this.#inFlight === 0 && this.#queue.length === 0 && !this.#committing && this.#idle) this.#idle();
   }
 
-  #checkCreator(certPem: string, proposalBytes: Uint8Array, signature: Uint8Array, txId: string): void {
+  async #checkCreator(certPem: string, proposalBytes: Uint8Array, signature: Uint8Array, txId: string): Promise<void> {
     let key = this.#keys.get(certPem);
     if (!key) {
       try {
@@ -428,8 +437,13 @@ export class Runtime implements EmbeddedRuntime {
       if (this.#keys.size > 1000) this.#keys.clear();
       this.#keys.set(certPem, key);
     }
-    // the Signer signed SHA-256(proposal) as a pre-hashed digest, i.e. ECDSA-with-SHA-256 over the bytes
-    if (!verifySignature('sha256', proposalBytes, key, signature)) {
+    // the Signer signed SHA-256(proposal) as a pre-hashed digest, i.e. ECDSA-with-SHA-256 over the bytes;
+    // verified on libuv's thread pool, off the ledger's thread
+    const publicKey = key;
+    const valid = await new Promise<boolean>((resolve) =>
+      verifySignature('sha256', proposalBytes, publicKey, signature, (err, ok) => resolve(!err && ok)),
+    );
+    if (!valid) {
       throw new AccessDeniedError("the proposal signature does not verify with the creator's certificate", { txId });
     }
     if (this.#trusted && !this.#trustedCerts.has(certPem)) {
@@ -501,90 +515,109 @@ export class Runtime implements EmbeddedRuntime {
       });
   }
 
-  /** Validates, builds, signs and durably commits one block (one SQLite transaction). */
+  /**
+   * Validates, builds and signs one block, then has the committer thread write it durably (one SQLite
+   * transaction). Validation reads the committed state as it is now; should another process commit first,
+   * the committer writes nothing and the block is validated and built again on the new tip.
+   */
   async #commit(batch: readonly Pending[]): Promise<{ number: number; codes: ValidationCode[] }> {
+    for (;;) {
+      const block = await this.#build(batch);
+      this.#committer ??= openBlockCommitter(this.store.path);
+      if ((await this.#committer.commit(block.write)) === 'stale') continue;
+      // simulations still reading the previous snapshot finish first: every submit resolved from here
+      // on, and every simulation started after it, sees this block
+      await this.#gate.exclusive(() => undefined);
+      this.blocks.emit('block', block.write.number);
+      return { number: block.write.number, codes: block.codes };
+    }
+  }
+
+  async #build(batch: readonly Pending[]): Promise<{ write: BlockWrite; codes: ValidationCode[] }> {
     const store = this.store;
-    const { number, previousHash } = store.beginBlock();
-    try {
-      const overlay: Overlay = new Map();
-      const privateOverlay = new Map<string, Version | null>();
-      const seen = new Set<string>();
-      const codes: ValidationCode[] = [];
-      const envelopes: Uint8Array[] = [];
-      const rows: NewTx[] = [];
-      batch.forEach((p, idx) => {
-        let code: ValidationCode;
-        if (seen.has(p.txId) || store.txIdExists(p.txId)) code = 'DUPLICATE_TXID';
-        else code = validateRwSet(store.writeView, overlay, p.sim.rwset, p.sim.privateReadKeys, privateOverlay);
-        seen.add(p.txId);
-        const version: Version = [number, idx];
-        if (code === 'VALID') {
-          for (const w of p.sim.rwset.writes) {
-            const key = Buffer.from(w.key, 'utf8');
-            overlay.set(key.toString('hex'), {
-              key,
-              version,
-              value: w.isDelete ? null : Buffer.from(w.value ?? '', 'base64'),
-            });
-          }
-          for (const w of p.sim.privateValues)
-            privateOverlay.set(`${w.collection}\u0000${w.key.toString('hex')}`, w.value === null ? null : version);
-        }
-        codes.push(code);
-        const bytes = envelopeBytes(
-          {
-            txId: p.txId,
-            signature: Buffer.from(p.signature).toString('base64'),
-            response: { status: p.response.status, payloadSha256: sha256Hex(p.response.payload ?? new Uint8Array()) },
-            rwset: p.sim.rwset,
-            event: p.sim.event,
-            validationCode: code,
-          },
-          p.proposalJson,
-        );
-        envelopes.push(bytes);
-        rows.push({
-          idx,
-          txId: p.txId,
-          envelope: bytes,
-          valid: code === 'VALID',
-          eventName: code === 'VALID' && p.sim.event ? p.sim.event.name : null,
-        });
-      });
-      const header: BlockHeader = {
-        channel: this.channel,
-        number,
-        previousHash,
-        dataHash: Buffer.from(MerkleTree.fromLeaves(envelopes).root).toString('hex'),
-        timestamp: new Date().toISOString(),
-        txCount: batch.length,
-        signer: { mspId: this.#peer.identity.mspId, certSha256: this.#peerCertSha256 },
-      };
-      const hb = headerBytes(header);
-      const hash = sha256(hb);
-      const signature = await signMessage(this.#peer, hb);
-      batch.forEach((p, idx) => {
-        if (codes[idx] !== 'VALID') return;
+    const { number, previousHash } = store.tip();
+    const overlay: Overlay = new Map();
+    const privateOverlay = new Map<string, Version | null>();
+    const seen = new Set<string>();
+    const codes: ValidationCode[] = [];
+    const envelopes: Uint8Array[] = [];
+    const txs: BlockWrite['txs'][number][] = [];
+    const state: BlockWrite['state'][number][] = [];
+    const history: BlockWrite['history'][number][] = [];
+    const privates: BlockWrite['private'][number][] = [];
+    batch.forEach((p, idx) => {
+      let code: ValidationCode;
+      if (seen.has(p.txId) || store.txIdExists(p.txId)) code = 'DUPLICATE_TXID';
+      else code = validateRwSet(store.view, overlay, p.sim.rwset, p.sim.privateReadKeys, privateOverlay);
+      seen.add(p.txId);
+      const version: Version = [number, idx];
+      if (code === 'VALID') {
+        const { seconds, nanos } = p.proposal.timestamp;
         for (const w of p.sim.rwset.writes) {
           const key = Buffer.from(w.key, 'utf8');
-          const value = w.isDelete ? Buffer.alloc(0) : Buffer.from(w.value ?? '', 'base64');
-          if (w.isDelete) store.deleteState(key);
-          else store.putState(key, value, number, idx);
-          store.addHistory(key, number, idx, p.txId, p.proposal.timestamp, w.isDelete);
+          const value = w.isDelete ? null : Buffer.from(w.value ?? '', 'base64');
+          overlay.set(key.toString('hex'), { key, version, value });
+          state.push({ key, value, tx: idx });
+          history.push({ key, tx: idx, txId: p.txId, seconds, nanos, isDelete: w.isDelete });
         }
         for (const w of p.sim.privateValues) {
-          if (w.value === null) store.deletePrivate(w.collection, w.key);
-          else store.putPrivate(w.collection, w.key, w.value, sha256(w.value), number, idx);
+          privateOverlay.set(`${w.collection}\u0000${w.key.toString('hex')}`, w.value === null ? null : version);
+          privates.push({
+            collection: w.collection,
+            key: w.key,
+            value: w.value,
+            hash: w.value === null ? null : sha256(w.value),
+            tx: idx,
+          });
         }
+      }
+      codes.push(code);
+      const bytes = envelopeBytes(
+        {
+          txId: p.txId,
+          signature: Buffer.from(p.signature).toString('base64'),
+          response: { status: p.response.status, payloadSha256: sha256Hex(p.response.payload ?? new Uint8Array()) },
+          rwset: p.sim.rwset,
+          event: p.sim.event,
+          validationCode: code,
+        },
+        p.proposalJson,
+      );
+      envelopes.push(bytes);
+      txs.push({
+        idx,
+        txId: p.txId,
+        envelope: bytes,
+        valid: code === 'VALID',
+        eventName: code === 'VALID' && p.sim.event ? p.sim.event.name : null,
       });
-      store.insertBlock({ number, header: hb, hash, signature, signerCert: this.#peerCertPem }, rows);
-      await this.#gate.exclusive(() => store.commitBlock());
-      this.blocks.emit('block', number);
-      return { number, codes };
-    } catch (err) {
-      store.abortBlock();
-      throw err;
-    }
+    });
+    const header: BlockHeader = {
+      channel: this.channel,
+      number,
+      previousHash,
+      dataHash: Buffer.from(MerkleTree.fromLeaves(envelopes).root).toString('hex'),
+      timestamp: new Date().toISOString(),
+      txCount: batch.length,
+      signer: { mspId: this.#peer.identity.mspId, certSha256: this.#peerCertSha256 },
+    };
+    const hb = headerBytes(header);
+    const signature = await signMessage(this.#peer, hb);
+    return {
+      write: {
+        number,
+        previousHash,
+        header: hb,
+        hash: sha256(hb),
+        signature,
+        signerCert: this.#peerCertPem,
+        txs,
+        state,
+        history,
+        private: privates,
+      },
+      codes,
+    };
   }
 
   conflict(txId: string, code: ValidationCode, blockNumber: number): ConflictError {

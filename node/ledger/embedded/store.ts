@@ -12,10 +12,12 @@ type Statement = Database.Statement;
  * everything derived from it (world state with versions, key history, private data, the tx index).
  * One SQLite transaction per block, so a block and its effects are applied entirely or not at all.
  *
- * Two connections: `reader` for simulations, queries and events (sees committed blocks only), and
- * `writer`, used only inside a commit (BEGIN IMMEDIATE ... COMMIT), which may span an await (the peer's
- * signature) without the reader ever seeing the half-built block. BEGIN IMMEDIATE also serialises
- * commits from several processes that opened the same directory.
+ * Connections: `reader` for queries, events and the validation of a block before it is written (sees
+ * committed blocks only); a `SimulationReader` that holds one read transaction while proposals are being
+ * endorsed (a consistent snapshot, whatever other threads commit meanwhile); `writer` for the schema and
+ * tools; blocks themselves are written by the committer's own connection on its own thread
+ * (committer.ts), one BEGIN IMMEDIATE ... COMMIT per block, which also serialises commits from several
+ * processes that opened the same directory.
  */
 export const DB_FILE = 'ledger.sqlite';
 const SCHEMA_VERSION = '2';
@@ -130,20 +132,45 @@ export class StateView {
   }
 }
 
-export interface NewBlock {
-  readonly number: number;
-  readonly header: Uint8Array;
-  readonly hash: Uint8Array;
-  readonly signature: Uint8Array;
-  readonly signerCert: string;
-}
+/**
+ * The reads of proposals being endorsed, on a connection of their own: `begin` opens a read transaction
+ * (its snapshot is taken at the first read) and `end` closes it, so every read of a simulation sees the
+ * same committed state while the committer thread writes blocks.
+ */
+export class SimulationReader {
+  readonly view: StateView;
+  readonly #db: Db;
+  readonly #history: Statement;
+  readonly #envelopeAt: Statement;
 
-export interface NewTx {
-  readonly idx: number;
-  readonly txId: string;
-  readonly envelope: Uint8Array;
-  readonly valid: boolean;
-  readonly eventName: string | null;
+  constructor(db: Db) {
+    this.#db = db;
+    this.view = new StateView(db);
+    const reads = prepareReads(db);
+    this.#history = reads.history;
+    this.#envelopeAt = reads.envelopeAt;
+  }
+
+  begin(): void {
+    if (!this.#db.inTransaction) this.#db.exec('BEGIN');
+  }
+
+  end(): void {
+    if (this.#db.inTransaction) this.#db.exec('COMMIT');
+  }
+
+  history(key: Buffer): HistoryRow[] {
+    return toHistoryRows(this.#history.all(key) as RawHistory[]);
+  }
+
+  envelopeAt(block: number, idx: number): Buffer | undefined {
+    return (this.#envelopeAt.get(block, idx) as { envelope: Buffer } | undefined)?.envelope;
+  }
+
+  close(): void {
+    this.end();
+    this.#db.close();
+  }
 }
 
 export class LedgerStore {
@@ -151,10 +178,7 @@ export class LedgerStore {
   readonly #reader: Db;
   readonly #writer: Db;
   readonly view: StateView;
-  readonly writeView: StateView;
-  #inCommit = false;
   readonly #stmts: ReturnType<typeof prepareReads>;
-  readonly #w: ReturnType<typeof prepareWrites>;
 
   readonly #snapshot: boolean;
 
@@ -164,9 +188,7 @@ export class LedgerStore {
     this.#reader = reader;
     this.#writer = writer;
     this.view = new StateView(reader);
-    this.writeView = new StateView(writer);
     this.#stmts = prepareReads(reader);
-    this.#w = prepareWrites(writer);
   }
 
   static open(dir: string, channel: string): LedgerStore {
@@ -223,6 +245,23 @@ export class LedgerStore {
     return new LedgerStore(this.path, db, db, true);
   }
 
+  /** A connection for the reads of simulations (see SimulationReader). */
+  openSimulationReader(): SimulationReader {
+    return new SimulationReader(openDb(this.path));
+  }
+
+  /** The number of the next block and the hash it must link to, as committed now. */
+  tip(): { number: number; previousHash: string } {
+    const tip = this.#stmts.tipHash.get() as { number: number; hash: Buffer } | undefined;
+    return tip === undefined
+      ? { number: 0, previousHash: GENESIS_PREVIOUS_HASH }
+      : { number: tip.number + 1, previousHash: tip.hash.toString('hex') };
+  }
+
+  txIdExists(txId: string): boolean {
+    return this.#stmts.txExists.get(txId) !== undefined;
+  }
+
   /** The number of the next block. */
   height(): number {
     const row = this.#stmts.tip.get() as { number: number } | undefined;
@@ -236,23 +275,7 @@ export class LedgerStore {
   }
 
   history(key: Buffer): HistoryRow[] {
-    return (
-      this.#stmts.history.all(key) as {
-        block: number;
-        tx: number;
-        tx_id: string;
-        seconds: number;
-        nanos: number;
-        is_delete: number;
-      }[]
-    ).map((r) => ({
-      block: r.block,
-      tx: r.tx,
-      txId: r.tx_id,
-      seconds: r.seconds,
-      nanos: r.nanos,
-      isDelete: r.is_delete === 1,
-    }));
+    return toHistoryRows(this.#stmts.history.all(key) as RawHistory[]);
   }
 
   block(number: number): BlockRow | undefined {
@@ -334,65 +357,6 @@ export class LedgerStore {
     }>;
   }
 
-  /** Opens the write transaction of one block and returns the tip as seen inside it. */
-  beginBlock(): { number: number; previousHash: string } {
-    if (this.#snapshot) throw new LedgerError('LEDGER_READ_ONLY', 'a ledger snapshot cannot commit blocks');
-    if (this.#inCommit) throw new LedgerError('LEDGER_BUSY', 'a block commit is already in progress');
-    this.#writer.exec('BEGIN IMMEDIATE');
-    this.#inCommit = true;
-    const tip = this.#w.tip.get() as { number: number; hash: Buffer } | undefined;
-    return tip === undefined
-      ? { number: 0, previousHash: GENESIS_PREVIOUS_HASH }
-      : { number: tip.number + 1, previousHash: tip.hash.toString('hex') };
-  }
-
-  txIdExists(txId: string): boolean {
-    return this.#w.txExists.get(txId) !== undefined;
-  }
-
-  putState(key: Buffer, value: Buffer, block: number, tx: number): void {
-    this.#w.putState.run(key, value, block, tx);
-  }
-
-  deleteState(key: Buffer): void {
-    this.#w.deleteState.run(key);
-  }
-
-  addHistory(
-    key: Buffer,
-    block: number,
-    tx: number,
-    txId: string,
-    ts: { seconds: number; nanos: number },
-    isDelete: boolean,
-  ): void {
-    this.#w.addHistory.run(key, block, tx, txId, ts.seconds, ts.nanos, isDelete ? 1 : 0);
-  }
-
-  putPrivate(collection: string, key: Buffer, value: Buffer, hash: Buffer, block: number, tx: number): void {
-    this.#w.putPrivate.run(collection, key, value, hash, block, tx);
-  }
-
-  deletePrivate(collection: string, key: Buffer): void {
-    this.#w.deletePrivate.run(collection, key);
-  }
-
-  insertBlock(block: NewBlock, txs: readonly NewTx[]): void {
-    this.#w.insertBlock.run(block.number, block.header, block.hash, block.signature, block.signerCert);
-    for (const tx of txs)
-      this.#w.insertTx.run(block.number, tx.idx, tx.txId, tx.envelope, tx.valid ? 1 : 0, tx.eventName);
-  }
-
-  commitBlock(): void {
-    this.#writer.exec('COMMIT');
-    this.#inCommit = false;
-  }
-
-  abortBlock(): void {
-    if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK');
-    this.#inCommit = false;
-  }
-
   /** Raw access for tests and tools that must reach under the API (tamper tests). */
   get rawWriter(): Db {
     return this.#writer;
@@ -404,10 +368,29 @@ export class LedgerStore {
       this.#reader.close();
       return;
     }
-    this.abortBlock();
     this.#reader.close();
     this.#writer.close();
   }
+}
+
+interface RawHistory {
+  block: number;
+  tx: number;
+  tx_id: string;
+  seconds: number;
+  nanos: number;
+  is_delete: number;
+}
+
+function toHistoryRows(rows: readonly RawHistory[]): HistoryRow[] {
+  return rows.map((r) => ({
+    block: r.block,
+    tx: r.tx,
+    txId: r.tx_id,
+    seconds: r.seconds,
+    nanos: r.nanos,
+    isDelete: r.is_delete === 1,
+  }));
 }
 
 interface RawTx {
@@ -425,6 +408,8 @@ function toTxRow(r: RawTx): TxRow {
 function prepareReads(db: Db) {
   return {
     tip: db.prepare('SELECT number FROM blocks ORDER BY number DESC LIMIT 1'),
+    tipHash: db.prepare('SELECT number, hash FROM blocks ORDER BY number DESC LIMIT 1'),
+    txExists: db.prepare('SELECT 1 FROM txs WHERE tx_id = ? LIMIT 1'),
     txCounts: db.prepare('SELECT count(*) AS n, sum(valid) AS v FROM txs'),
     stateCount: db.prepare('SELECT count(*) AS n FROM state'),
     // Fabric 2.x returns history newest first
@@ -445,23 +430,5 @@ function prepareReads(db: Db) {
       'SELECT key, block, tx, tx_id, seconds, nanos, is_delete FROM history ORDER BY key, block, tx',
     ),
     allPrivate: db.prepare('SELECT collection, key, value, hash, block, tx FROM private ORDER BY collection, key'),
-  };
-}
-
-function prepareWrites(db: Db) {
-  return {
-    tip: db.prepare('SELECT number, hash FROM blocks ORDER BY number DESC LIMIT 1'),
-    txExists: db.prepare('SELECT 1 FROM txs WHERE tx_id = ? LIMIT 1'),
-    putState: db.prepare('INSERT OR REPLACE INTO state (key, value, block, tx) VALUES (?, ?, ?, ?)'),
-    deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
-    addHistory: db.prepare(
-      'INSERT INTO history (key, block, tx, tx_id, seconds, nanos, is_delete) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    putPrivate: db.prepare(
-      'INSERT OR REPLACE INTO private (collection, key, value, hash, block, tx) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-    deletePrivate: db.prepare('DELETE FROM private WHERE collection = ? AND key = ?'),
-    insertBlock: db.prepare('INSERT INTO blocks (number, header, hash, signature, signer_cert) VALUES (?, ?, ?, ?, ?)'),
-    insertTx: db.prepare('INSERT INTO txs (block, idx, tx_id, envelope, valid, event_name) VALUES (?, ?, ?, ?, ?, ?)'),
   };
 }
