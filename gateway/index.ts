@@ -47,3 +47,4 @@ export { identityFromCertificate, type ClientIdentity } from './src/client-ident
 export { createRevocationList, parseRevocationList, type RevocationList } from './src/revocation.js';
 export { writeBag, type BagInput, type TagFile } from './src/bag.js';
 export { verifiedStream, reprDigest } from './src/verify-stream.js';
+export { watchIndex, type IndexWatch } from './src/index-watch.js';

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { pino, type Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import { accessLog } from './access-log.js';
 import { createCursorCodec } from './cursor.js';
 import { DEFAULT_LIMITS, type GatewayDeps, type IntegrityAlert } from './deps.js';
 import { expressPath, type OperationHandler, type RouteContext } from './context.js';
@@ -25,8 +24,6 @@ export interface GatewayApp {
   /** New requests get 503 `shutting-down` (streams in flight continue). */
   beginShutdown(): void;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /**
  * Builds the gateway's express app from the node's parts. It does not listen: startGateway puts it behind
@@ -58,24 +55,7 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
     });
     next();
   });
-  app.use(
-    pinoHttp({
-      logger: log,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customProps: (_req, res) => {
-        const identity = (res as Response).locals?.identity as { org?: string; commonName?: string } | undefined;
-        return identity ? { org: identity.org, subject: identity.commonName } : {};
-      },
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      quietReqLogger: true,
-    }),
-  );
+  app.use(accessLog(app, log));
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (req.originalUrl.length > limits.maxUrlLength)
       return next(

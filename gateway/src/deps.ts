@@ -28,6 +28,12 @@ export interface GatewayDeps {
   readonly ledger: GatewayLedger;
   readonly content: GatewayContent;
   readonly index: GatewayIndex;
+  /**
+   * A number that changes whenever anything is committed to the index (by any connection or process).
+   * When given, what the gateway reads from the index for a manifest is reused until it changes; without
+   * it, every manifest reads the index afresh. startNodeGateway supplies it (SQLite's data_version).
+   */
+  readonly indexVersion?: () => number;
   /** HMAC key of the changes cursor (>= 16 bytes). Keep it stable: cursors never expire. */
   readonly cursorKey: Uint8Array;
   readonly logger?: Logger;

@@ -9,6 +9,7 @@ import { assertValid, schemasDir } from 'shulian/ingest';
 import type { GatewayLimits, IntegrityAlert } from './deps.js';
 import type { GatewayContent, GatewayIndex, GatewayLedger } from './ports.js';
 import { createRevocationList } from './revocation.js';
+import { watchIndex } from './index-watch.js';
 import { startGateway, type GatewayTimeouts, type RunningGateway } from './server.js';
 import { oaiRouter, SHULIAN_XSD } from './oai/index.js';
 import { receiptsRouter, RECEIPTS_ROUTES } from './receipts/index.js';
@@ -117,6 +118,7 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
   const cursorKey = await loadCursorKey(files.cursorKey);
   // resumption tokens get their own key, derived, so a cursor can never pass for a token or the reverse
   const tokenKey = createHmac('sha256', cursorKey).update('shulian-oai-resumption-token').digest();
+  const watch = watchIndex(node.index.status().path);
   let gateway: RunningGateway;
   try {
     gateway = await startGateway({
@@ -129,6 +131,7 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
         ledger: node.ledger,
         content: node.content,
         index: node.index,
+        ...(watch ? { indexVersion: watch.version } : {}),
         cursorKey,
         logger,
         schemasDir: schemasDir(),
@@ -163,6 +166,7 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
       },
     });
   } catch (err) {
+    watch?.close();
     await follower?.stop();
     throw err;
   }
@@ -170,8 +174,12 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
   return {
     ...gateway,
     async close() {
-      await close();
-      await follower?.stop();
+      try {
+        await close();
+        await follower?.stop();
+      } finally {
+        watch?.close();
+      }
     },
   };
 }

@@ -4,6 +4,7 @@ import { NotFoundError } from 'shulian/core';
 import type { RouteContext } from './context.js';
 import { identityOf } from './identity-middleware.js';
 import type { ResourceView, VersionView, Position } from './ports.js';
+import { createManifestBuilder, sendJsonText, withdrawalView } from './manifest.js';
 
 /** Before the first transaction of the chain: where a feed without a cursor starts. */
 export const ORIGIN: Position = Object.freeze({ blockNumber: -1, txIndex: -1 });
@@ -30,20 +31,6 @@ export function loadVersion(
       version: v,
     });
   return { resource, version };
-}
-
-function withdrawalView(resource: ResourceView) {
-  const w = resource.withdrawal;
-  if (!w) return null;
-  return {
-    reasonCode: w.record.reasonCode,
-    note: w.record.note,
-    headVersion: w.record.headVersion,
-    txId: w.txId,
-    blockNumber: w.blockNumber,
-    committed: w.committed,
-    timestamp: w.record.timestamp,
-  };
 }
 
 export function registerHarvestRoutes(ctx: RouteContext): void {
@@ -95,41 +82,12 @@ export function registerHarvestRoutes(ctx: RouteContext): void {
     });
   });
 
-  ctx.route('get', '/v1/resources/{id}/versions/{v}', async (_req, res, { path }) => {
+  const manifests = createManifestBuilder(ctx);
+  ctx.route('get', '/v1/resources/{id}/versions/{v}', async (req, res, { path }) => {
     const id = path.id!;
     const v = Number(path.v);
-    const { resource, version } = loadVersion(ctx, id, v);
-    const identity = identityOf(res);
-    const at = ctx.now().toISOString();
-    const decide = (action: 'reproduce' | 'display') => {
-      const d = ctx.deps.index.isAuthorized({ resourceId: id, org: identity.org, action, at });
-      return { authorized: d.authorized, rightsId: d.rightsId, reason: d.reason };
-    };
-    const proof = await ctx.proof(version.txId);
-    const rights = ctx.deps.index.listRights({ resourceId: id, limit: 1000 }).items.map((r) => r.record);
-    const alert = ctx.alerts.get(`${id}@${v}`);
-    const self = versionHref(id, v);
-    res.json({
-      resourceId: id,
-      version: v,
-      status: resource.status,
-      record: version.record,
-      placement: pickPlacement(version),
-      digests: {
-        cid: version.record.cid,
-        cidProfile: version.record.cidProfile,
-        sha256: version.record.sha256,
-        sm3: version.record.sm3,
-        size: version.record.size,
-      },
-      rights,
-      proof,
-      access: { org: identity.org, at, reproduce: decide('reproduce'), display: decide('display') },
-      metadata: ctx.deps.index.getMetadata(version.record.metadataHash) ?? null,
-      withdrawal: withdrawalView(resource),
-      ...(alert ? { integrityAlert: { at: alert.at, detail: alert.detail } } : {}),
-      links: { self, content: `${self}/content`, car: `${self}/car`, bag: `${self}/bag` },
-    });
+    const org = identityOf(res).org;
+    sendJsonText(req, res, await manifests.build(id, v, org, ctx.now().toISOString(), ctx.alerts.get(`${id}@${v}`)));
   });
 
   ctx.route('get', '/v1/schemas/{name}', async (_req, res, { path }) => {

@@ -419,6 +419,15 @@ describe('gateway over mTLS, on a real node', function () {
     });
 
     it('keeps a withdrawn resource as a tombstone and answers 410 for its content', async () => {
+      type Manifest = {
+        status: string;
+        withdrawal: { reasonCode: string } | null;
+        access: { reproduce: { authorized: boolean } };
+      };
+      // the manifest is served once before the withdrawal, so that the gateway holds its parts
+      const before = jsonOf(await call(base, warehouse, 'GET', '/v1/resources/res-c/versions/1')) as Manifest;
+      expect(before).to.deep.include({ status: 'active', withdrawal: null });
+      expect(before.access.reproduce.authorized).to.equal(true);
       const w = await call(base, operator, 'POST', '/v1/resources/res-c/withdraw', {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ reasonCode: 'copyright-claim', note: 'test' }),
@@ -435,6 +444,11 @@ describe('gateway over mTLS, on a real node', function () {
       validate('Resource', resource);
       expect(resource.status).to.equal('withdrawn');
       expect(resource.withdrawal.reasonCode).to.equal('copyright-claim');
+      const after = jsonOf(await call(base, warehouse, 'GET', '/v1/resources/res-c/versions/1')) as Manifest;
+      validate('Manifest', after);
+      expect(after.status).to.equal('withdrawn');
+      expect(after.withdrawal?.reasonCode).to.equal('copyright-claim');
+      expect(after.access.reproduce.authorized).to.equal(false);
       for (const part of ['content', 'car', 'bag']) {
         const r = await call(base, warehouse, 'GET', `/v1/resources/res-c/versions/1/${part}`);
         expect(r.status, part).to.equal(410);
@@ -480,6 +494,43 @@ describe('gateway over mTLS, on a real node', function () {
       });
       expect(intact.status).to.equal(206);
       expect(intact.body.equals(bytes.d.subarray(0, 100))).to.equal(true);
+    });
+  });
+
+  describe('manifests stay current', () => {
+    it('show a revocation as soon as the index has it, though their immutable parts are kept', async () => {
+      type Manifest = {
+        rights: { rightsId: string; status: string }[];
+        access: { reproduce: { authorized: boolean; rightsId: string | null } };
+        proof: unknown;
+        record: unknown;
+      };
+      expect((await upload('res-r', Buffer.from('revocable'))).status).to.equal(201);
+      expect((await grant('grant-res-r', 'res-r')).status).to.equal(201);
+      await eventually(async () => node.index.getRights('grant-res-r'), 'the grant in the index');
+      const url = '/v1/resources/res-r/versions/1';
+      const first = jsonOf(await call(base, warehouse, 'GET', url)) as Manifest;
+      expect(first.access.reproduce).to.include({ authorized: true, rightsId: 'grant-res-r' });
+      expect(first.rights.map((r) => [r.rightsId, r.status])).to.deep.equal([['grant-res-r', 'granted']]);
+      const again = jsonOf(await call(base, warehouse, 'GET', url)) as Manifest;
+      expect(again.rights).to.deep.equal(first.rights);
+
+      const r = await call(base, operator, 'POST', '/v1/rights/grant-res-r/revoke', {
+        headers: { 'content-type': 'application/json' },
+        body: '{"reason":"licence ended"}',
+      });
+      expect(r.status, r.body.toString()).to.equal(200);
+      await eventually(
+        async () => (node.index.getRights('grant-res-r')?.record.status === 'revoked' ? true : undefined),
+        'the revocation in the index',
+      );
+      const revoked = jsonOf(await call(base, warehouse, 'GET', url)) as Manifest;
+      validate('Manifest', revoked);
+      expect(revoked.rights.map((x) => [x.rightsId, x.status])).to.deep.equal([['grant-res-r', 'revoked']]);
+      expect(revoked.access.reproduce.authorized).to.equal(false);
+      expect(revoked.proof).to.deep.equal(first.proof);
+      expect(revoked.record).to.deep.equal(first.record);
+      expect((await call(base, warehouse, 'GET', `${url}/content`)).status).to.equal(403);
     });
   });
 

@@ -17,6 +17,7 @@ import {
   parseRevocationList,
   createRevocationList,
   PROBLEM_TYPE_PREFIX,
+  watchIndex,
 } from '../../gateway/index.js';
 import { ValidationError, NotFoundError, LedgerError, IntegrityError } from '../../node/core/index.js';
 import { createDevCa } from '../../node/identity/index.js';
@@ -24,6 +25,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { checkBag } from './bag-check.js';
 import { makeCrl } from './crl.js';
 
@@ -397,6 +399,35 @@ describe('gateway units', () => {
         await writeFile(path, 'garbage here\n');
         expect(await list.check(who)).to.match(/cannot be read/);
       } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('watchIndex', () => {
+    it('moves with every commit another connection makes to the index file, and not otherwise', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'shulian-watch-'));
+      const file = join(dir, 'index.sqlite');
+      const db = new Database(file);
+      try {
+        db.pragma('journal_mode = WAL');
+        db.exec('CREATE TABLE t (x INTEGER)');
+        const watch = watchIndex(file)!;
+        try {
+          const v0 = watch.version();
+          expect(watch.version()).to.equal(v0);
+          db.prepare('INSERT INTO t VALUES (1)').run();
+          const v1 = watch.version();
+          expect(v1).to.not.equal(v0);
+          expect(watch.version()).to.equal(v1);
+          db.transaction(() => db.prepare('UPDATE t SET x = 2').run())();
+          expect(watch.version()).to.not.equal(v1);
+        } finally {
+          watch.close();
+        }
+        expect(watchIndex(':memory:')).to.equal(undefined);
+      } finally {
+        db.close();
         await rm(dir, { recursive: true, force: true });
       }
     });
