@@ -158,9 +158,14 @@ export interface BatchRecordInput {
   readonly proof: readonly string[];
   /** The record itself (indexing-record JSON), searchable when it carries title/subjects/keywords. */
   readonly record?: unknown;
+  /**
+   * `record` as JSON text, when the caller holds it already (ingest has each record's canonical JSON):
+   * stored as given instead of serialising `record` again. It must parse to `record`.
+   */
+  readonly recordJson?: string;
 }
 
-export interface BatchRecord extends BatchRecordInput {
+export interface BatchRecord extends Omit<BatchRecordInput, 'recordJson'> {
   readonly batchId: string;
   readonly treeSize: number;
   /** The anchored batch, once its BatchAnchored event has been projected. */
@@ -255,6 +260,8 @@ export interface LocalIndex {
   listReceipts(query?: Readonly<ReceiptQuery>): Paged<ReceiptView>;
 
   putMetadata(metadataHash: string, metadata: unknown): void;
+  /** putMetadata for many documents in one write transaction (all or none). */
+  putMetadataMany(items: readonly Readonly<{ metadataHash: string; metadata: unknown }>[]): void;
   getMetadata(metadataHash: string): unknown;
 
   /** Searches; first brings pending indexing records into the full-text index. */

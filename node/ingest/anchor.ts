@@ -98,7 +98,8 @@ function sortedCopy(value: unknown): unknown {
   }
 }
 
-const LEAF_PREFIX = Buffer.from([0x00]);
+/** 0x00 || SHA-256(json), rewritten for each leaf: no buffer is allocated to hash a leaf's input. */
+const LEAF_INPUT = Buffer.alloc(33);
 
 /**
  * RFC 9162 leaf hash of a record's canonical JSON, SHA-256(0x00 || SHA-256(json)): the same as core's
@@ -106,8 +107,8 @@ const LEAF_PREFIX = Buffer.from([0x00]);
  * createHash object when it is done 340,000 times a job.
  */
 export function recordLeaf(canonical: string): Uint8Array {
-  const digest = hash('sha256', canonical, 'buffer');
-  return new Uint8Array(hash('sha256', Buffer.concat([LEAF_PREFIX, digest], 33), 'buffer'));
+  hash('sha256', canonical, 'buffer').copy(LEAF_INPUT, 1);
+  return hash('sha256', LEAF_INPUT, 'buffer');
 }
 
 /** Deterministic: the same records for the same parent always make the same batch id, so a re-run is a no-op. */
@@ -317,6 +318,7 @@ export async function anchorRecords(
           leafHash: hexes[i] as string,
           proof: proofHex(b.tree.inclusionProof(i)),
           record: JSON.parse(leaf.canonical) as unknown,
+          recordJson: leaf.canonical,
         })),
       );
       b.leaves.forEach((leaf, i) => catalog.anchored.set(leaf.id, hexes[i] as string));

@@ -126,6 +126,18 @@ export async function ingestResources(ctx: JobContext, entries: readonly Resourc
     if (inputs.length === 0) return;
     const journal = ctx.journal;
     if (!journal) throw new Error('submit in a dry run');
+    const refused = putMetadata(
+      ctx,
+      inputs.map(({ p }) => p),
+    );
+    for (const { prepared, err } of refused) {
+      inputs.splice(
+        inputs.findIndex(({ p }) => p === prepared),
+        1,
+      );
+      failEntry(prepared.entry, err);
+    }
+    if (inputs.length === 0) return;
     const n = ++seq;
     journal.append({
       t: 'submit',
@@ -329,8 +341,33 @@ async function prepare(
     ctx.journal?.append({ t: 'stored', ...stored });
     crashPoint('stored');
   }
-  ctx.index?.putMetadata(metadataHash, entry.metadata);
   return { entry, put, metadataHash, metadataCid, refs };
+}
+
+/**
+ * The batch's metadata documents into the local index, in one transaction when the index can; when that
+ * fails, one by one, so that only the files whose metadata the index refuses fail.
+ */
+function putMetadata(ctx: JobContext, batch: readonly Prepared[]): { prepared: Prepared; err: unknown }[] {
+  const index = ctx.index;
+  if (!index) return [];
+  if (index.putMetadataMany) {
+    try {
+      index.putMetadataMany(batch.map((p) => ({ metadataHash: p.metadataHash, metadata: p.entry.metadata })));
+      return [];
+    } catch {
+      // fall through: find the ones at fault
+    }
+  }
+  const failed: { prepared: Prepared; err: unknown }[] = [];
+  for (const prepared of batch) {
+    try {
+      index.putMetadata(prepared.metadataHash, prepared.entry.metadata);
+    } catch (err) {
+      failed.push({ prepared, err });
+    }
+  }
+  return failed;
 }
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

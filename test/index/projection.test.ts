@@ -171,6 +171,23 @@ describe('index: projection of chain events', () => {
     expect(index.getMetadata('0'.repeat(64))).to.equal(undefined);
   });
 
+  it('keeps many metadata documents in one go, or none of them when one hash does not match', () => {
+    const a = { title: '史记' };
+    const b = { title: '汉书' };
+    expect(() =>
+      index.putMetadataMany([
+        { metadataHash: metadataHash(a), metadata: a },
+        { metadataHash: metadataHash(a), metadata: b },
+      ]),
+    ).to.throw(ValidationError, /^\/1\/metadataHash/);
+    expect(index.getMetadata(metadataHash(a))).to.equal(undefined);
+    index.putMetadataMany([
+      { metadataHash: metadataHash(a), metadata: a },
+      { metadataHash: metadataHash(b), metadata: b },
+    ]);
+    expect([index.getMetadata(metadataHash(a)), index.getMetadata(metadataHash(b))]).to.deep.equal([a, b]);
+  });
+
   it('stores inclusion proofs by record id and validates them', () => {
     const chain = new ChainFixture();
     chain.anchor('b1', 'cd'.repeat(32), 2);
@@ -185,7 +202,30 @@ describe('index: projection of chain events', () => {
     expect(() =>
       index.putBatchRecords('b1', 2, [{ recordId: 'rec-2', leafIndex: 1, leafHash: 'XYZ', proof: [] }]),
     ).to.throw(ValidationError, /leafHash/);
+    for (const [proof, pointer] of [
+      [['01'.repeat(32), 'AB'.repeat(32)], '/records/0/proof/1'],
+      [['01'.repeat(31), '02'.repeat(33)], '/records/0/proof/0'],
+      [['0g'.repeat(32)], '/records/0/proof/0'],
+    ] as const) {
+      expect(() => index.putBatchRecords('b1', 2, [{ recordId: 'rec-2', leafIndex: 1, leafHash: leaf, proof }]))
+        .to.throw(ValidationError)
+        .with.property('message')
+        .that.matches(new RegExp(`^${pointer}: expected 64 lowercase hex digits`));
+    }
     expect(index.getBatchRecord('rec-2')).to.equal(undefined);
+    // JSON text the caller already holds is stored as given
+    const record = { id: 'rec-3', title: '学而' };
+    index.putBatchRecords('b1', 2, [
+      {
+        recordId: 'rec-3',
+        leafIndex: 1,
+        leafHash: leaf,
+        proof: ['02'.repeat(32)],
+        record,
+        recordJson: '{"id":"rec-3","title":"学而"}',
+      },
+    ]);
+    expect(index.getBatchRecord('rec-3')).to.deep.include({ record, proof: ['02'.repeat(32)] });
   });
 });
 
