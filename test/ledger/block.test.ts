@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { canonicalize } from '../../node/core/index.js';
-import { computeTxId, fastCanonical, timestampToIso } from '../../node/ledger/embedded/block.js';
+import {
+  computeTxId,
+  fastCanonical,
+  proposalCanonical,
+  rwsetCanonical,
+  timestampToIso,
+  type RwSet,
+} from '../../node/ledger/embedded/block.js';
 
 describe('embedded ledger block encoding', () => {
   it('fastCanonical writes exactly the RFC 8785 text of node/core canonicalize', () => {
@@ -19,6 +26,58 @@ describe('embedded ledger block encoding', () => {
 
   it('falls back to the full canonicalizer (and its errors) for what JSON.stringify would write differently', () => {
     expect(() => fastCanonical({ bad: 'lone \ud800 surrogate' })).to.throw(/lone surrogate/);
+  });
+
+  it('rwsetCanonical writes exactly the RFC 8785 text of node/core canonicalize', () => {
+    const rwsets: RwSet[] = [
+      { reads: [], ranges: [], writes: [], privateReads: [], privateWrites: [] },
+      {
+        reads: [
+          { key: '\u0000res\u0000a\u0000', version: [3, 0] },
+          { key: 'é "quoted" \u2028', version: null },
+        ],
+        ranges: [
+          { start: 'a', end: '', exhausted: true, reads: [{ key: 'a1', version: [0, 12] }] },
+          { start: '\u0001', end: '\u{10ffff}', exhausted: false, reads: [] },
+        ],
+        writes: [
+          { key: 'k', isDelete: false, value: 'aGVsbG8=' },
+          { key: 'gone', isDelete: true },
+        ],
+        privateReads: [{ collection: 'c', keyHash: 'ab', version: [1, 2] }],
+        privateWrites: [
+          { collection: 'c', keyHash: 'ab', isDelete: false, valueHash: 'cd' },
+          { collection: 'c', keyHash: 'ef', isDelete: true },
+        ],
+      },
+    ];
+    for (const r of rwsets) expect(rwsetCanonical(r)).to.equal(canonicalize(r));
+    const lone = {
+      reads: [{ key: 'lone \ud800', version: null }],
+      ranges: [],
+      writes: [],
+      privateReads: [],
+      privateWrites: [],
+    };
+    expect(() => rwsetCanonical(lone)).to.throw(/lone surrogate/);
+  });
+
+  it('proposalCanonical writes exactly the RFC 8785 text of node/core canonicalize', () => {
+    const proposal = {
+      channel: 'smartlibrary',
+      chaincode: 'shulian',
+      fn: 'RegisterVersion',
+      args: ['{"a":1}', 'é \u2028 "q"', ''],
+      transient: { '10': 'aa', '9': 'bb', z: 'cc' },
+      creator: { mspId: 'JilinLibraryMSP', certPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' },
+      nonce: 'AAAA',
+      timestamp: { seconds: 1_700_000_000, nanos: 123 },
+    };
+    expect(proposalCanonical(proposal)).to.equal(canonicalize(proposal));
+    expect(proposalCanonical({ ...proposal, transient: {}, args: [] })).to.equal(
+      canonicalize({ ...proposal, transient: {}, args: [] }),
+    );
+    expect(() => proposalCanonical({ ...proposal, fn: 'lone \udc00' })).to.throw(/lone surrogate/);
   });
 
   it('derives the txId from nonce and creator, and prints nanosecond timestamps', () => {

@@ -160,7 +160,7 @@ export function headerBytes(header: BlockHeader): Uint8Array {
 export function envelopeBytes(envelope: Omit<TxEnvelope, 'proposal'>, proposalJson: string): Uint8Array {
   const c = fastCanonical;
   return Buffer.from(
-    `{"event":${c(envelope.event)},"proposal":${proposalJson},"response":${c(envelope.response)},"rwset":${c(envelope.rwset)},` +
+    `{"event":${c(envelope.event)},"proposal":${proposalJson},"response":${c(envelope.response)},"rwset":${rwsetCanonical(envelope.rwset)},` +
       `"signature":${c(envelope.signature)},"txId":${c(envelope.txId)},"validationCode":${c(envelope.validationCode)}}`,
     'utf8',
   );
@@ -205,6 +205,96 @@ export function fastCanonical(value: unknown): string {
     if (err instanceof NeedsFullCanonicalization) return canonicalize(value);
     throw err;
   }
+}
+
+/** A string member, or undefined (then the generic path decides) when it would not be RFC 8785 text. */
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && isWellFormed(value) ? JSON.stringify(value) : undefined;
+}
+
+function int(value: unknown): string | undefined {
+  return Number.isSafeInteger(value) ? String(value) : undefined;
+}
+
+function version(v: Version | null): string | undefined {
+  if (v === null) return 'null';
+  const a = int(v[0]);
+  const b = int(v[1]);
+  return a === undefined || b === undefined || v.length !== 2 ? undefined : `[${a},${b}]`;
+}
+
+function keyReads(reads: readonly KeyRead[]): string | undefined {
+  const out: string[] = [];
+  for (const r of reads) {
+    const key = str(r.key);
+    const v = version(r.version);
+    if (key === undefined || v === undefined) return undefined;
+    out.push(`{"key":${key},"version":${v}}`);
+  }
+  return `[${out.join(',')}]`;
+}
+
+/**
+ * canonicalize(rwset) for the shapes the stub records (members written in RFC 8785 order), without
+ * copying the whole set into sorted objects first; anything unexpected goes through fastCanonical.
+ */
+export function rwsetCanonical(rwset: RwSet): string {
+  const reads = keyReads(rwset.reads);
+  const ranges: string[] = [];
+  for (const r of rwset.ranges) {
+    const end = str(r.end);
+    const start = str(r.start);
+    const inner = keyReads(r.reads);
+    if (end === undefined || start === undefined || inner === undefined || typeof r.exhausted !== 'boolean')
+      return fastCanonical(rwset);
+    ranges.push(`{"end":${end},"exhausted":${r.exhausted},"reads":${inner},"start":${start}}`);
+  }
+  const writes: string[] = [];
+  for (const w of rwset.writes) {
+    const key = str(w.key);
+    if (key === undefined || typeof w.isDelete !== 'boolean') return fastCanonical(rwset);
+    if (w.value === undefined) writes.push(`{"isDelete":${w.isDelete},"key":${key}}`);
+    else {
+      const value = str(w.value);
+      if (value === undefined) return fastCanonical(rwset);
+      writes.push(`{"isDelete":${w.isDelete},"key":${key},"value":${value}}`);
+    }
+  }
+  if (reads === undefined || Object.keys(rwset).length !== 5) return fastCanonical(rwset);
+  // private reads and writes are rare: the generic path
+  return (
+    `{"privateReads":${fastCanonical(rwset.privateReads)},"privateWrites":${fastCanonical(rwset.privateWrites)},` +
+    `"ranges":[${ranges.join(',')}],"reads":${reads},"writes":[${writes.join(',')}]}`
+  );
+}
+
+/** canonicalize(proposal) written member by member (RFC 8785 order); anything unexpected: fastCanonical. */
+export function proposalCanonical(proposal: ProposalBody): string {
+  const args: string[] = [];
+  for (const a of proposal.args) {
+    const arg = str(a);
+    if (arg === undefined) return fastCanonical(proposal);
+    args.push(arg);
+  }
+  const { creator, timestamp } = proposal;
+  const parts = [
+    str(proposal.chaincode),
+    str(proposal.channel),
+    str(creator.certPem),
+    str(creator.mspId),
+    str(proposal.fn),
+    str(proposal.nonce),
+    int(timestamp.nanos),
+    int(timestamp.seconds),
+  ];
+  if (parts.includes(undefined) || Object.keys(proposal).length !== 8 || Object.keys(creator).length !== 2)
+    return fastCanonical(proposal);
+  const [chaincode, channel, certPem, mspId, fn, nonce, nanos, seconds] = parts as string[];
+  return (
+    `{"args":[${args.join(',')}],"chaincode":${chaincode},"channel":${channel},` +
+    `"creator":{"certPem":${certPem},"mspId":${mspId}},"fn":${fn},"nonce":${nonce},` +
+    `"timestamp":{"nanos":${nanos},"seconds":${seconds}},"transient":${fastCanonical(proposal.transient)}}`
+  );
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

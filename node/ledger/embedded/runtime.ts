@@ -9,7 +9,7 @@ import {
   CHAINCODE_NAME,
   computeTxId,
   envelopeBytes,
-  fastCanonical,
+  proposalCanonical,
   headerBytes,
   sha256,
   sha256Hex,
@@ -294,7 +294,7 @@ export class Runtime implements EmbeddedRuntime {
         timestamp: now(),
       };
       const txId = computeTxId(nonce, creator);
-      const proposalJson = fastCanonical(proposal);
+      const proposalJson = proposalCanonical(proposal);
       const bytes = Buffer.from(proposalJson, 'utf8');
       const proven = this.#provenSigners.get(identity.signer);
       if (!forSubmit && proven?.has(certPem)) {
