@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { canonicalize } from '../../node/core/index.js';
 import {
   computeTxId,
+  envelopeBytes,
   fastCanonical,
   proposalCanonical,
   rwsetCanonical,
@@ -78,6 +79,24 @@ describe('embedded ledger block encoding', () => {
       canonicalize({ ...proposal, transient: {}, args: [] }),
     );
     expect(() => proposalCanonical({ ...proposal, fn: 'lone \udc00' })).to.throw(/lone surrogate/);
+  });
+
+  it('envelopeBytes writes exactly the RFC 8785 text of node/core canonicalize', () => {
+    const proposal = { fn: 'Put', args: ['k', 'v'] };
+    const rwset: RwSet = { reads: [], ranges: [], writes: [], privateReads: [], privateWrites: [] };
+    for (const event of [null, { name: 'VersionRegistered', payload: 'W10=' }]) {
+      const envelope = {
+        txId: 'ab'.repeat(32),
+        signature: 'MEUCIQ==',
+        response: { status: 200, payloadSha256: 'cd'.repeat(32) },
+        rwset,
+        event,
+        validationCode: 'VALID' as const,
+      };
+      expect(Buffer.from(envelopeBytes(envelope, canonicalize(proposal))).toString('utf8')).to.equal(
+        canonicalize({ ...envelope, proposal }),
+      );
+    }
   });
 
   it('derives the txId from nonce and creator, and prints nanosecond timestamps', () => {

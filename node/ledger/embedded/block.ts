@@ -159,8 +159,23 @@ export function headerBytes(header: BlockHeader): Uint8Array {
  */
 export function envelopeBytes(envelope: Omit<TxEnvelope, 'proposal'>, proposalJson: string): Uint8Array {
   const c = fastCanonical;
+  const { event, response } = envelope;
+  const status = int(response.status);
+  const payloadSha256 = str(response.payloadSha256);
+  const responseJson =
+    status !== undefined && payloadSha256 !== undefined && Object.keys(response).length === 2
+      ? `{"payloadSha256":${payloadSha256},"status":${status}}`
+      : c(response);
+  const name = event === null ? undefined : str(event.name);
+  const payload = event === null ? undefined : str(event.payload);
+  const eventJson =
+    event === null
+      ? 'null'
+      : name !== undefined && payload !== undefined && Object.keys(event).length === 2
+        ? `{"name":${name},"payload":${payload}}`
+        : c(event);
   return Buffer.from(
-    `{"event":${c(envelope.event)},"proposal":${proposalJson},"response":${c(envelope.response)},"rwset":${rwsetCanonical(envelope.rwset)},` +
+    `{"event":${eventJson},"proposal":${proposalJson},"response":${responseJson},"rwset":${rwsetCanonical(envelope.rwset)},` +
       `"signature":${c(envelope.signature)},"txId":${c(envelope.txId)},"validationCode":${c(envelope.validationCode)}}`,
     'utf8',
   );
