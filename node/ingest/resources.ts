@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { canonicalBytes } from '../core/canonical.js';
 import { hashFile, sha256Hex } from '../core/digest.js';
 import { ValidationError, isShulianError } from '../core/errors.js';
 import type { PutResult } from '../content/types.js';
+import { canonicalJson } from './anchor.js';
 import type { RegisterVersionInput, ResourceVersion, VersionRef } from './chain.js';
 import type { JobContext, StoredEntry } from './context.js';
 import { crashPoint } from './crash.js';
@@ -248,7 +248,8 @@ async function prepare(
   entry: ResourceEntry,
   finish: (result: ResourceResult, ok: boolean) => void,
 ): Promise<Prepared | undefined> {
-  const metadataBytes = canonicalBytes(entry.metadata);
+  // the fast RFC 8785 writer (held equal to core's canonicalize by test/ingest/canonical.test.ts)
+  const metadataBytes = Buffer.from(canonicalJson(entry.metadata), 'utf8');
   const metadataHash = sha256Hex(metadataBytes);
   const head = await ctx.head(entry.resourceId);
   const info = await stat(entry.path);
