@@ -224,6 +224,31 @@ describe('gateway units', () => {
       }
       expect(String(error)).to.match(/sm3 [0-9a-f]{64} != 0{64}/);
     });
+    it('shares the SM3 ring between many streams, whatever their chunk sizes, each with its own digest', async () => {
+      // more bytes in flight than the ring holds (16 x 256 KiB per worker), chunks below, at and above a slot
+      const sizes = [4096, 65537, 256 * 1024, 256 * 1024 + 1, 1 << 20, 3 * 1024 * 1024 - 5];
+      const streams = Array.from({ length: 12 }, (_, n) => {
+        const big = Buffer.alloc((2 << 20) + n * 4099);
+        for (let i = 0; i < big.length; i++) big[i] = (i * (n + 3) + (i >> 9)) & 0xff;
+        const step = sizes[n % sizes.length]!;
+        const source = (async function* () {
+          for (let i = 0; i < big.length; i += step) yield big.subarray(i, i + step);
+        })();
+        const exp = {
+          ...expected,
+          size: big.length,
+          sha256: createHash('sha256').update(big).digest('hex'),
+          sm3: createHash('sm3').update(big).digest('hex'),
+        };
+        // every third stream is told a wrong SM3: only its own verdict may fail
+        const wrong = n % 3 === 2;
+        return collect(verifiedStream(source, wrong ? { ...exp, sm3: 'f'.repeat(64) } : exp)).then(
+          (got) => (wrong ? 'passed a wrong SM3' : got.equals(big) ? 'ok' : 'bytes differ'),
+          (err: unknown) => (wrong && /sm3 [0-9a-f]{64} != f{64}/.test(String(err)) ? 'ok' : String(err)),
+        );
+      });
+      expect(await Promise.all(streams)).to.deep.equal(streams.map(() => 'ok'));
+    });
     it('writes RFC 9530 Repr-Digest', () => {
       expect(reprDigest(createHash('sha256').update('hello').digest('hex'))).to.equal(
         'sha-256=:LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=:',
