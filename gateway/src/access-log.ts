@@ -22,7 +22,12 @@ const BOUND = Symbol('shulian.requestLogger');
  * call on the root logger with the fields an operator needs: request id, method, URL, status, time, and the
  * client's org and certificate subject.
  */
-export function accessLog(app: Express, log: Logger) {
+export function accessLog(
+  app: Express,
+  log: Logger,
+  /** Also called when the response closes (the gateway's metrics), so that a request has one listener. */
+  onClose?: (req: Request, res: Response, finished: boolean, startedNs: bigint) => void,
+) {
   // on the app's request prototype (express sets it on every request it handles), not on each request
   Object.defineProperty(app.request, 'log', {
     get(this: Request & { [BOUND]?: Logger }): Logger {
@@ -39,8 +44,10 @@ export function accessLog(app: Express, log: Logger) {
     res.setHeader('X-Request-Id', id);
     req.id = id;
     const started = Date.now();
+    const startedNs = process.hrtime.bigint();
     res.once('close', () => {
       const finished = res.writableFinished;
+      onClose?.(req, res, finished, startedNs);
       const status = res.statusCode;
       // a client that went away mid-stream is worth a warning, not an error
       const level = status >= 500 ? 'error' : !finished || status >= 400 ? 'warn' : 'info';
