@@ -16,4 +16,4 @@ export type GatewayIndex = Pick<
   'getResource' | 'getVersion' | 'changesSince' | 'listRights' | 'isAuthorized' | 'getMetadata' | 'status'
 >;
 export type GatewayLedger = Pick<Ledger, 'submit' | 'height' | 'proof'>;
-export type GatewayContent = Pick<ContentStore, 'put' | 'get' | 'has' | 'verify' | 'exportCar'>;
+export type GatewayContent = Pick<ContentStore, 'put' | 'get' | 'has' | 'verify' | 'exportCar' | 'verifiesReads'>;

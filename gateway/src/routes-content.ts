@@ -138,8 +138,9 @@ export function registerContentRoutes(ctx: RouteContext): void {
     if (range) {
       // A part cannot be checked against whole-file digests. The store's reads re-hash every block they
       // load against its CID (the embedded store's verifyReads), so a corrupt block still fails the
-      // request; a store that cannot promise that is configured with rangeVerification 'full-dag'.
-      if (ctx.deps.rangeVerification === 'full-dag') {
+      // request; for a store that cannot promise that (Kubo), or with rangeVerification 'full-dag', the
+      // whole DAG is verified first.
+      if (ctx.deps.rangeVerification === 'full-dag' || !ctx.deps.content.verifiesReads) {
         const report = await ctx.deps.content.verify(rec.cid);
         if (!report.ok) {
           const err = new IntegrityError(
@@ -165,14 +166,12 @@ export function registerContentRoutes(ctx: RouteContext): void {
     res.status(200);
     res.setHeader('Content-Length', String(rec.size));
     if (req.method === 'HEAD') return void res.end();
-    const source = verifiedStream(ctx.deps.content.get(rec.cid, { signal }), {
-      resourceId: id,
-      version: v,
-      cid: rec.cid,
-      sha256: rec.sha256,
-      sm3: rec.sm3,
-      size: rec.size,
-    });
+    const source = verifiedStream(
+      ctx.deps.content.get(rec.cid, { signal }),
+      { resourceId: id, version: v, cid: rec.cid, sha256: rec.sha256, sm3: rec.sm3, size: rec.size },
+      undefined,
+      ctx.deps.content.verifiesReads,
+    );
     await stream(req, res, version, 'content', source);
   });
 
@@ -216,6 +215,7 @@ export function registerContentRoutes(ctx: RouteContext): void {
       ctx.deps.content.get(rec.cid, { signal }),
       { resourceId: id, version: v, cid: rec.cid, sha256: rec.sha256, sm3: rec.sm3, size: rec.size },
       (d) => (digests = d),
+      ctx.deps.content.verifiesReads,
     );
     const tar = createPack();
     const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';

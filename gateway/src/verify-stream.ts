@@ -19,15 +19,54 @@ export interface DigestTrailer {
 }
 
 /**
- * Passes the stored bytes through while hashing them (SHA-256 and SM3) and checks the result against the
- * chain record. The last chunk is held back until the digests are known, so a client never receives all
- * the bytes of a representation that failed verification: on a mismatch the generator throws instead of
- * yielding it, and the caller destroys the connection (the client sees a short body, never a whole wrong
- * one). `onVerified` receives the digests once everything matched.
+ * Passes the stored bytes through while checking them against the chain record. The last chunk is held
+ * back until the check is complete, so a client never receives all the bytes of a representation that
+ * failed: on a mismatch the generator throws instead of yielding it, and the caller destroys the
+ * connection (the client sees a short body, never a whole wrong one). `onVerified` receives the digests
+ * once everything matched.
+ *
+ * `blocksVerified`: the source is a store read that re-hashes every block against its CID and fails on a
+ * mismatch (ContentStore.verifiesReads). Every byte is then already checked against the chain's CID, and
+ * SHA-256 and SM3 were computed from those same bytes when they were registered, so hashing the whole
+ * payload again would only repeat that check at the cost of the slowest digest; only the size is counted.
+ * Otherwise the payload is hashed whole (SHA-256 here, SM3 on a worker) and both digests compared.
  */
 export async function* verifiedStream(
   source: AsyncIterable<Uint8Array>,
   expected: ExpectedDigests,
+  onVerified?: (digests: DigestTrailer) => void,
+  blocksVerified = false,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const ids = { resourceId: expected.resourceId, version: expected.version, cid: expected.cid };
+  if (blocksVerified) {
+    let size = 0;
+    let held: Uint8Array | undefined;
+    for await (const chunk of source) {
+      if (chunk.byteLength === 0) continue;
+      size += chunk.byteLength;
+      if (size > expected.size) {
+        throw new IntegrityError(`stored content is longer than the ${expected.size} bytes on chain`, ids);
+      }
+      if (held) yield held;
+      held = chunk;
+    }
+    if (size !== expected.size) {
+      throw new IntegrityError(`stored content has ${size} bytes, the chain records ${expected.size}`, {
+        ...ids,
+        details: { wrong: [`size ${size} != ${expected.size}`] },
+      });
+    }
+    onVerified?.({ sha256: expected.sha256, sm3: expected.sm3, size });
+    if (held) yield held;
+    return;
+  }
+  yield* rehashedStream(source, expected, ids, onVerified);
+}
+
+async function* rehashedStream(
+  source: AsyncIterable<Uint8Array>,
+  expected: ExpectedDigests,
+  ids: { resourceId: string; version: number; cid: string },
   onVerified?: (digests: DigestTrailer) => void,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const sha = new MultiHasher(['sha256']);
@@ -35,7 +74,6 @@ export async function* verifiedStream(
   const sm3Job = expected.size >= SM3_OFFLOAD_THRESHOLD ? startSm3Job() : undefined;
   const sm3Inline = sm3Job ? undefined : new MultiHasher(['sm3']);
   let held: Uint8Array | undefined;
-  const ids = { resourceId: expected.resourceId, version: expected.version, cid: expected.cid };
   try {
     for await (const chunk of source) {
       if (chunk.byteLength === 0) continue;

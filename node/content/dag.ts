@@ -16,7 +16,10 @@ import { ContentError, IntegrityError, NotFoundError, ValidationError } from '..
 export type BlockLoader = (cid: CID) => Promise<Uint8Array | undefined>;
 
 const SHA2_256 = 0x12;
+/** Blocks read ahead of the consumer: at most this many, and at most READ_AHEAD_BYTES of them (beyond two). */
 const READ_AHEAD = 16;
+/** Bounds a stream's memory whatever the chunk size: a gateway serving 16 pulls holds 16 of these. */
+const READ_AHEAD_BYTES = 1 << 20;
 
 export function parseCid(value: unknown, pointer = '/cid'): CID {
   if (value instanceof CID) return value;
@@ -172,26 +175,32 @@ async function* walk(
     yield* slice(unixfs.data, pos, start, end);
     pos += unixfs.data.byteLength;
   }
-  const wanted: { cid: CID; pos: number }[] = [];
+  const wanted: { cid: CID; pos: number; size: number }[] = [];
   for (let i = 0; i < node.Links.length; i++) {
     const childSize = Number(unixfs.blockSizes[i]);
-    if (pos + childSize > start && pos < end) wanted.push({ cid: node.Links[i]!.Hash, pos });
+    if (pos + childSize > start && pos < end) wanted.push({ cid: node.Links[i]!.Hash, pos, size: childSize });
     pos += childSize;
     if (pos >= end) break;
   }
-  // Ordered read-ahead: up to READ_AHEAD child blocks are being read while the consumer takes the current one.
+  // Ordered read-ahead: child blocks are being read (and verified, on other cores) while the consumer
+  // takes the current one, bounded by count and by bytes.
   const pending: Promise<Uint8Array>[] = [];
+  let pendingBytes = 0;
   let next = 0;
   const fill = (): void => {
     while (next < wanted.length && pending.length < READ_AHEAD) {
+      const size = wanted[next]!.size;
+      if (pending.length >= 2 && pendingBytes + size > READ_AHEAD_BYTES) break;
       const p = loadBlock(load, wanted[next++]!.cid, options.verify);
       p.catch(() => undefined); // surfaced when awaited below
       pending.push(p);
+      pendingBytes += size;
     }
   };
   for (const child of wanted) {
     fill();
     const childBytes = await pending.shift()!;
+    pendingBytes -= child.size;
     fill();
     yield* walk(load, child.cid, childBytes, child.pos, start, end, options);
   }

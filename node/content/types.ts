@@ -37,6 +37,12 @@ export interface VerifyReport {
 
 /** The content store port: content-addressed, Kubo-identical CIDs. */
 export interface ContentStore {
+  /**
+   * True when `get` re-hashes every block it reads against its CID and fails on a mismatch (the embedded
+   * store with verifyReads): a reader of a whole DAG then has every byte checked against the root CID.
+   * False when reads come back unchecked (Kubo's `cat`): readers must hash what they stream themselves.
+   */
+  readonly verifiesReads: boolean;
   put(source: AsyncIterable<Uint8Array> | Readable, options?: Readonly<PutOptions>): Promise<PutResult>;
   get(cid: string, options?: Readonly<GetOptions>): AsyncIterable<Uint8Array>;
   has(cid: string): Promise<boolean>;

@@ -203,6 +203,25 @@ describe('gateway units', () => {
       }
       expect(error).to.have.property('code', 'INTEGRITY');
     });
+    it('over a store that verifies every block: counts the size only, and still withholds the last chunk', async () => {
+      let trailer: unknown;
+      // Digests are not recomputed: the block checks against the CID already covered every byte.
+      const other = { ...expected, sha256: 'a'.repeat(64), sm3: 'b'.repeat(64) };
+      const out = await collect(verifiedStream(chunks(bytes), other, (d) => (trailer = d), true));
+      expect(out.equals(bytes)).to.equal(true);
+      expect(trailer).to.deep.equal({ sha256: other.sha256, sm3: other.sm3, size: bytes.length });
+      for (const wrong of [bytes.subarray(0, bytes.length - 1), Buffer.concat([bytes, Buffer.from('x')])]) {
+        const got: Buffer[] = [];
+        let error: unknown;
+        try {
+          for await (const c of verifiedStream(chunks(wrong), expected, undefined, true)) got.push(Buffer.from(c));
+        } catch (err) {
+          error = err;
+        }
+        expect(error).to.have.property('code', 'INTEGRITY');
+        expect(Buffer.concat(got).length).to.be.lessThan(wrong.length);
+      }
+    });
     it('checks SM3 on a worker thread for large payloads, with the same verdicts', async () => {
       const big = Buffer.alloc(3 << 20);
       for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 11)) & 0xff;

@@ -53,10 +53,10 @@ export async function embeddedContentStore(
 
 class Embedded implements EmbeddedContentStore {
   readonly dir: string;
+  readonly verifiesReads: boolean;
   readonly #blocks: FsBlockstore;
   readonly #roots: RootIndex;
   readonly #locks: StoreLocks;
-  readonly #verifyReads: boolean;
   readonly #sm3: Sm3Mode;
   readonly #load: BlockLoader;
   #closed = false;
@@ -66,7 +66,7 @@ class Embedded implements EmbeddedContentStore {
     this.#blocks = new FsBlockstore(dir);
     this.#roots = new RootIndex(dir);
     this.#locks = new StoreLocks(dir);
-    this.#verifyReads = verifyReads;
+    this.verifiesReads = verifyReads;
     this.#sm3 = sm3;
     this.#load = (cid) => this.#blocks.read(cid);
   }
@@ -129,7 +129,7 @@ class Embedded implements EmbeddedContentStore {
     this.#open();
     const root = parseCid(cid);
     await this.#record(root);
-    yield* readDagFile(this.#load, root, options, { verify: this.#verifyReads, signal: options.signal });
+    yield* readDagFile(this.#load, root, options, { verify: this.verifiesReads, signal: options.signal });
   }
 
   async has(cid: string): Promise<boolean> {

@@ -58,6 +58,8 @@ export function kuboContentStore(options: Readonly<KuboContentStoreOptions>): Co
 }
 
 class Kubo implements ContentStore {
+  /** `cat` returns what Kubo has without our re-hashing it (Kubo's HashOnRead is off by default). */
+  readonly verifiesReads = false;
   readonly #client: KuboRPCClient;
   readonly #origin: string;
   readonly #cluster: ClusterPinner | undefined;
