@@ -318,24 +318,8 @@ export class LedgerStore {
     nanos: number;
     isDelete: boolean;
   }> {
-    for (const r of this.#stmts.allHistory.iterate() as IterableIterator<{
-      key: Buffer;
-      block: number;
-      tx: number;
-      tx_id: string;
-      seconds: number;
-      nanos: number;
-      is_delete: number;
-    }>) {
-      yield {
-        key: r.key,
-        block: r.block,
-        tx: r.tx,
-        txId: r.tx_id,
-        seconds: r.seconds,
-        nanos: r.nanos,
-        isDelete: r.is_delete === 1,
-      };
+    for (const r of this.#stmts.allHistory.iterate() as IterableIterator<RawHistory & { key: Buffer }>) {
+      yield { key: r.key, ...toHistoryRow(r) };
     }
   }
 
@@ -383,14 +367,18 @@ interface RawHistory {
 }
 
 function toHistoryRows(rows: readonly RawHistory[]): HistoryRow[] {
-  return rows.map((r) => ({
+  return rows.map(toHistoryRow);
+}
+
+function toHistoryRow(r: RawHistory): HistoryRow {
+  return {
     block: r.block,
     tx: r.tx,
     txId: r.tx_id,
     seconds: r.seconds,
     nanos: r.nanos,
     isDelete: r.is_delete === 1,
-  }));
+  };
 }
 
 interface RawTx {
