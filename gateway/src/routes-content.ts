@@ -28,6 +28,9 @@ function refuseWithdrawn(resource: ResourceView, v: number): void {
   }
 }
 
+/** Read-ahead per stream: the gateway serves many at once, so each holds at most about 1 MiB of blocks. */
+const STREAM_READ_AHEAD = 1 << 20;
+
 const EXTENSIONS: Readonly<Record<string, string>> = {
   'application/pdf': '.pdf',
   'application/epub+zip': '.epub',
@@ -160,14 +163,20 @@ export function registerContentRoutes(ctx: RouteContext): void {
       res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${rec.size}`);
       res.setHeader('Content-Length', String(length));
       if (req.method === 'HEAD') return void res.end();
-      await stream(req, res, version, 'range', ctx.deps.content.get(rec.cid, { offset: range.start, length, signal }));
+      await stream(
+        req,
+        res,
+        version,
+        'range',
+        ctx.deps.content.get(rec.cid, { offset: range.start, length, signal, readAhead: STREAM_READ_AHEAD }),
+      );
       return;
     }
     res.status(200);
     res.setHeader('Content-Length', String(rec.size));
     if (req.method === 'HEAD') return void res.end();
     const source = verifiedStream(
-      ctx.deps.content.get(rec.cid, { signal }),
+      ctx.deps.content.get(rec.cid, { signal, readAhead: STREAM_READ_AHEAD }),
       { resourceId: id, version: v, cid: rec.cid, sha256: rec.sha256, sm3: rec.sm3, size: rec.size },
       undefined,
       ctx.deps.content.verifiesReads,
@@ -212,7 +221,7 @@ export function registerContentRoutes(ctx: RouteContext): void {
     let digests: DigestTrailer | undefined;
     const signal = clientGone(res);
     const payload = verifiedStream(
-      ctx.deps.content.get(rec.cid, { signal }),
+      ctx.deps.content.get(rec.cid, { signal, readAhead: STREAM_READ_AHEAD }),
       { resourceId: id, version: v, cid: rec.cid, sha256: rec.sha256, sm3: rec.sm3, size: rec.size },
       (d) => (digests = d),
       ctx.deps.content.verifiesReads,

@@ -19,6 +19,11 @@ export interface GetOptions {
   readonly offset?: number;
   readonly length?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Bytes a reader may have read ahead of the consumer (default 4 MiB). Blocks read ahead are verified on
+   * other cores meanwhile, so more is faster; a server with many streams bounds its memory with less.
+   */
+  readonly readAhead?: number;
 }
 
 export interface ContentStat {

@@ -53,6 +53,21 @@ describe('content: embedded store on disk', function () {
     expect(await readdir(join(dir, 'pending'))).to.deep.equal([]);
   });
 
+  it('reads the same bytes whatever the read-ahead, and refuses a read-ahead that is not a byte count', async () => {
+    const { cid } = await store.put(chunked(bytes));
+    for (const readAhead of [0, 1, 262144, 64 << 20]) {
+      expect((await collect(store.get(cid, { readAhead }))).equals(bytes), `readAhead ${readAhead}`).to.equal(true);
+    }
+    expect(
+      (await collect(store.get(cid, { offset: 262140, length: 10, readAhead: 0 }))).equals(
+        bytes.subarray(262140, 262150),
+      ),
+    ).to.equal(true);
+    const err = await collect(store.get(cid, { readAhead: -1 })).catch((e: unknown) => e);
+    expect(err).to.have.property('code', 'VALIDATION');
+    expect(err).to.have.nested.property('ids.pointer', '/readAhead');
+  });
+
   it('answers for both spellings of a CIDv0 root', async () => {
     const { cid } = await store.put(chunked(bytes), { profile: 'kubo-legacy' });
     expect(cid.startsWith('Qm')).to.equal(true);

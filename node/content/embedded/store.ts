@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CID } from 'multiformats/cid';
-import { ContentError, NotFoundError } from '../../core/errors.js';
+import { ContentError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { DagStorage } from '../builder.js';
 import { exportCarFrom, verifyCar } from '../car.js';
 import { blockKey, checkDag, parseCid, readFile as readDagFile, type BlockLoader } from '../dag.js';
@@ -129,7 +129,11 @@ class Embedded implements EmbeddedContentStore {
     this.#open();
     const root = parseCid(cid);
     await this.#record(root);
-    yield* readDagFile(this.#load, root, options, { verify: this.verifiesReads, signal: options.signal });
+    const { offset, length, signal, readAhead } = options;
+    if (readAhead !== undefined && (!Number.isSafeInteger(readAhead) || readAhead < 0)) {
+      throw new ValidationError('/readAhead: expected a non-negative integer (bytes)', { pointer: '/readAhead' });
+    }
+    yield* readDagFile(this.#load, root, { offset, length }, { verify: this.verifiesReads, signal, readAhead });
   }
 
   async has(cid: string): Promise<boolean> {
