@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.js';
+import { bytes, short } from '../core/format.js';
 
 /** Small helpers for human-readable CLI output; `--json` output never goes through them. */
 
@@ -47,22 +48,6 @@ export function table(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
-export function short(hex: string, n = 12): string {
-  return hex.length > n ? `${hex.slice(0, n)}…` : hex;
-}
-
-export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
-}
-
 /** Parses a non-negative integer option, naming the option when it is not one. */
 export function intOption(value: string, name: string, min = 0): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
@@ -72,3 +57,5 @@ export function intOption(value: string, name: string, min = 0): number {
     });
   return n;
 }
+
+export { bytes, short };

@@ -4,3 +4,4 @@ export * from './digest.js';
 export * from './hex.js';
 export * from './merkle.js';
 export * from './config.js';
+export * from './format.js';

@@ -1,6 +1,7 @@
 import { barChart, hbarChart, lineChart } from './charts.js';
 import type { AuditReportData, RightsRow } from './data.js';
 import { escapeXml as x } from './xml.js';
+import { bytes, short } from '../core/format.js';
 
 /** Rows shown per table; report.json holds them all. */
 export const MAX_ROWS = 200;
@@ -390,20 +391,4 @@ function code(text: string): string {
 
 function num(n: number): string {
   return n.toLocaleString('en-US');
-}
-
-function short(hex: string, n = 12): string {
-  return hex.length > n ? `${hex.slice(0, n)}…` : hex;
-}
-
-export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
 }
