@@ -2,25 +2,18 @@ import { problemTypes } from './problem.js';
 import { SHULIAN_XSD } from './oai/formats.js';
 import { AUDIT_PATHS, AUDIT_SCHEMAS } from './audit/openapi.js';
 import { SEARCH_PATHS, SEARCH_SCHEMAS } from './search/openapi.js';
+import { hex64, isoTime, json, problem, ref, RESOURCE_ID_PATTERN } from './openapi-parts.js';
+
+export { RESOURCE_ID_PATTERN };
 
 /**
  * The gateway's OpenAPI 3.1 description. It is data, and it is used: request parameters and JSON bodies are
  * validated against it at run time (request-validation.ts), the tests check that every route of the app is
  * in it and vice versa, and the tests validate responses against its schemas.
  */
-export const RESOURCE_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
 export const VERSION_PATTERN = '^[1-9][0-9]{0,8}$';
 export const SCHEMA_NAME_PATTERN = '^[a-z][a-z0-9-]{0,63}(\\.schema\\.json)?$';
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ 'application/json': { schema } });
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
-});
-
-const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
-const isoTime = { type: 'string', format: 'date-time' };
 const idParam = (name: string, description: string) => ({
   name,
   in: 'path',

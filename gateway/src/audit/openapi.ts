@@ -3,15 +3,8 @@
  * document by ../openapi.ts. Kept here so the audit API's contract sits next to its router; it must not
  * import ../openapi.ts (that file imports this one).
  */
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ 'application/json': { schema } });
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
-});
-const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
-const isoTime = { type: 'string', format: 'date-time' };
-const ID = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
+import { hex64, isoTime, json, problem, ref, RESOURCE_ID_PATTERN as ID } from '../openapi-parts.js';
+
 const idSchema = { type: 'string', pattern: ID, maxLength: 128 };
 const q = (name: string, description: string, schema: object = { type: 'string', maxLength: 256 }) => ({
   name,

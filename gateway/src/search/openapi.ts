@@ -2,11 +2,8 @@
  * OpenAPI entry of the search route (mounted at /v1/search by startNodeGateway), merged into the gateway's
  * document by ../openapi.ts. It must not import ../openapi.ts (that file imports this one).
  */
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
-});
+import { problem, ref } from '../openapi-parts.js';
+
 const q = (name: string, description: string, schema: object, required = false) => ({
   name,
   in: 'query',
