@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { main } from '../../node/cli/index.js';
 import { embeddedContentStore } from '../../node/content/index.js';
@@ -132,7 +133,7 @@ describe('content: shulian cid and shulian content', function () {
   it('content stat, verify and gc work on SHULIAN_HOME/content', async () => {
     const home = join(dir, 'home');
     const store = await embeddedContentStore({ dir: join(home, 'content') });
-    const { cid } = await store.put([kuboDeterministicBytes('cli', 300_000)]);
+    const { cid } = await store.put(Readable.from([kuboDeterministicBytes('cli', 300_000)]));
     await store.close();
     const env = { SHULIAN_HOME: home };
     const stat = await run(['content', 'stat', cid], { env });

@@ -173,7 +173,10 @@ export function contentStoreContract(open: () => Promise<StoreUnderTest>): void 
     beforeEach(async () => {
       const { cid } = await store.put(chunked(big));
       car = await collect(store.exportCar(cid));
-      ({ roots: [root] = [], blocks } = (await carBlocks(car)) as { roots: CID[]; blocks: typeof blocks });
+      const parsed = (await carBlocks(car)) as { roots: CID[]; blocks: typeof blocks };
+      if (!parsed.roots[0]) throw new Error('the exported CAR names no root');
+      root = parsed.roots[0];
+      blocks = parsed.blocks;
       await store.remove(cid);
     });
 

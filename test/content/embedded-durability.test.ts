@@ -87,7 +87,7 @@ describe('content: embedded store on disk', function () {
     const path1 = blockPath(dir, leaf1!);
     const original = await readFile(path1);
     const flipped = Buffer.from(original);
-    flipped[20] ^= 0xff;
+    flipped[20] = flipped[20]! ^ 0xff;
     await writeFile(path1, flipped);
     await unlink(blockPath(dir, leaf2!));
     const report = await store.verify(cid);

@@ -77,7 +77,7 @@ export async function startCaDouble(mspId: string): Promise<CaDouble> {
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
           new x509.BasicConstraintsExtension(false, undefined, true),
           new x509.AuthorityKeyIdentifierExtension(ski),
-          new x509.Extension(FABRIC_ATTRS_OID, false, encodeFabricAttributes(attrs)),
+          new x509.Extension(FABRIC_ATTRS_OID, false, new Uint8Array(encodeFabricAttributes(attrs))),
         ],
       },
       webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.create>[1],
