@@ -1,5 +1,6 @@
 // Content store benchmark: `npm run bench -- content`. Prints one JSON object. Sizes can be lowered for a
-// quick run: BENCH_CONTENT_MIB (default 1024) and BENCH_CONTENT_BIG_MIB (the RSS run, default 4096).
+// quick run: BENCH_CONTENT_MIB (default 1024) and BENCH_CONTENT_BIG_MIB (the RSS run, default 4096);
+// BENCH_CONTENT_ROUNDS (default 3) sets how many rounds the medians are taken over.
 import { execFile, spawn } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -13,10 +14,16 @@ import { computeCid, embeddedContentStore, type CidProfileName } from '../node/c
 const MiB = 1 << 20;
 const size = Number(process.env.BENCH_CONTENT_MIB ?? 1024) * MiB;
 const bigSize = Number(process.env.BENCH_CONTENT_BIG_MIB ?? 4096) * MiB;
+const ROUNDS = Math.max(1, Number(process.env.BENCH_CONTENT_ROUNDS ?? 3));
 const run = promisify(execFile);
 const log = (m: string): void => void process.stderr.write(`bench content: ${m}\n`);
 const mbps = (bytes: number, s: number): number => Math.round((bytes / 1e6 / s) * 10) / 10;
-const r2 = (x: number): number => Math.round(x * 100) / 100;
+const median = (sorted: readonly number[]): number =>
+  sorted.length === 0
+    ? NaN
+    : sorted.length % 2 === 1
+      ? sorted[(sorted.length - 1) / 2]!
+      : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
   const t = process.hrtime.bigint();
@@ -41,85 +48,103 @@ try {
   // Warm the page cache so that every reader below starts equal.
   await run('sh', ['-c', `cat '${file}' > /dev/null`]);
 
-  log('sha256sum, cat, SM3 baselines');
-  const sha256sum = await timed(() => run('sha256sum', [file]));
-  const cat = await timed(() => run('sh', ['-c', `cat '${file}' > /dev/null`]));
-  const opensslSm3 = await timed(() => run('openssl', ['dgst', '-sm3', file])).catch(() => undefined);
-  const nodeSm3 = await timed(async () => {
-    const h = createHash('sm3');
-    for await (const c of createReadStream(file, { highWaterMark: MiB })) h.update(c as Buffer);
-    return h.digest('hex');
-  });
-  const sm3Single = Math.max(mbps(size, nodeSm3.seconds), opensslSm3 ? mbps(size, opensslSm3.seconds) : 0);
-  const sha256sumMBps = mbps(size, sha256sum.seconds);
-
-  const put = async (profile: CidProfileName, sm3: 'auto' | 'inline' | 'off') => {
-    const dir = join(work, `store-${profile}-${sm3}`);
+  // Every figure below is a median over ROUNDS rounds, with its spread. Each round measures its own
+  // baselines right before the puts and gets it compares them with, so that a ratio never sets a put
+  // against a baseline taken while the (shared, virtual) machine was in another state.
+  const sm3Baseline = async (): Promise<{ node: number; openssl: number | undefined }> => {
+    const openssl = await timed(() => run('openssl', ['dgst', '-sm3', file])).catch(() => undefined);
+    const node = await timed(async () => {
+      const h = createHash('sm3');
+      for await (const c of createReadStream(file, { highWaterMark: MiB })) h.update(c as Buffer);
+      return h.digest('hex');
+    });
+    return { node: mbps(size, node.seconds), openssl: openssl ? mbps(size, openssl.seconds) : undefined };
+  };
+  const put = async (profile: CidProfileName, sm3: 'auto' | 'inline' | 'off', dir: string) => {
     const store = await embeddedContentStore({ dir, sm3 });
     try {
       const { seconds, value } = await timed(() =>
         store.put(createReadStream(file, { highWaterMark: MiB }), { profile }),
       );
-      return { profile, sm3, seconds, result: value, store, dir };
-    } catch (err) {
+      return { seconds, result: value };
+    } finally {
       await store.close();
-      throw err;
     }
   };
-
-  const puts: Record<string, unknown> = {};
-  let kept: Awaited<ReturnType<typeof put>> | undefined;
-  for (const profile of ['kubo-v1', 'kubo-legacy', 'unixfs-v1-2025'] as const) {
-    log(`put ${profile}`);
-    const p = await put(profile, 'auto');
-    puts[profile] = {
-      cid: p.result.cid,
-      MBps: mbps(size, p.seconds),
-      ratioToSha256sum: r2(mbps(size, p.seconds) / sha256sumMBps),
-      ratioToSingleCoreSm3: r2(mbps(size, p.seconds) / sm3Single),
-    };
-    if (profile === 'kubo-v1') kept = p;
-    else {
-      await p.store.close();
-      await rm(p.dir, { recursive: true, force: true });
-    }
-  }
-  const variants: Record<string, unknown> = {};
-  for (const sm3 of ['inline', 'off'] as const) {
-    log(`put kubo-v1 with SM3 ${sm3}`);
-    const p = await put('kubo-v1', sm3);
-    variants[`kubo-v1, SM3 ${sm3}`] = {
-      MBps: mbps(size, p.seconds),
-      ratioToSha256sum: r2(mbps(size, p.seconds) / sha256sumMBps),
-    };
-    await p.store.close();
-    await rm(p.dir, { recursive: true, force: true });
-  }
-  log('computeCid only (no store)');
-  const cidOnly = await timed(() => computeCid(createReadStream(file, { highWaterMark: MiB }), 'kubo-v1'));
-
-  log('get');
-  const store = kept!.store;
-  const cid = kept!.result.cid;
   const drain = async (src: AsyncIterable<Uint8Array>): Promise<number> => {
     let n = 0;
     for await (const c of src) n += c.byteLength;
     return n;
   };
-  const getVerified = await timed(() => drain(store.get(cid)));
-  const plain = await embeddedContentStore({ dir: kept!.dir, verifyReads: false });
-  const getPlain = await timed(() => drain(plain.get(cid)));
-  await plain.close();
-  const catMBps = mbps(size, cat.seconds);
+
+  const samples = new Map<string, number[]>();
+  const sample = (name: string, value: number): void => {
+    const list = samples.get(name) ?? [];
+    list.push(value);
+    samples.set(name, list);
+  };
+  const cids: Record<string, string> = {};
+  let cidOnlyMBps: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const roundDir = join(work, `round-${round}`);
+    log(`round ${round}/${ROUNDS}: sha256sum, cat, SM3 baselines`);
+    const sha256sumMBps = mbps(size, (await timed(() => run('sha256sum', [file]))).seconds);
+    const catMBps = mbps(size, (await timed(() => run('sh', ['-c', `cat '${file}' > /dev/null`]))).seconds);
+    sample('baseline sha256sum', sha256sumMBps);
+    sample('baseline cat', catMBps);
+    for (const profile of ['kubo-v1', 'kubo-legacy', 'unixfs-v1-2025'] as const) {
+      const sm3 = await sm3Baseline();
+      const sm3Single = Math.max(sm3.node, sm3.openssl ?? 0);
+      sample('baseline sm3 node', sm3.node);
+      if (sm3.openssl !== undefined) sample('baseline sm3 openssl', sm3.openssl);
+      log(`round ${round}/${ROUNDS}: put ${profile}`);
+      const p = await put(profile, 'auto', join(roundDir, profile));
+      cids[profile] = p.result.cid;
+      sample(`put ${profile} MBps`, mbps(size, p.seconds));
+      sample(`put ${profile} ratioToSha256sum`, mbps(size, p.seconds) / sha256sumMBps);
+      sample(`put ${profile} ratioToSingleCoreSm3`, mbps(size, p.seconds) / sm3Single);
+    }
+    for (const sm3 of ['inline', 'off'] as const) {
+      log(`round ${round}/${ROUNDS}: put kubo-v1 with SM3 ${sm3}`);
+      const p = await put('kubo-v1', sm3, join(roundDir, `sm3-${sm3}`));
+      sample(`put kubo-v1, SM3 ${sm3} MBps`, mbps(size, p.seconds));
+      sample(`put kubo-v1, SM3 ${sm3} ratioToSha256sum`, mbps(size, p.seconds) / sha256sumMBps);
+    }
+    log(`round ${round}/${ROUNDS}: computeCid only (no store)`);
+    const cidOnly = await timed(() => computeCid(createReadStream(file, { highWaterMark: MiB }), 'kubo-v1'));
+    cidOnlyMBps = [...cidOnlyMBps, mbps(size, cidOnly.seconds)];
+
+    log(`round ${round}/${ROUNDS}: get`);
+    const kuboV1 = join(roundDir, 'kubo-v1');
+    for (const verifyReads of [true, false]) {
+      const store = await embeddedContentStore({ dir: kuboV1, verifyReads });
+      try {
+        const catNow = mbps(size, (await timed(() => run('sh', ['-c', `cat '${file}' > /dev/null`]))).seconds);
+        const got = mbps(size, (await timed(() => drain(store.get(cids['kubo-v1']!)))).seconds);
+        const name = verifyReads ? 'verified' : 'unverified';
+        sample(`get ${name} MBps`, got);
+        sample(`get ${name} ratioToCat`, got / catNow);
+      } finally {
+        await store.close();
+      }
+    }
+    await rm(roundDir, { recursive: true, force: true });
+  }
+  samples.set('computeCid only MBps', cidOnlyMBps);
+  const fig = (name: string, digits = 1): { median: number; min: number; max: number } => {
+    const list = [...(samples.get(name) ?? [])].sort((a, b) => a - b);
+    const round = (x: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
+    return { median: round(median(list)), min: round(list[0] ?? NaN), max: round(list[list.length - 1] ?? NaN) };
+  };
 
   log('10,000 puts of 4 KiB');
   const smallStore = await embeddedContentStore({ dir: join(work, 'small') });
-  const small = (i: number): Uint8Array[] => {
+  async function* small(i: number): AsyncGenerator<Uint8Array> {
     const b = Buffer.alloc(4096);
     b.writeUInt32BE(i, 0);
     b.writeUInt32BE(0x5348554c, 4);
-    return [b];
-  };
+    yield b;
+  }
   const sequential = await timed(async () => {
     for (let i = 0; i < 10_000; i++) await smallStore.put(small(i));
   });
@@ -132,9 +157,7 @@ try {
     );
   });
   await smallStore.close();
-  await store.close();
   await rm(join(work, 'small'), { recursive: true, force: true });
-  await rm(kept!.dir, { recursive: true, force: true });
   await rm(file, { force: true });
 
   log(`put of ${bigSize / MiB} MiB in a child process (peak RSS)`);
@@ -160,22 +183,42 @@ try {
   const figures = {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     payloadMiB: size / MiB,
+    rounds: ROUNDS,
+    note: 'each figure: the median over the rounds, with min and max; ratios are taken per round',
     baselines: {
-      sha256sumMBps,
-      catWarmMBps: catMBps,
+      sha256sumMBps: fig('baseline sha256sum'),
+      catWarmMBps: fig('baseline cat'),
       sm3SingleCore: {
-        nodeCryptoMBps: mbps(size, nodeSm3.seconds),
-        opensslMBps: opensslSm3 ? mbps(size, opensslSm3.seconds) : null,
+        nodeCryptoMBps: fig('baseline sm3 node'),
+        opensslMBps: samples.has('baseline sm3 openssl') ? fig('baseline sm3 openssl') : null,
       },
     },
-    put: puts,
-    putVariants: variants,
-    computeCidOnlyMBps: mbps(size, cidOnly.seconds),
+    put: Object.fromEntries(
+      (['kubo-v1', 'kubo-legacy', 'unixfs-v1-2025'] as const).map((profile) => [
+        profile,
+        {
+          cid: cids[profile],
+          MBps: fig(`put ${profile} MBps`),
+          ratioToSha256sum: fig(`put ${profile} ratioToSha256sum`, 2),
+          ratioToSingleCoreSm3: fig(`put ${profile} ratioToSingleCoreSm3`, 2),
+        },
+      ]),
+    ),
+    putVariants: Object.fromEntries(
+      (['inline', 'off'] as const).map((sm3) => [
+        `kubo-v1, SM3 ${sm3}`,
+        {
+          MBps: fig(`put kubo-v1, SM3 ${sm3} MBps`),
+          ratioToSha256sum: fig(`put kubo-v1, SM3 ${sm3} ratioToSha256sum`, 2),
+        },
+      ]),
+    ),
+    computeCidOnlyMBps: fig('computeCid only MBps'),
     get: {
-      verifiedMBps: mbps(size, getVerified.seconds),
-      verifiedRatioToCat: r2(mbps(size, getVerified.seconds) / catMBps),
-      unverifiedMBps: mbps(size, getPlain.seconds),
-      unverifiedRatioToCat: r2(mbps(size, getPlain.seconds) / catMBps),
+      verifiedMBps: fig('get verified MBps'),
+      verifiedRatioToCat: fig('get verified ratioToCat', 2),
+      unverifiedMBps: fig('get unverified MBps'),
+      unverifiedRatioToCat: fig('get unverified ratioToCat', 2),
     },
     smallPuts4KiB: {
       count: 10_000,
@@ -192,9 +235,9 @@ try {
         }
       : { sizeMiB: bigSize / MiB, error: `child exited with ${code}` },
     targets: {
-      putAllDigestsVsSm3: '>= 0.75 (put.*.ratioToSingleCoreSm3)',
-      putSm3OffVsSha256sum: '>= 0.3 (putVariants["kubo-v1, SM3 off"].ratioToSha256sum)',
-      getVsCat: '>= 0.5 (get.*RatioToCat)',
+      putAllDigestsVsSm3: '>= 0.75 (put.*.ratioToSingleCoreSm3.median)',
+      putSm3OffVsSha256sum: '>= 0.3 (putVariants["kubo-v1, SM3 off"].ratioToSha256sum.median)',
+      getVsCat: '>= 0.5 (get.*RatioToCat.median)',
       bigPutPeakRss: '< 200 MiB (bigPut.peakRssMiB)',
     },
   };
