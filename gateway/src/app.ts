@@ -1,9 +1,11 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { pino, type Logger } from 'pino';
 import { accessLog } from './access-log.js';
 import { createCursorCodec } from './cursor.js';
 import { DEFAULT_LIMITS, type GatewayDeps, type IntegrityAlert } from './deps.js';
 import { expressPath, type OperationHandler, type RouteContext } from './context.js';
+import { createFastRoutes, messageClasses, type MessageClasses } from './fast-routes.js';
 import { identityMiddleware } from './identity-middleware.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 import { fromHttpLibraryError, HttpProblem, PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
@@ -14,8 +16,10 @@ import { registerOperationRoutes } from './routes-operations.js';
 import { registerOperatorRoutes } from './routes-operator.js';
 
 export interface GatewayApp {
-  /** The request handler, for node:https createServer. */
-  readonly handler: express.Express;
+  /** The request listener, for node:https createServer. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** For createServer's options: requests and responses born with the app's prototypes. */
+  readonly messageClasses: MessageClasses;
   readonly metrics: GatewayMetrics;
   /** Every (METHOD, OpenAPI path) the app serves. */
   readonly routes: readonly { readonly method: string; readonly path: string }[];
@@ -43,7 +47,7 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(
+  const common: RequestHandler[] = [
     accessLog(app, log, (req, res, finished, started) => {
       metrics.inFlight.value--;
       const route = (res.locals.route as string | undefined) ?? 'unmatched';
@@ -51,22 +55,20 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
       metrics.requests.inc({ method: req.method, route, status });
       metrics.duration.observe(Number(process.hrtime.bigint() - started) / 1e9, { route });
     }),
-  );
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    metrics.inFlight.value++;
-    if (req.originalUrl.length > limits.maxUrlLength)
-      return next(
-        new HttpProblem('URI_TOO_LONG', `the request target is longer than ${limits.maxUrlLength} characters`),
-      );
-    if (shuttingDown) {
-      res.setHeader('Connection', 'close');
-      return next(
-        new HttpProblem('SHUTTING_DOWN', 'the gateway is shutting down; retry against another instance or later'),
-      );
-    }
-    next();
-  });
-  app.use(
+    (req: Request, res: Response, next: NextFunction) => {
+      metrics.inFlight.value++;
+      if (req.originalUrl.length > limits.maxUrlLength)
+        return next(
+          new HttpProblem('URI_TOO_LONG', `the request target is longer than ${limits.maxUrlLength} characters`),
+        );
+      if (shuttingDown) {
+        res.setHeader('Connection', 'close');
+        return next(
+          new HttpProblem('SHUTTING_DOWN', 'the gateway is shutting down; retry against another instance or later'),
+        );
+      }
+      next();
+    },
     identityMiddleware(deps.revocation, (reason, identity) => {
       metrics.tlsRefusals.inc({ reason: 'revoked' });
       log.warn(
@@ -80,7 +82,9 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
         'revoked client certificate refused',
       );
     }),
-  );
+  ];
+  for (const step of common) app.use(step);
+  const fast = createFastRoutes(common, onError);
 
   const jsonBody = express.json({
     limit: limits.maxJsonBytes,
@@ -118,13 +122,18 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
         res.locals.route = path;
         next();
       };
-      // most routes have nothing before the handler: one step instead of two
-      if (pre.length === 0)
-        app[method](expressPath(path), (req: Request, res: Response) => {
+      // most routes have nothing before the handler: one step instead of two, and the shortcut past the router
+      if (pre.length === 0) {
+        const handler = (req: Request, res: Response) => {
           res.locals.route = path;
           return run(req, res);
-        });
-      else app[method](expressPath(path), named, ...pre, run);
+        };
+        app[method](expressPath(path), handler);
+        fast.add(method, path, handler);
+      } else {
+        app[method](expressPath(path), named, ...pre, run);
+        fast.add(method, path, undefined);
+      }
     },
   };
 
@@ -157,35 +166,11 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
     next(new HttpProblem('ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}`)),
   );
 
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const mapped = fromHttpLibraryError(err) ?? err;
-    const problem = toProblem(mapped, req.originalUrl.slice(0, 512), String(req.id ?? ''));
-    const level = problem.status >= 500 ? 'error' : 'warn';
-    req.log?.[level](
-      { err: mapped, problem: { type: problem.type, status: problem.status, code: problem.code } },
-      'request failed',
-    );
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    // the failed request's body may still be arriving (oversized upload): do not read it, close after
-    if (!req.complete) res.setHeader('Connection', 'close');
-    for (const h of [
-      'ETag',
-      'Repr-Digest',
-      'Content-Disposition',
-      'Accept-Ranges',
-      'Content-Length',
-      'X-Shulian-Transaction',
-    ])
-      res.removeHeader(h);
-    if (problem.status === 416 && isSized(mapped)) res.setHeader('Content-Range', `bytes */${mapped.details.size}`);
-    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
-  });
+  app.use(onError);
 
   return {
-    handler: app,
+    handler: fast.listener(app),
+    messageClasses: messageClasses(app),
     metrics,
     routes,
     alerts,
@@ -194,6 +179,34 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
       shuttingDown = true;
     },
   };
+}
+
+/** The problem+json answer to every error, for express and the fast routes alike. */
+function onError(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const mapped = fromHttpLibraryError(err) ?? err;
+  const problem = toProblem(mapped, req.originalUrl.slice(0, 512), String(req.id ?? ''));
+  const level = problem.status >= 500 ? 'error' : 'warn';
+  req.log?.[level](
+    { err: mapped, problem: { type: problem.type, status: problem.status, code: problem.code } },
+    'request failed',
+  );
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // the failed request's body may still be arriving (oversized upload): do not read it, close after
+  if (!req.complete) res.setHeader('Connection', 'close');
+  for (const h of [
+    'ETag',
+    'Repr-Digest',
+    'Content-Disposition',
+    'Accept-Ranges',
+    'Content-Length',
+    'X-Shulian-Transaction',
+  ])
+    res.removeHeader(h);
+  if (problem.status === 416 && isSized(mapped)) res.setHeader('Content-Range', `bytes */${mapped.details.size}`);
+  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
 /** Proof bundles of committed transactions never change: keep the last `max` (insertion-ordered Map as LRU). */

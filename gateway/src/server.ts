@@ -75,6 +75,7 @@ export async function startGateway(options: Readonly<StartGatewayOptions>): Prom
       minVersion: 'TLSv1.2',
       maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
       keepAlive: true,
+      ...app.messageClasses,
     },
     app.handler,
   );

@@ -307,8 +307,25 @@ describe('gateway over mTLS, on a real node', function () {
       const r = await call(base, warehouse, 'GET', '/v1/resources/res-a');
       expect(r.status).to.equal(200);
       validate('Resource', jsonOf(r));
-      const m = await call(base, warehouse, 'GET', '/v1/resources/res-a/versions/1');
+      const m = await call(base, warehouse, 'GET', '/v1/resources/res-a/versions/1', {
+        headers: { 'x-request-id': 'manifest-res-a-1' },
+      });
       expect(m.status).to.equal(200);
+      expect(m.headers['x-request-id']).to.equal('manifest-res-a-1');
+      expect(m.headers['content-type']).to.equal('application/json; charset=utf-8');
+      const line = await eventually(
+        async () => logs.find((l) => l.reqId === 'manifest-res-a-1' && l.msg === 'request completed'),
+        'the access log line of the manifest',
+      );
+      expect(line).to.deep.include({
+        org: 'NLCMSP',
+        req: { method: 'GET', url: '/v1/resources/res-a/versions/1', remoteAddress: '127.0.0.1' },
+        res: { statusCode: 200 },
+      });
+      const head = await call(base, warehouse, 'HEAD', '/v1/resources/res-a/versions/1');
+      expect(head.status).to.equal(200);
+      expect(head.body.length).to.equal(0);
+      expect(Number(head.headers['content-length'])).to.equal(m.body.length);
       const manifest = jsonOf(m) as {
         digests: { sha256: string; sm3: string; size: number };
         proof: { txId: string; format: string };
