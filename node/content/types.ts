@@ -49,6 +49,12 @@ export interface ContentStore {
    */
   readonly verifiesReads: boolean;
   put(source: AsyncIterable<Uint8Array> | Readable, options?: Readonly<PutOptions>): Promise<PutResult>;
+  /**
+   * Optional: many small payloads, held in memory, put at once with the guarantees of `put` for each (its
+   * blocks durable before its CID is visible), in a few rounds of fsyncs instead of several per payload.
+   * Resolves to one result per payload, in order. Stores without it take `put` one payload at a time.
+   */
+  putMany?(payloads: readonly Uint8Array[], options?: Readonly<PutOptions>): Promise<PutResult[]>;
   get(cid: string, options?: Readonly<GetOptions>): AsyncIterable<Uint8Array>;
   has(cid: string): Promise<boolean>;
   stat(cid: string): Promise<ContentStat>;

@@ -52,7 +52,9 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
   const journal = opened?.journal;
   const resumed = (opened?.previous.length ?? 0) > 0;
   try {
-    if (journal && !resumed) journal.append({ t: 'start', source, kind: scan.kind, at: new Date().toISOString() });
+    // on disk at once: a run killed before its first submit is still known to the next run as begun
+    if (journal && !resumed)
+      await journal.record({ t: 'start', source, kind: scan.kind, at: new Date().toISOString() });
     if (journal && resumed) journal.append({ t: 'resume', at: new Date().toISOString() });
     const ctx: JobContext = {
       chain,

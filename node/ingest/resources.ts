@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream, type Stats } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { hashFile, sha256Hex } from '../core/digest.js';
 import { ValidationError, isShulianError } from '../core/errors.js';
 import type { PutResult } from '../content/types.js';
@@ -9,6 +9,7 @@ import type { JobContext, StoredEntry } from './context.js';
 import { crashPoint } from './crash.js';
 import { mediaTypeFor } from './media-types.js';
 import { runPool } from './pool.js';
+import { SMALL_FILE_BYTES, SmallPuts } from './small-puts.js';
 import { toFailure } from './sources/documents.js';
 import type { ResourceEntry } from './sources/types.js';
 import type { ResourceResult } from './types.js';
@@ -19,6 +20,11 @@ const INPUT_ERRORS = new Set(['VALIDATION', 'CONFLICT', 'ACCESS_DENIED', 'NOT_FO
 interface Ref {
   readonly resourceId: string;
   readonly version?: number;
+}
+
+/** A file whose content is being stored in a batch of small files: its Prepared comes once that is durable. */
+interface Deferred {
+  readonly later: Promise<Prepared>;
 }
 
 interface Prepared {
@@ -214,21 +220,37 @@ export async function ingestResources(ctx: JobContext, entries: readonly Resourc
     return chainTail;
   };
 
-  await runPool(
-    entries,
-    ctx.options.concurrency ?? 4,
-    async (entry) => {
-      try {
-        const prepared = await prepare(ctx, entry, finish);
-        if (!prepared) return;
-        pending.push(prepared);
-        if (pending.length >= batchSize) void flush(false).catch(() => undefined);
-      } catch (err) {
-        failEntry(entry, err);
-      }
-    },
-    ctx.options.signal,
-  );
+  const accept = (prepared: Prepared): void => {
+    pending.push(prepared);
+    if (pending.length >= batchSize) void flush(false).catch(() => undefined);
+  };
+  const smallPuts = ctx.dryRun
+    ? undefined
+    : SmallPuts.for(ctx.content, ctx.options.profile ? { profile: ctx.options.profile } : {});
+  // small files stored in batches: the pool goes on to the next file while its batch fills
+  const deferred = new Set<Promise<void>>();
+  try {
+    await runPool(
+      entries,
+      ctx.options.concurrency ?? 4,
+      async (entry) => {
+        try {
+          const prepared = await prepare(ctx, entry, finish, smallPuts);
+          if (!prepared) return;
+          if (!('later' in prepared)) return accept(prepared);
+          const task = prepared.later.then(accept, (err: unknown) => failEntry(entry, err));
+          deferred.add(task);
+          void task.finally(() => deferred.delete(task));
+        } catch (err) {
+          failEntry(entry, err);
+        }
+      },
+      ctx.options.signal,
+    );
+  } finally {
+    await smallPuts?.drain();
+    while (deferred.size > 0) await Promise.all([...deferred]);
+  }
   await flush(true);
   for (const p of pending.splice(0)) {
     failEntry(
@@ -247,7 +269,8 @@ async function prepare(
   ctx: JobContext,
   entry: ResourceEntry,
   finish: (result: ResourceResult, ok: boolean) => void,
-): Promise<Prepared | undefined> {
+  smallPuts: SmallPuts | undefined,
+): Promise<Prepared | Deferred | undefined> {
   // the fast RFC 8785 writer (held equal to core's canonicalize by test/ingest/canonical.test.ts)
   const metadataBytes = Buffer.from(canonicalJson(entry.metadata), 'utf8');
   const metadataHash = sha256Hex(metadataBytes);
@@ -305,43 +328,65 @@ async function prepare(
     );
     return undefined;
   }
-  let put: Prepared['put'];
-  let metadataCid: string;
   if (reusable) {
-    put = {
+    ctx.emit({ type: 'bytes', bytes: reusable.size });
+    const put = {
       cid: reusable.cid,
       profile: reusable.profile as PutResult['profile'],
       sha256: reusable.sha256,
       sm3: reusable.sm3,
       size: reusable.size,
     };
-    metadataCid = reusable.metadataCid;
-    ctx.emit({ type: 'bytes', bytes: reusable.size });
-  } else {
-    const putOptions = ctx.options.profile ? { profile: ctx.options.profile } : {};
-    // side by side: their fsyncs overlap; both are durable before anything names them
-    const [payload, metadataPut] = await Promise.all([
-      ctx.content.put(countBytes(ctx, entry.path), putOptions),
-      ctx.content.put(once(metadataBytes), putOptions),
-    ]);
-    put = payload;
-    metadataCid = metadataPut.cid;
-    ctx.counters.bytes += put.size;
-    const stored: StoredEntry = {
-      resourceId: entry.resourceId,
-      relPath: entry.relPath,
-      size: info.size,
-      mtimeMs: info.mtimeMs,
-      cid: put.cid,
-      profile: put.profile,
-      sha256: put.sha256,
-      sm3: put.sm3,
-      metadataHash,
-      metadataCid,
-    };
-    ctx.journal?.append({ t: 'stored', ...stored });
-    crashPoint('stored');
+    return { entry, put, metadataHash, metadataCid: reusable.metadataCid, refs };
   }
+  if (smallPuts && info.size <= SMALL_FILE_BYTES) {
+    await smallPuts.room();
+    const bytes = await readFile(entry.path);
+    ctx.emit({ type: 'bytes', bytes: bytes.byteLength });
+    // durable, with the batch, before anything names them
+    const later = smallPuts
+      .put([bytes, metadataBytes])
+      .then(([payload, metadataPut]) =>
+        stored(ctx, entry, info, payload as PutResult, metadataPut as PutResult, metadataHash, refs),
+      );
+    later.catch(() => undefined); // handled by the caller
+    return { later };
+  }
+  const putOptions = ctx.options.profile ? { profile: ctx.options.profile } : {};
+  // side by side: their fsyncs overlap; both are durable before anything names them
+  const [payload, metadataPut] = await Promise.all([
+    ctx.content.put(countBytes(ctx, entry.path), putOptions),
+    ctx.content.put(once(metadataBytes), putOptions),
+  ]);
+  return stored(ctx, entry, info, payload, metadataPut, metadataHash, refs);
+}
+
+/** A file's content and metadata are durable: journal it, so that a re-run reuses them. */
+function stored(
+  ctx: JobContext,
+  entry: ResourceEntry,
+  info: Stats,
+  put: PutResult,
+  metadataPut: PutResult,
+  metadataHash: string,
+  refs: readonly Ref[],
+): Prepared {
+  const metadataCid = metadataPut.cid;
+  ctx.counters.bytes += put.size;
+  const done: StoredEntry = {
+    resourceId: entry.resourceId,
+    relPath: entry.relPath,
+    size: info.size,
+    mtimeMs: info.mtimeMs,
+    cid: put.cid,
+    profile: put.profile,
+    sha256: put.sha256,
+    sm3: put.sm3,
+    metadataHash,
+    metadataCid,
+  };
+  ctx.journal?.append({ t: 'stored', ...done });
+  crashPoint('stored');
   return { entry, put, metadataHash, metadataCid, refs };
 }
 

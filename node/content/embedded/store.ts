@@ -10,6 +10,7 @@ import type { Sm3Mode } from '../hashing.js';
 import { asContentError, importPayload, toPutResult } from '../importing.js';
 import { cidProfile } from '../profiles.js';
 import type { ContentStat, ContentStore, GetOptions, PutOptions, PutResult, VerifyReport } from '../types.js';
+import { putMany } from './batch.js';
 import { FsBlockstore, syncDirs } from './blockstore.js';
 import { StoreLocks } from './locks.js';
 import { RootIndex, type RootRecord } from './roots.js';
@@ -115,6 +116,11 @@ class Embedded implements EmbeddedContentStore {
     } finally {
       await release();
     }
+  }
+
+  putMany(payloads: readonly Uint8Array[], options: Readonly<PutOptions> = {}): Promise<PutResult[]> {
+    this.#open();
+    return putMany({ blocks: this.#blocks, roots: this.#roots, locks: this.#locks }, payloads, options);
   }
 
   async #commit(root: CID, dirty: Set<string>, record: RootRecord): Promise<void> {
