@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import { SlotRing } from '../ring.js';
+import { ThreadJobs, type ThreadReply } from './thread.js';
 
 /**
  * Large block writes, done synchronously on one worker thread.
@@ -42,7 +42,7 @@ const SLOTS = 4;
 // It names files exactly as blockKey() does: the multihash (0x12 0x20 + SHA-256) in unpadded upper-case
 // base32, sharded by the two characters before the last (flatfs next-to-last/2).
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { join } = require('node:path');
 const { createHash, randomBytes } = require('node:crypto');
@@ -85,114 +85,43 @@ function write(m) {
   fs.renameSync(tmp, target);
   return { key, digest, existed: false, createdShard };
 }
-parentPort.on('message', (m) => {
-  let reply;
-  try {
-    reply = { id: m.id, ...write(m) };
-  } catch (err) {
-    reply = { id: m.id, error: { message: err.message, code: err.code, errno: err.errno, syscall: err.syscall, path: err.path } };
-  }
-  parentPort.postMessage(reply);
-});
+serve(write);
 `;
 
-interface Pending {
-  readonly index: number;
-  resolve(result: BlockWriteResult): void;
-  reject(err: Error): void;
-}
-
-interface Reply {
-  readonly id: number;
+interface Reply extends ThreadReply {
   readonly key?: string;
   readonly digest?: Uint8Array;
   readonly existed?: boolean;
   readonly createdShard?: boolean;
-  readonly error?: { message: string; code?: string; errno?: number; syscall?: string; path?: string };
 }
 
 class BlockWriter {
   readonly #ring = new SlotRing(OFFLOAD_MAX_BYTES, SLOTS);
-  readonly #pending = new Map<number, Pending>();
-  #worker: Worker | undefined;
-  #nextId = 1;
+  readonly #thread = new ThreadJobs<Reply>('block writer', WORKER_SOURCE, {
+    workerData: { ring: this.#ring.buffer, slot: this.#ring.slotSize },
+  });
 
   async write(job: Readonly<BlockWrite>): Promise<BlockWriteResult> {
     if (job.bytes.byteLength > OFFLOAD_MAX_BYTES) throw new RangeError('block too large for the writer ring');
     const index = await this.#ring.acquire();
-    let worker: Worker;
+    let m: Reply;
     try {
-      worker = this.#ensureWorker();
-    } catch (err) {
-      this.#ring.release(index);
-      throw err;
-    }
-    this.#ring.fill(index, job.bytes);
-    const id = this.#nextId++;
-    return new Promise<BlockWriteResult>((resolve, reject) => {
-      this.#pending.set(id, { index, resolve, reject });
-      // Keep the process alive while a write is out (an unref'd worker would let the loop exit mid-put).
-      if (this.#pending.size === 1) worker.ref();
-      worker.postMessage({
-        id,
+      this.#ring.fill(index, job.bytes);
+      m = await this.#thread.run({
         index,
         length: job.bytes.byteLength,
         key: job.key,
         blocksDir: job.blocksDir,
         tmpDir: job.tmpDir,
       });
-    });
-  }
-
-  #settle(m: Reply): void {
-    const pending = this.#pending.get(m.id);
-    if (!pending) return;
-    this.#pending.delete(m.id);
-    if (this.#pending.size === 0) this.#worker?.unref();
-    this.#ring.release(pending.index);
-    if (m.error) pending.reject(errnoError(m.error));
-    else if (typeof m.key !== 'string') pending.reject(new Error('block writer: a reply without a key'));
-    else {
-      const digest = m.digest ? new Uint8Array(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength) : undefined;
-      pending.resolve({ key: m.key, digest, existed: m.existed === true, createdShard: m.createdShard === true });
+    } finally {
+      // Free again once answered, or once the worker died with it.
+      this.#ring.release(index);
     }
+    if (typeof m.key !== 'string') throw new Error('block writer: a reply without a key');
+    const digest = m.digest ? new Uint8Array(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength) : undefined;
+    return { key: m.key, digest, existed: m.existed === true, createdShard: m.createdShard === true };
   }
-
-  #ensureWorker(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { ring: this.#ring.buffer, slot: this.#ring.slotSize },
-    });
-    worker.unref();
-    worker.on('message', (m: Reply) => {
-      if (this.#worker === worker) this.#settle(m);
-    });
-    const fail = (err: Error): void => {
-      if (this.#worker !== worker) return;
-      this.#worker = undefined;
-      const error = new Error(`block writer failed: ${err.message}`, { cause: err });
-      const pending = [...this.#pending.values()];
-      this.#pending.clear();
-      // The worker took its slots with it: the next one starts with the whole ring free.
-      this.#ring.reset(error);
-      for (const p of pending) p.reject(error);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
-    this.#worker = worker;
-    return worker;
-  }
-}
-
-/** The worker's error as the ErrnoException fs/promises would have thrown, so that callers see no difference. */
-function errnoError(e: NonNullable<Reply['error']>): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(e.message);
-  if (e.code !== undefined) err.code = e.code;
-  if (e.errno !== undefined) err.errno = e.errno;
-  if (e.syscall !== undefined) err.syscall = e.syscall;
-  if (e.path !== undefined) err.path = e.path;
-  return err;
 }
 
 let writer: BlockWriter | undefined;
