@@ -8,7 +8,8 @@
 //    the client recomputing CID, SHA-256 and SM3 and comparing them with the manifest;
 //  - SM3 on one core over the same bytes;
 //  - manifests: closed loop on 64 keep-alive connections (throughput, p50/p99) and an open loop at
-//    1,000 requests/s (p50/p99);
+//    1,000 requests/s (p50/p99), from a lean HTTP/1.1 client (LoadConnection) so that the load generator,
+//    which shares the machine's cores with the gateway, is not what is measured;
 //  - the gateway's peak RSS with 16 pulls of the payload in flight.
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
@@ -16,6 +17,7 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { request, Agent } from 'node:https';
 import { once, setMaxListeners } from 'node:events';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
@@ -51,36 +53,157 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function manifestLoad(agent: Agent, url: string, connections: number, seconds: number, rate?: number) {
+/**
+ * The manifest load's client: keep-alive HTTP/1.1 over mutual TLS, one request at a time per connection,
+ * written as prepared bytes and read as far as the status line, the head's Content-Length and that many
+ * body bytes — what wrk or autocannon do. node:https's Agent and IncomingMessage cost this process about
+ * as much CPU per request as the gateway spends answering it, and on a machine of two cores the client's
+ * CPU is taken from the gateway it is measuring. A response counts only when it is a 200 with its whole
+ * body; anything else (another status, a cut connection, a body without Content-Length) is an error.
+ */
+class LoadConnection {
+  #socket: TLSSocket | undefined;
+  #connecting: Promise<TLSSocket> | undefined;
+  #pending: { resolve: (status: number) => void; reject: (err: Error) => void } | undefined;
+  #head: Buffer | undefined;
+  #status = 0;
+  #bodyLeft = -1;
+
+  constructor(
+    private readonly options: Readonly<ConnectionOptions>,
+    private readonly requestBytes: Buffer,
+  ) {}
+
+  get(): Promise<number> {
+    if (this.#pending) return Promise.reject(new Error('one request at a time per connection'));
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      const send = (socket: TLSSocket): void => {
+        this.#head = undefined;
+        this.#bodyLeft = -1;
+        socket.write(this.requestBytes);
+      };
+      if (this.#socket) send(this.#socket);
+      else this.#connect().then(send, (err: Error) => this.#fail(err));
+    });
+  }
+
+  close(): void {
+    this.#socket?.destroy();
+  }
+
+  #connect(): Promise<TLSSocket> {
+    this.#connecting ??= new Promise<TLSSocket>((resolve, reject) => {
+      const socket = tlsConnect(this.options);
+      let open = true;
+      socket.once('secureConnect', () => {
+        this.#socket = socket;
+        this.#connecting = undefined;
+        resolve(socket);
+      });
+      socket.on('data', (chunk: Buffer) => {
+        if (this.#socket === socket) this.#data(chunk);
+      });
+      const gone = (err?: Error): void => {
+        if (!open) return;
+        open = false;
+        socket.destroy();
+        const why = err ?? new Error('connection closed');
+        if (this.#socket === socket) {
+          this.#socket = undefined;
+          this.#fail(why);
+        } else {
+          this.#connecting = undefined;
+          reject(why);
+        }
+      };
+      socket.once('error', gone);
+      socket.once('close', () => gone());
+    });
+    return this.#connecting;
+  }
+
+  #data(chunk: Buffer): void {
+    if (!this.#pending) return this.#fail(new Error('bytes received with no request in flight'));
+    let body = chunk;
+    if (this.#bodyLeft < 0) {
+      const head = this.#head ? Buffer.concat([this.#head, chunk]) : chunk;
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        this.#head = head;
+        return;
+      }
+      const text = head.toString('latin1', 0, end);
+      const length = /\r\ncontent-length: *(\d+)/i.exec(text);
+      if (!text.startsWith('HTTP/1.1 ') || !length) return this.#fail(new Error(`unexpected response head: ${text}`));
+      this.#status = Number(text.slice(9, 12));
+      this.#bodyLeft = Number(length[1]);
+      body = head.subarray(end + 4);
+    }
+    this.#bodyLeft -= body.length;
+    if (this.#bodyLeft < 0) return this.#fail(new Error('more bytes than the Content-Length'));
+    if (this.#bodyLeft === 0) {
+      const { resolve } = this.#pending;
+      this.#pending = undefined;
+      resolve(this.#status);
+    }
+  }
+
+  #fail(err: Error): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    this.#socket?.destroy();
+    this.#socket = undefined;
+    pending?.reject(err);
+  }
+}
+
+function loadConnections(options: Readonly<ConnectionOptions>, url: string, count: number): LoadConnection[] {
+  const u = new URL(url);
+  const request = Buffer.from(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nConnection: keep-alive\r\n\r\n`);
+  const tls = { ...options, host: u.hostname, port: Number(u.port) };
+  return Array.from({ length: count }, () => new LoadConnection(tls, request));
+}
+
+async function manifestLoad(pool: readonly LoadConnection[], seconds: number, rate?: number) {
   const latencies: number[] = [];
   let errors = 0;
   const end = now() + seconds * 1000;
+  const idle = [...pool];
+  const waiting: ((c: LoadConnection) => void)[] = [];
+  const release = (c: LoadConnection): void => {
+    const next = waiting.shift();
+    if (next) next(c);
+    else idle.push(c);
+  };
   const one = async (): Promise<void> => {
     const t = now();
+    const c = idle.pop() ?? (await new Promise<LoadConnection>((resolve) => waiting.push(resolve)));
     try {
-      const res = await get(agent, url);
-      await drain(res);
-      if (res.statusCode !== 200) errors++;
+      if ((await c.get()) !== 200) errors++;
       else latencies.push(now() - t);
     } catch {
       errors++;
+    } finally {
+      release(c);
     }
   };
   const started = now();
   if (rate === undefined) {
     await Promise.all(
-      Array.from({ length: connections }, async () => {
+      pool.map(async () => {
         while (now() < end) await one();
       }),
     );
   } else {
-    // open loop: requests are sent on schedule, whatever the previous ones are doing (bounded in flight)
+    // open loop: requests are sent on schedule, whatever the previous ones are doing (bounded in flight);
+    // a request waiting for a free connection counts that wait in its latency
     const inFlight = new Set<Promise<void>>();
     const interval = 1000 / rate;
     for (let next = now(); next < end; next += interval) {
       const wait = next - now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (inFlight.size >= connections * 4) {
+      if (inFlight.size >= pool.length * 4) {
         errors++;
         continue;
       }
@@ -92,7 +215,7 @@ async function manifestLoad(agent: Agent, url: string, connections: number, seco
   const elapsed = (now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return {
-    connections,
+    connections: pool.length,
     seconds: r2(elapsed),
     requests: latencies.length,
     errors,
@@ -256,7 +379,9 @@ try {
   const sm3Seconds = Number(sm3Ns) / 1e9;
 
   log(`manifests: closed loop, 64 connections, ${loadSeconds} s`);
-  await manifestLoad(agent, versionUrl, 64, 1); // warm-up
+  const { keepAlive: _keepAlive, ...tlsOptions } = agentOptions;
+  const pool = loadConnections(tlsOptions, versionUrl, 64);
+  await manifestLoad(pool, 1); // warm-up
   // CPU seconds spent by each side during the run: which one is the bottleneck on this machine
   const cpuOf = async <T>(
     fn: () => Promise<T>,
@@ -272,9 +397,11 @@ try {
       clientCpuSeconds: r2((c1.user + c1.system) / 1e6),
     };
   };
-  const closedLoop = await cpuOf(() => manifestLoad(agent, versionUrl, 64, loadSeconds));
+  const closedLoop = await cpuOf(() => manifestLoad(pool, loadSeconds));
   log(`manifests: open loop at 1,000 requests/s, ${loadSeconds} s`);
-  const openLoop = await cpuOf(() => manifestLoad(agent, versionUrl, 64, loadSeconds, 1000));
+  const openLoop = await cpuOf(() => manifestLoad(pool, loadSeconds, 1000));
+
+  for (const c of pool) c.close();
 
   log('gateway RSS with 16 pulls in flight');
   await ask('reset');
