@@ -309,6 +309,39 @@ describe('embedded ledger runtime (test contract)', function () {
     expect(report.stateDigest).to.equal(report.replayedStateDigest);
   });
 
+  it('writes nothing of a block its peer could not sign, and commits the next one whole', async () => {
+    const failing = await tempDir();
+    try {
+      const refusing = {
+        ...c.peer,
+        signMessage: () => Promise.reject(new Error('the HSM is unplugged')),
+        signer: () => Promise.reject(new Error('the HSM is unplugged')),
+      };
+      const broken = await openEmbeddedRuntime({ dir: failing.dir, peer: refusing, chaincodeDir: KV_CONTRACT_DIR });
+      const failed = await rejection(broken.connect(c.operator).submit({ fn: 'Put', args: ['lost', 'x'] }));
+      expect(failed).to.be.instanceOf(LedgerError);
+      expect((failed as LedgerError).code).to.equal('COMMIT_FAILED');
+      expect(failed.message).to.contain('the HSM is unplugged');
+      expect(broken.height()).to.equal(0);
+      expect(broken.info().transactions).to.equal(0);
+      expect(broken.info().stateKeys).to.equal(0);
+      await broken.close();
+      const healed = await openEmbeddedRuntime({ dir: failing.dir, peer: c.peer, chaincodeDir: KV_CONTRACT_DIR });
+      try {
+        const healedLedger = healed.connect(c.operator);
+        const r = await healedLedger.submit({ fn: 'Put', args: ['kept', 'y'] });
+        expect(r.blockNumber).to.equal(0);
+        expect(await rejection(healedLedger.evaluate({ fn: 'Get', args: ['lost'] }))).to.be.instanceOf(NotFoundError);
+        const report = await healed.verify({ caCertsPem: c.caCertsPem });
+        expect(report.ok, JSON.stringify(report.problems)).to.equal(true);
+      } finally {
+        await healed.close();
+      }
+    } finally {
+      await failing.cleanup();
+    }
+  });
+
   it("refuses an identity whose signer does not hold the certificate's key, for submits and evaluations", async () => {
     const mismatched = { identity: c.operator.identity, signer: c.auditor.signer };
     expect(await rejection(runtime.connect(mismatched).evaluate({ fn: 'Whoami' }))).to.be.instanceOf(AccessDeniedError);

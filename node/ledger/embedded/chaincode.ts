@@ -77,7 +77,10 @@ export function loadChaincode(dir: string): LoadedChaincode {
   };
   quietChaincodeLogs(req, resolveFrom);
   memoizeCertificateParsing(resolveFrom);
-  if (!process.env.SHULIAN_CHAINCODE_LOG) skipParameterDebugText(req, resolveFrom);
+  if (!process.env.SHULIAN_CHAINCODE_LOG) {
+    skipParameterDebugText(req, resolveFrom);
+    skipInvokeDebugText(req, resolveFrom);
+  }
   let main: { contracts?: unknown };
   try {
     main = req(key) as { contracts?: unknown };
@@ -214,4 +217,128 @@ function skipParameterDebugText(req: NodeJS.Require, resolveFrom: (id: string) =
     return returnParams;
   } as DataMarshall['handleParameters'];
   DataMarshall.prototype.__shulianQuiet = true;
+}
+
+interface ShimContext {
+  setChaincodeStub(stub: unknown): void;
+  setClientIdentity(identity: unknown): void;
+  logging?: unknown;
+}
+
+interface ContractInstance {
+  createContext(): ShimContext;
+  beforeTransaction(ctx: ShimContext): Promise<void>;
+  aroundTransaction(ctx: ShimContext, fn: string, parameters: unknown[]): Promise<unknown>;
+  afterTransaction(ctx: ShimContext, result: unknown): Promise<void>;
+  unknownTransaction(ctx: ShimContext): Promise<void>;
+}
+
+interface InvokeStub {
+  getBufferArgs(): Buffer[];
+  getTxID(): string;
+  getChannelID(): string;
+  getCreator(): { mspid: string; idBytes: Uint8Array };
+}
+
+interface ChaincodeFromContractProto {
+  contractImplementations: Record<
+    string,
+    {
+      contractInstance: ContractInstance;
+      dataMarshall: DataMarshall & {
+        toWireBuffer(result: unknown, schema: unknown, loggerPrefix: string): unknown;
+      };
+    }
+  >;
+  metadata: { contracts: Record<string, { transactions: { name: string; returns?: { schema?: unknown } }[] }> };
+  _splitFunctionName(fcn: string): { contractName: string; function: string };
+  invokeFunctionality(stub: InvokeStub): Promise<unknown>;
+  __shulianQuiet?: boolean;
+}
+
+/**
+ * fabric-shim's ChaincodeFromContract.invokeFunctionality serialises the transaction's metadata and its
+ * result to JSON for two debug lines the logger then drops, and builds a ClientIdentity from the creator's
+ * certificate for every transaction (PEM normalisation, distinguished names, the attributes' JSON). With
+ * the chaincode logs off, this is the same function without those lines, and the identity is built once
+ * per creator (MSP id and certificate): each transaction gets an object whose prototype is that identity
+ * (`instanceof ClientIdentity`, the same id, MSP id, certificate bytes and attributes) with its own `stub`.
+ */
+function skipInvokeDebugText(req: NodeJS.Require, resolveFrom: (id: string) => string): void {
+  const ChaincodeFromContract = req(resolveFrom('fabric-shim/lib/contract-spi/chaincodefromcontract.js')) as {
+    prototype: ChaincodeFromContractProto;
+  };
+  if (ChaincodeFromContract.prototype.__shulianQuiet) return;
+  const shim = req(resolveFrom('fabric-shim/lib/chaincode.js')) as {
+    success(payload?: unknown): unknown;
+    error(message: string): unknown;
+    ClientIdentity: new (stub: unknown) => object;
+  };
+  const utils = req(resolveFrom('fabric-shim/lib/utils/utils.js')) as {
+    generateLoggingPrefix(channel: string, txId: string): string;
+  };
+  const Logger = req(resolveFrom('fabric-shim/lib/logger.js')) as {
+    getLogger(name?: string): { error(message: string): void };
+    setLevel: unknown;
+  };
+  const logger = Logger.getLogger('contracts-spi/chaincodefromcontract.js');
+  const identities = new Map<string, object>();
+  const clientIdentity = (stub: InvokeStub): object => {
+    const creator = stub.getCreator();
+    const key = `${creator.mspid}\n${Buffer.from(creator.idBytes).toString('utf8')}`;
+    let identity = identities.get(key);
+    if (identity === undefined) {
+      identity = new shim.ClientIdentity(stub);
+      if (identities.size >= 256) identities.clear();
+      identities.set(key, identity);
+    }
+    const own = Object.create(identity) as { stub: unknown };
+    own.stub = stub;
+    return own;
+  };
+  ChaincodeFromContract.prototype.invokeFunctionality = async function invokeFunctionality(
+    this: ChaincodeFromContractProto,
+    stub: InvokeStub,
+  ): Promise<unknown> {
+    const bufferArgs = stub.getBufferArgs();
+    if (!bufferArgs || bufferArgs.length < 1) return shim.success(Buffer.from('Default initiator successful.'));
+    const fAndP = (bufferArgs[0] as Buffer).toString();
+    const txArgs = bufferArgs.slice(1);
+    const loggerPrefix = utils.generateLoggingPrefix(stub.getChannelID(), stub.getTxID());
+    try {
+      const { contractName: cn, function: fn } = this._splitFunctionName(fAndP);
+      const contractData = this.contractImplementations[cn];
+      if (!contractData) throw new Error(`Contract name is not known: ${cn}`);
+      const transactionDescriptor = this.metadata.contracts[
+        cn
+      ] as ChaincodeFromContractProto['metadata']['contracts'][string];
+      const { contractInstance, dataMarshall } = contractData;
+      const ctx = contractInstance.createContext();
+      ctx.setChaincodeStub(stub);
+      ctx.setClientIdentity(clientIdentity(stub));
+      ctx.logging = {
+        setLevel: Logger.setLevel,
+        getLogger: (name?: string) => Logger.getLogger(name ? `${cn}:${name}` : cn),
+      };
+      const functionExists = transactionDescriptor.transactions.find((t) => t.name === fn);
+      if (functionExists) {
+        const parameters = dataMarshall.handleParameters(functionExists, txArgs, loggerPrefix);
+        await contractInstance.beforeTransaction(ctx);
+        const result = await contractInstance.aroundTransaction(ctx, fn, parameters);
+        await contractInstance.afterTransaction(ctx, result);
+        const returnSchema = functionExists.returns ?? {};
+        return shim.success(dataMarshall.toWireBuffer(result, returnSchema.schema, loggerPrefix));
+      }
+      try {
+        await contractInstance.unknownTransaction(ctx);
+        return shim.success();
+      } catch (error) {
+        return shim.error((error as Error).message);
+      }
+    } catch (error) {
+      logger.error(`${loggerPrefix} ${String(error)}`);
+      return shim.error((error as Error).message);
+    }
+  };
+  ChaincodeFromContract.prototype.__shulianQuiet = true;
 }

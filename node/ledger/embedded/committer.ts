@@ -12,6 +12,10 @@ import { GENESIS_PREVIOUS_HASH } from './block.js';
  * committed since it was validated: then nothing is written and the caller validates again on the new
  * tip), write the block, its transactions, world state, history and private data, COMMIT. `commit`
  * resolves only once COMMIT has returned, i.e. once the block is durable.
+ *
+ * The peer's signature of the header is given as a promise: the thread writes the block's rows while it
+ * is being made (ECDSA on libuv's pool) and adds the block row with it just before COMMIT, so signing
+ * and writing overlap. Should signing fail, the transaction is rolled back and nothing is written.
  */
 export interface BlockWrite {
   readonly number: number;
@@ -19,7 +23,6 @@ export interface BlockWrite {
   readonly previousHash: string;
   readonly header: Uint8Array;
   readonly hash: Uint8Array;
-  readonly signature: Uint8Array;
   readonly signerCert: string;
   readonly txs: readonly {
     readonly idx: number;
@@ -52,7 +55,8 @@ export interface BlockWrite {
 export type CommitOutcome = 'committed' | 'stale';
 
 export interface BlockCommitter {
-  commit(block: BlockWrite): Promise<CommitOutcome>;
+  /** `signature`: the peer's signature of `block.header`. */
+  commit(block: BlockWrite, signature: Promise<Uint8Array>): Promise<CommitOutcome>;
   close(): Promise<void>;
 }
 
@@ -76,7 +80,15 @@ const s = {
   insertTx: db.prepare('INSERT INTO txs (block, idx, tx_id, envelope, valid, event_name) VALUES (?, ?, ?, ?, ?, ?)'),
 };
 const buf = (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-function write(b) {
+// the block whose rows are written, in an open transaction, and whose signature is awaited
+let open;
+function rollback() {
+  open = undefined;
+  if (db.inTransaction) db.exec('ROLLBACK');
+}
+// phase 1: tip check and every row but the block's own; undefined: waiting for the signature
+function write(id, b) {
+  if (open !== undefined) rollback();
   db.exec('BEGIN IMMEDIATE');
   try {
     const tip = s.tip.get();
@@ -95,23 +107,42 @@ function write(b) {
       if (p.value === null) s.deletePrivate.run(p.collection, buf(p.key));
       else s.putPrivate.run(p.collection, buf(p.key), buf(p.value), buf(p.hash), b.number, p.tx);
     }
-    s.insertBlock.run(b.number, buf(b.header), buf(b.hash), buf(b.signature), b.signerCert);
     for (const t of b.txs) s.insertTx.run(b.number, t.idx, t.txId, buf(t.envelope), t.valid ? 1 : 0, t.eventName);
+    open = { id, block: b };
+    return undefined;
+  } catch (err) {
+    rollback();
+    throw err;
+  }
+}
+// phase 2: the block row with its signature, COMMIT (fsync)
+function seal(id, signature) {
+  if (open === undefined || open.id !== id) return undefined;
+  const b = open.block;
+  try {
+    s.insertBlock.run(b.number, buf(b.header), buf(b.hash), buf(signature), b.signerCert);
     db.exec('COMMIT');
+    open = undefined;
     return 'committed';
   } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK');
+    rollback();
     throw err;
   }
 }
 parentPort.on('message', (m) => {
   if (m.close) {
+    rollback();
     db.close();
     parentPort.close();
     return;
   }
   try {
-    parentPort.postMessage({ id: m.id, outcome: write(m.block) });
+    if (m.abort) {
+      if (open !== undefined && open.id === m.id) rollback();
+      return;
+    }
+    const outcome = m.block ? write(m.id, m.block) : seal(m.id, m.signature);
+    if (outcome !== undefined) parentPort.postMessage({ id: m.id, outcome });
   } catch (err) {
     parentPort.postMessage({ id: m.id, error: String(err && err.message ? err.message : err) });
   }
@@ -152,13 +183,29 @@ export function openBlockCommitter(path: string): BlockCommitter {
   });
   worker.unref();
   return {
-    commit(block) {
-      if (failure || exited) return Promise.reject(failure ?? new LedgerError('LEDGER_CLOSED', 'the ledger is closed'));
+    commit(block, signature) {
+      if (failure || exited) {
+        signature.catch(() => undefined);
+        return Promise.reject(failure ?? new LedgerError('LEDGER_CLOSED', 'the ledger is closed'));
+      }
       return new Promise<CommitOutcome>((resolve, reject) => {
         const id = nextId++;
         pending.set(id, { resolve, reject });
         worker.ref();
         worker.postMessage({ id, block });
+        // a reply already received (stale tip, failed write) settled the commit: the signature is moot
+        signature.then(
+          (sig) => {
+            if (pending.has(id) && !exited) worker.postMessage({ id, signature: sig });
+          },
+          (err: unknown) => {
+            if (!pending.has(id)) return;
+            pending.delete(id);
+            if (!exited) worker.postMessage({ id, abort: true });
+            if (pending.size === 0) worker.unref();
+            reject(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
       });
     },
     async close() {

@@ -522,9 +522,9 @@ export class Runtime implements EmbeddedRuntime {
    */
   async #commit(batch: readonly Pending[]): Promise<{ number: number; codes: ValidationCode[] }> {
     for (;;) {
-      const block = await this.#build(batch);
+      const block = this.#build(batch);
       this.#committer ??= openBlockCommitter(this.store.path);
-      if ((await this.#committer.commit(block.write)) === 'stale') continue;
+      if ((await this.#committer.commit(block.write, block.signature)) === 'stale') continue;
       // simulations still reading the previous snapshot finish first: every submit resolved from here
       // on, and every simulation started after it, sees this block
       await this.#gate.exclusive(() => undefined);
@@ -533,7 +533,8 @@ export class Runtime implements EmbeddedRuntime {
     }
   }
 
-  async #build(batch: readonly Pending[]): Promise<{ write: BlockWrite; codes: ValidationCode[] }> {
+  /** The block and its codes; the peer's signature of the header is being made (see committer.ts). */
+  #build(batch: readonly Pending[]): { write: BlockWrite; signature: Promise<Uint8Array>; codes: ValidationCode[] } {
     const store = this.store;
     const { number, previousHash } = store.tip();
     const overlay: Overlay = new Map();
@@ -602,14 +603,14 @@ export class Runtime implements EmbeddedRuntime {
       signer: { mspId: this.#peer.identity.mspId, certSha256: this.#peerCertSha256 },
     };
     const hb = headerBytes(header);
-    const signature = await signMessage(this.#peer, hb);
+    const signature = signMessage(this.#peer, hb);
     return {
+      signature,
       write: {
         number,
         previousHash,
         header: hb,
         hash: sha256(hb),
-        signature,
         signerCert: this.#peerCertPem,
         txs,
         state,
