@@ -1,7 +1,10 @@
 import type { ContentStore, PutOptions, PutResult } from '../content/types.js';
 
-/** Files up to this size are read whole and stored with others in one `putMany`. */
-export const SMALL_FILE_BYTES = 1 << 20;
+/**
+ * Files up to this size (one 256 KiB chunk: a single block) are read whole and stored with others in one
+ * `putMany`; larger ones stream through `put`, whose writer thread hashes and writes their leaves.
+ */
+export const SMALL_FILE_BYTES = 256 << 10;
 /** Payloads per `putMany`: a round of fsyncs shared by this many files and their metadata. */
 const BATCH_PAYLOADS = 128;
 const BATCH_BYTES = 16 << 20;
@@ -60,10 +63,13 @@ export class SmallPuts {
     return done;
   }
 
-  /** Sends the partial batch and waits for every batch. */
+  /** Sends what is left (a partial batch too, as soon as there is room for it) and waits for every batch. */
   async drain(): Promise<void> {
-    if (this.#current.length > 0) this.#send();
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+    for (;;) {
+      if (this.#current.length > 0 && this.#inFlight < IN_FLIGHT) this.#send();
+      if (this.#running.size === 0 && this.#current.length === 0) return;
+      await Promise.race([...this.#running]);
+    }
   }
 
   #send(): void {
