@@ -1,6 +1,5 @@
-import { hash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import * as Digest from 'multiformats/hashes/digest';
@@ -12,6 +11,7 @@ import type { PutOptions, PutResult } from '../types.js';
 import type { FsBlockstore } from './blockstore.js';
 import type { RootIndex, RootRecord } from './roots.js';
 import type { StoreLocks } from './locks.js';
+import { errnoError, ThreadJobs, type ErrnoInfo, type ThreadReply } from './thread.js';
 
 /**
  * Many small payloads put in one round: `ContentStore.putMany` of the embedded store.
@@ -114,10 +114,10 @@ async function plan(
   const keys: string[] = [];
   if (profile.rawLeaves && payload.byteLength <= profile.chunkSize) {
     // One raw leaf is the whole DAG, and its multihash is the payload's SHA-256.
-    const digest = hash('sha256', payload, 'buffer');
+    const digest = createHash('sha256').update(payload).digest();
     root = CID.create(1, raw.code, Digest.create(0x12, digest));
     sha256 = digest.toString('hex');
-    sm3 = hash('sm3', payload, 'hex');
+    sm3 = createHash('sm3').update(payload).digest('hex');
     const key = keyOfSha256(digest);
     keys.push(key);
     blocks.set(key, payload);
@@ -158,7 +158,6 @@ function unique(planned: readonly Planned[]): Planned[] {
 // Plain JavaScript evaluated from a string, like the block writer, so that it runs the same under tsx and
 // from dist/. Each message is one round for a share of the batch; the steps are those of a single put.
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const { join } = require('node:path');
 const { O_WRONLY, O_CREAT, O_EXCL, O_RDONLY } = fs.constants;
@@ -211,26 +210,17 @@ function commitRoots(m) {
   syncDir(m.rootsDir);
   return {};
 }
-parentPort.on('message', (m) => {
-  let reply;
-  try {
-    if (m.op === 'stage') reply = stage(m);
-    else if (m.op === 'syncDirs') { for (const d of m.dirs) syncDir(d); reply = {}; }
-    else if (m.op === 'commitRoots') reply = commitRoots(m);
-    else if (m.op === 'discard') { for (const p of m.paths) { try { fs.unlinkSync(p); } catch {} } reply = {}; }
-    else throw new Error('unknown op ' + m.op);
-    reply.id = m.id;
-  } catch (err) {
-    reply = { id: m.id, error: { message: err.message, code: err.code, errno: err.errno, syscall: err.syscall, path: err.path } };
-  }
-  parentPort.postMessage(reply);
+serve((m) => {
+  if (m.op === 'stage') return stage(m);
+  if (m.op === 'syncDirs') { for (const d of m.dirs) syncDir(d); return {}; }
+  if (m.op === 'commitRoots') return commitRoots(m);
+  if (m.op === 'discard') { for (const p of m.paths) { try { fs.unlinkSync(p); } catch {} } return {}; }
+  throw new Error('unknown op ' + m.op);
 });
 `;
 
-interface Reply {
-  readonly id: number;
+interface Reply extends ThreadReply {
   readonly dirty?: readonly string[];
-  readonly error?: { message: string; code?: string; errno?: number; syscall?: string; path?: string };
 }
 
 interface RootJob {
@@ -239,52 +229,11 @@ interface RootJob {
   readonly text: string;
 }
 
-class IoThread {
-  readonly #pending = new Map<number, { resolve(r: Reply): void; reject(err: Error): void }>();
-  #worker: Worker | undefined;
-  #nextId = 1;
-
-  call(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Reply> {
-    const worker = this.#ensure();
-    const id = this.#nextId++;
-    return new Promise<Reply>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      // Keep the process alive while a round is out (an unref'd worker would let the loop exit mid-put).
-      if (this.#pending.size === 1) worker.ref();
-      worker.postMessage({ ...message, id }, transfer);
-    });
-  }
-
-  #ensure(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref();
-    worker.on('message', (m: Reply) => {
-      if (this.#worker !== worker) return;
-      const pending = this.#pending.get(m.id);
-      if (!pending) return;
-      this.#pending.delete(m.id);
-      if (this.#pending.size === 0) worker.unref();
-      if (m.error) pending.reject(errnoError(m.error));
-      else pending.resolve(m);
-    });
-    const fail = (err: Error): void => {
-      if (this.#worker !== worker) return;
-      this.#worker = undefined;
-      const error = new Error(`content I/O thread failed: ${err.message}`, { cause: err });
-      const pending = [...this.#pending.values()];
-      this.#pending.clear();
-      for (const p of pending) p.reject(error);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
-    this.#worker = worker;
-    return worker;
-  }
-}
-
 class IoPool {
-  readonly #threads = Array.from({ length: IO_THREADS }, () => new IoThread());
+  readonly #threads = Array.from(
+    { length: IO_THREADS },
+    () => new ThreadJobs<Reply>('content I/O thread', WORKER_SOURCE, { toError: batchError }),
+  );
   #next = 0;
 
   async run(
@@ -300,7 +249,10 @@ class IoPool {
       text: `${JSON.stringify(p.record)}\n`,
     }));
     const n = Math.max(1, Math.min(this.#threads.length, blocks.length + roots.length));
-    const threads = Array.from({ length: n }, () => this.#threads[this.#next++ % this.#threads.length] as IoThread);
+    const threads = Array.from(
+      { length: n },
+      () => this.#threads[this.#next++ % this.#threads.length] as ThreadJobs<Reply>,
+    );
     let committed = false;
     try {
       // round 1: blocks and root temp files, shared out
@@ -318,7 +270,7 @@ class IoPool {
             offset += b.bytes.byteLength;
             return entry;
           });
-          const reply = await thread.call(
+          const reply = await thread.run(
             {
               op: 'stage',
               blocksDir: parts.blocks.blocksDir,
@@ -337,36 +289,33 @@ class IoPool {
       // round 2: the folders the blocks were renamed into
       const dirs = [...dirty];
       await Promise.all(
-        threads.map((thread, t) => thread.call({ op: 'syncDirs', dirs: dirs.filter((_, i) => i % n === t) })),
+        threads.map((thread, t) => thread.run({ op: 'syncDirs', dirs: dirs.filter((_, i) => i % n === t) })),
       );
       signal?.throwIfAborted();
       // round 3: the roots become visible
       committed = true;
-      await (threads[0] as IoThread).call({
+      await (threads[0] as ThreadJobs<Reply>).run({
         op: 'commitRoots',
         rootsDir: parts.roots.dir,
         roots: roots.map((r) => ({ tmp: r.tmp, target: r.target })),
       });
     } catch (err) {
       if (!committed) {
-        await (threads[0] as IoThread).call({ op: 'discard', paths: roots.map((r) => r.tmp) }).catch(() => undefined);
+        await (threads[0] as ThreadJobs<Reply>)
+          .run({ op: 'discard', paths: roots.map((r) => r.tmp) })
+          .catch(() => undefined);
       }
       throw err;
     }
   }
 }
 
-/** The worker's error as the ErrnoException fs would have thrown. */
-function errnoError(e: NonNullable<Reply['error']>): Error {
+/** A corrupt root record as the store reports it; anything else as the ErrnoException fs would have thrown. */
+function batchError(e: ErrnoInfo): Error {
   if (e.code === 'STORE_CORRUPT') {
     return new ContentError('STORE_CORRUPT', e.message, e.path === undefined ? {} : { file: e.path });
   }
-  const err: NodeJS.ErrnoException = new Error(e.message);
-  if (e.code !== undefined) err.code = e.code;
-  if (e.errno !== undefined) err.errno = e.errno;
-  if (e.syscall !== undefined) err.syscall = e.syscall;
-  if (e.path !== undefined) err.path = e.path;
-  return err;
+  return errnoError(e);
 }
 
 let pool: IoPool | undefined;
