@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { CID } from 'multiformats/cid';
 import { computeCid, embeddedContentStore, type EmbeddedContentStore } from '../../node/content/index.js';
@@ -55,7 +56,7 @@ describe('content: embedded putMany (small payloads in one round)', function () 
     const other = await mkdtemp(join(tmpdir(), 'shulian-content-one-'));
     const single = await embeddedContentStore({ dir: other });
     try {
-      const put = await single.put([a]);
+      const put = await single.put(Readable.from([a]));
       expect(put).to.deep.equal(r1);
       expect(JSON.parse(await readFile(join(other, 'roots', `${put.cid}.json`), 'utf8'))).to.deep.equal(record);
     } finally {
@@ -65,7 +66,7 @@ describe('content: embedded putMany (small payloads in one round)', function () 
   });
 
   it('is idempotent and mixes with put: content already there stays as it is', async () => {
-    const first = await store.put([payloads[1]!]);
+    const first = await store.put(Readable.from([payloads[1]!]));
     const again = await store.putMany!(payloads);
     const twice = await store.putMany!(payloads);
     expect(twice).to.deep.equal(again);
