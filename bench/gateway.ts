@@ -184,7 +184,9 @@ class LoadConnection {
 
 function loadConnections(options: Readonly<ConnectionOptions>, url: string, count: number): LoadConnection[] {
   const u = new URL(url);
-  const request = Buffer.from(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nConnection: keep-alive\r\n\r\n`);
+  const request = Buffer.from(
+    `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nConnection: keep-alive\r\n\r\n`,
+  );
   const tls = { ...options, host: u.hostname, port: Number(u.port) };
   return Array.from({ length: count }, () => new LoadConnection(tls, request));
 }

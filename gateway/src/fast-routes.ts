@@ -63,10 +63,7 @@ export function messageClasses(app: Express): MessageClasses {
   };
 }
 
-export function createFastRoutes(
-  middleware: readonly RequestHandler[],
-  onError: ErrorHandler,
-): FastRoutes {
+export function createFastRoutes(middleware: readonly RequestHandler[], onError: ErrorHandler): FastRoutes {
   /** Every GET route in registration order (those with steps before their handler too: they can shadow). */
   const routes: (FastRoute | (Omit<FastRoute, 'handler'> & { readonly handler: undefined }))[] = [];
 
@@ -143,7 +140,8 @@ export function createFastRoutes(
         // the router's next: a thrown error or a rejected promise goes to the error handler
         function next(err?: unknown): void {
           if (err) return fail(err);
-          const fn = step < middleware.length ? middleware[step++]! : step++ === middleware.length ? hit!.handler : undefined;
+          const fn =
+            step < middleware.length ? middleware[step++]! : step++ === middleware.length ? hit!.handler : undefined;
           // the gateway's handlers answer or throw; none passes a request on
           if (!fn) return fail(new Error(`the handler of ${req.url} passed the request on`));
           try {

@@ -74,10 +74,15 @@ describe('gateway fast routes', () => {
       }
     };
     // with a step before its handler: it shadows the fast route below for /v1/a/b
-    add('/v1/a/{x}', (req, res) => void res.json({ route: 'a', x: req.params.x }), (_req, _res, next) => next());
+    add(
+      '/v1/a/{x}',
+      (req, res) => void res.json({ route: 'a', x: req.params.x }),
+      (_req, _res, next) => next(),
+    );
     add('/v1/{x}/b', (req, res) => void res.json({ route: 'b', x: req.params.x }));
-    add('/v1/items/{id}', (req, res) =>
-      void res.json({ id: req.params.id, query: req.query, who: res.locals.who, path: req.path }),
+    add(
+      '/v1/items/{id}',
+      (req, res) => void res.json({ id: req.params.id, query: req.query, who: res.locals.who, path: req.path }),
     );
     add('/v1/items/{id}/fail', async () => {
       await new Promise((r) => setImmediate(r));
