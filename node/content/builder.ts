@@ -4,6 +4,7 @@ import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import * as Digest from 'multiformats/hashes/digest';
 import { sha256 } from 'multiformats/hashes/sha2';
+import { fileLeafPieces } from './leaf.js';
 import type { CidProfile } from './profiles.js';
 
 /**
@@ -20,10 +21,11 @@ export interface DagStorage {
   /** Stores a block whose CID the builder computed. */
   put(cid: CID, bytes: Uint8Array): Promise<unknown> | unknown;
   /**
-   * Optional: stores a leaf block and resolves to its SHA-256, computed where it is written (the
-   * embedded store does both on its writer thread). Without it the builder hashes inline and calls `put`.
+   * Optional: stores a leaf block, given as consecutive pieces (one for a raw leaf; header, chunk and
+   * trailer for a dag-pb leaf), and resolves to its SHA-256, computed where it is written (the embedded
+   * store does both on its writer thread). Without it the builder hashes inline and calls `put`.
    */
-  putLeaf?(bytes: Uint8Array): Promise<Uint8Array>;
+  putLeaf?(pieces: readonly Uint8Array[]): Promise<Uint8Array>;
 }
 
 /** A node as its parent sees it. */
@@ -62,20 +64,21 @@ export async function buildFileDag(
 }
 
 async function makeLeaf(chunk: Uint8Array, profile: CidProfile, storage: DagStorage): Promise<DagNode> {
-  const block = profile.rawLeaves
-    ? chunk
-    : dagPb.encode({ Data: new UnixFS({ type: 'file', data: chunk }).marshal(), Links: [] });
+  const pieces = profile.rawLeaves ? [chunk] : fileLeafPieces(chunk);
+  let size = 0;
+  for (const piece of pieces) size += piece.byteLength;
   const codec = profile.rawLeaves ? raw.code : dagPb.code;
   // Raw leaves are CIDv1 whatever the profile (there is no CIDv0 for raw).
   const version = profile.rawLeaves ? 1 : profile.cidVersion;
   let cid: CID;
   if (storage.putLeaf) {
-    cid = CID.create(version, codec, Digest.create(sha256.code, await storage.putLeaf(block)));
+    cid = CID.create(version, codec, Digest.create(sha256.code, await storage.putLeaf(pieces)));
   } else {
+    const block = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, size);
     cid = CID.create(version, codec, await sha256.digest(block));
     await storage.put(cid, block);
   }
-  return { cid, tsize: block.byteLength, fileSize: chunk.byteLength };
+  return { cid, tsize: size, fileSize: chunk.byteLength };
 }
 
 /**

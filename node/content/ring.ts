@@ -40,9 +40,10 @@ export class SlotRing {
     else this.#free.push(index);
   }
 
-  /** Copies `piece` (at most one slot) into slot `index`. */
-  fill(index: number, piece: Uint8Array): void {
-    this.#bytes.set(piece, index * this.slotSize);
+  /** Copies `piece` into slot `index` at `offset` (it must fit the slot). */
+  fill(index: number, piece: Uint8Array, offset = 0): void {
+    if (offset + piece.byteLength > this.slotSize) throw new RangeError('a piece does not fit its ring slot');
+    this.#bytes.set(piece, index * this.slotSize + offset);
   }
 
   /** After the worker died with whatever slots it held: every slot is free again and every waiter fails. */

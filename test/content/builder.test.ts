@@ -38,7 +38,8 @@ async function ourDag(
     put: (cid: CID, b: Uint8Array) => void blocks.set(cid.toString(), Buffer.from(b).toString('hex')),
     // The embedded store's way: the storage hashes the leaf; the builder must make the same CID from it.
     ...(leafHashing === 'storage' && {
-      putLeaf: async (b: Uint8Array) => {
+      putLeaf: async (pieces: readonly Uint8Array[]) => {
+        const b = Buffer.concat(pieces);
         const digest = await sha256.digest(b);
         const cid = p.rawLeaves ? CID.createV1(raw.code, digest) : CID.create(p.cidVersion, dagPb.code, digest);
         blocks.set(cid.toString(), Buffer.from(b).toString('hex'));

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
 import { blockKey, keyOfSha256 } from '../dag.js';
-import { blockWriter, OFFLOAD_MAX_BYTES, OFFLOAD_MIN_BYTES } from './writer.js';
+import { blockWriter, OFFLOAD_MAX_BYTES, OFFLOAD_MIN_BYTES, piecesLength } from './writer.js';
 
 /**
  * Blocks on disk, one file per block, named and sharded like Kubo's flatfs (`next-to-last/2`):
@@ -46,12 +46,12 @@ export class FsBlockstore {
     const target = join(shardDir, `${key}.data`);
     // Another put may have renamed this block in without having fsynced the directory yet: ours does it.
     dirty.add(shardDir);
-    if (offloads(bytes)) {
+    if (offloads(bytes.byteLength)) {
       const { createdShard } = await blockWriter().write({
         blocksDir: this.blocksDir,
         tmpDir: this.tmpDir,
         key,
-        bytes,
+        pieces: [bytes],
       });
       if (createdShard) dirty.add(this.blocksDir);
       return;
@@ -80,14 +80,16 @@ export class FsBlockstore {
    * Writes a block whose key is not known yet and returns its key and SHA-256: a large block is hashed
    * on the writer thread as it is written, a small one here.
    */
-  async writeLeaf(bytes: Uint8Array, dirty: Set<string>): Promise<{ key: string; digest: Uint8Array }> {
-    if (offloads(bytes)) {
-      const r = await blockWriter().write({ blocksDir: this.blocksDir, tmpDir: this.tmpDir, key: undefined, bytes });
+  async writeLeaf(pieces: readonly Uint8Array[], dirty: Set<string>): Promise<{ key: string; digest: Uint8Array }> {
+    const length = piecesLength(pieces);
+    if (offloads(length)) {
+      const r = await blockWriter().write({ blocksDir: this.blocksDir, tmpDir: this.tmpDir, key: undefined, pieces });
       dirty.add(join(this.blocksDir, this.shardOf(r.key)));
       if (r.createdShard) dirty.add(this.blocksDir);
       if (!r.digest) throw new Error('internal: the block writer returned no digest');
       return { key: r.key, digest: r.digest };
     }
+    const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length);
     const digest = createHash('sha256').update(bytes).digest();
     const key = keyOfSha256(digest);
     await this.write(key, bytes, dirty);
@@ -226,6 +228,6 @@ export function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
-function offloads(bytes: Uint8Array): boolean {
-  return bytes.byteLength >= OFFLOAD_MIN_BYTES && bytes.byteLength <= OFFLOAD_MAX_BYTES;
+function offloads(length: number): boolean {
+  return length >= OFFLOAD_MIN_BYTES && length <= OFFLOAD_MAX_BYTES;
 }

@@ -91,8 +91,8 @@ class Embedded implements EmbeddedContentStore {
           keys.add(key);
           await this.#blocks.write(key, bytes, dirty);
         },
-        putLeaf: async (bytes: Uint8Array): Promise<Uint8Array> => {
-          const { key, digest } = await this.#blocks.writeLeaf(bytes, dirty);
+        putLeaf: async (pieces: readonly Uint8Array[]): Promise<Uint8Array> => {
+          const { key, digest } = await this.#blocks.writeLeaf(pieces, dirty);
           keys.add(key);
           return digest;
         },

@@ -19,7 +19,8 @@ export interface BlockWrite {
   readonly tmpDir: string;
   /** The block's key (base32 multihash), or undefined: the writer hashes the bytes (SHA-256) to find it. */
   readonly key: string | undefined;
-  readonly bytes: Uint8Array;
+  /** The block's bytes as consecutive pieces (a dag-pb leaf comes as header, chunk, trailer). */
+  readonly pieces: readonly Uint8Array[];
 }
 
 export interface BlockWriteResult {
@@ -102,14 +103,19 @@ class BlockWriter {
   });
 
   async write(job: Readonly<BlockWrite>): Promise<BlockWriteResult> {
-    if (job.bytes.byteLength > OFFLOAD_MAX_BYTES) throw new RangeError('block too large for the writer ring');
+    const length = piecesLength(job.pieces);
+    if (length > OFFLOAD_MAX_BYTES) throw new RangeError('block too large for the writer ring');
     const index = await this.#ring.acquire();
     let m: Reply;
     try {
-      this.#ring.fill(index, job.bytes);
+      let at = 0;
+      for (const piece of job.pieces) {
+        this.#ring.fill(index, piece, at);
+        at += piece.byteLength;
+      }
       m = await this.#thread.run({
         index,
-        length: job.bytes.byteLength,
+        length,
         key: job.key,
         blocksDir: job.blocksDir,
         tmpDir: job.tmpDir,
@@ -122,6 +128,12 @@ class BlockWriter {
     const digest = m.digest ? new Uint8Array(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength) : undefined;
     return { key: m.key, digest, existed: m.existed === true, createdShard: m.createdShard === true };
   }
+}
+
+export function piecesLength(pieces: readonly Uint8Array[]): number {
+  let length = 0;
+  for (const piece of pieces) length += piece.byteLength;
+  return length;
 }
 
 let writer: BlockWriter | undefined;
