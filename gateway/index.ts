@@ -19,6 +19,7 @@ export {
   type GatewayNode,
 } from './src/node-gateway.js';
 export { DEFAULT_LIMITS, type GatewayDeps, type GatewayLimits, type IntegrityAlert } from './src/deps.js';
+export { openIntegrityAlerts, memoryAlerts, type IntegrityAlerts } from './src/alerts.js';
 export type { GatewayIndex, GatewayLedger, GatewayContent, Action, Position } from './src/ports.js';
 export { OPENAPI_DOCUMENT, RESOURCE_ID_PATTERN } from './src/openapi.js';
 export { createAjv, componentRef } from './src/request-validation.js';

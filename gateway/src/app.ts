@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { pino, type Logger } from 'pino';
 import { accessLog } from './access-log.js';
+import { memoryAlerts } from './alerts.js';
 import { createCursorCodec } from './cursor.js';
 import { DEFAULT_LIMITS, type GatewayDeps, type IntegrityAlert } from './deps.js';
 import { expressPath, type OperationHandler, type RouteContext } from './context.js';
@@ -38,7 +39,7 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const metrics = createGatewayMetrics();
   const validators = createOperationValidators();
-  const alerts = new Map<string, IntegrityAlert>();
+  const alerts = deps.alerts ?? memoryAlerts();
   const routes: { method: string; path: string }[] = [];
   let shuttingDown = false;
 
@@ -173,7 +174,7 @@ export function createGatewayApp(deps: Readonly<GatewayDeps>): GatewayApp {
     messageClasses: messageClasses(app),
     metrics,
     routes,
-    alerts,
+    alerts: alerts.current,
     log,
     beginShutdown() {
       shuttingDown = true;

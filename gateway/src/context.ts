@@ -1,7 +1,8 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Logger } from 'pino';
+import type { IntegrityAlerts } from './alerts.js';
 import type { CursorCodec } from './cursor.js';
-import type { GatewayDeps, GatewayLimits, IntegrityAlert } from './deps.js';
+import type { GatewayDeps, GatewayLimits } from './deps.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { OperationValidator } from './request-validation.js';
 
@@ -13,8 +14,8 @@ export interface RouteContext {
   readonly log: Logger;
   readonly cursors: CursorCodec;
   readonly validators: ReadonlyMap<string, OperationValidator>;
-  /** Versions whose stored bytes failed verification since start, by `resourceId@version`. */
-  readonly alerts: Map<string, IntegrityAlert>;
+  /** Versions whose stored bytes failed verification and have not verified since. */
+  readonly alerts: IntegrityAlerts;
   readonly now: () => Date;
   /** Registers a route documented in the OpenAPI document under `path` (OpenAPI syntax). */
   readonly route: (

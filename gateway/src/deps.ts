@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { IntegrityAlerts } from './alerts.js';
 import type { GatewayContent, GatewayIndex, GatewayLedger } from './ports.js';
 import type { RevocationList } from './revocation.js';
 
@@ -43,6 +44,8 @@ export interface GatewayDeps {
   readonly limits?: Partial<GatewayLimits>;
   /** Checks upload metadata (ingest's resource schema); throws a ValidationError naming the field. */
   readonly validateMetadata?: (metadata: unknown) => void;
+  /** Where integrity flags are kept (startNodeGateway: journaled in the home). Default: in memory. */
+  readonly alerts?: IntegrityAlerts;
   /** Called when stored bytes failed verification while streaming (after logging and counting). */
   readonly onIntegrityFailure?: (alert: IntegrityAlert) => void;
   readonly now?: () => Date;

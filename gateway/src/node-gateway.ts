@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { ConfigError } from 'shulian/core';
 import { consortiumLayout } from 'shulian/identity';
 import { assertValid, schemasDir } from 'shulian/ingest';
+import { openIntegrityAlerts } from './alerts.js';
 import type { GatewayLimits, IntegrityAlert } from './deps.js';
 import type { GatewayContent, GatewayIndex, GatewayLedger } from './ports.js';
 import { createRevocationList } from './revocation.js';
@@ -61,6 +62,8 @@ export function gatewayFiles(home: string) {
   return {
     /** HMAC key of the changes cursor (32 random bytes, created on first start, mode 0600). */
     cursorKey: join(home, 'gateway', 'cursor.key'),
+    /** Integrity flags raised while serving content, journaled (see gateway/src/alerts.ts). */
+    integrityAlerts: join(home, 'gateway', 'integrity-alerts.jsonl'),
     /** Revoked client certificates (see gateway/src/revocation.ts for the format). */
     revocationList: join(home, 'consortium', 'revoked-certificates.txt'),
   };
@@ -113,9 +116,10 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
   ]);
   const files = gatewayFiles(node.home);
   const logger = options.logger ?? pino({ level: process.env.SHULIAN_LOG_LEVEL ?? 'info' });
+  const cursorKey = await loadCursorKey(files.cursorKey);
+  const alerts = await openIntegrityAlerts(files.integrityAlerts, logger);
   const follower = options.followIndex === false ? undefined : node.followIndex();
   follower?.done.catch((err: unknown) => logger.error({ err }, 'index follower stopped'));
-  const cursorKey = await loadCursorKey(files.cursorKey);
   // resumption tokens get their own key, derived, so a cursor can never pass for a token or the reverse
   const tokenKey = createHmac('sha256', cursorKey).update('shulian-oai-resumption-token').digest();
   const watch = watchIndex(node.index.status().path);
@@ -134,6 +138,7 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
         ...(watch ? { indexVersion: watch.version } : {}),
         cursorKey,
         logger,
+        alerts,
         schemasDir: schemasDir(),
         revocation: createRevocationList(files.revocationList, { trustedCas: ca.toString('utf8') }),
         validateMetadata: (metadata) =>
@@ -176,6 +181,7 @@ export async function startNodeGateway(options: Readonly<StartNodeGatewayOptions
     async close() {
       try {
         await close();
+        await alerts.flush();
         await follower?.stop();
       } finally {
         watch?.close();

@@ -66,7 +66,7 @@ export function registerContentRoutes(ctx: RouteContext): void {
       detail: err instanceof Error ? err.message : String(err),
       at: ctx.now().toISOString(),
     };
-    ctx.alerts.set(`${alert.resourceId}@${alert.version}`, alert);
+    ctx.alerts.raise(alert);
     ctx.metrics.verificationFailures.inc({ kind });
     (req as { log?: RouteContext['log'] }).log?.error(
       { event: 'integrity-failure', ...alert },
@@ -89,7 +89,12 @@ export function registerContentRoutes(ctx: RouteContext): void {
   ): Promise<void> => {
     try {
       const complete = await pump(source, res, (n) => ctx.metrics.bytesOut.inc({ kind }, n));
-      if (complete) res.end();
+      if (complete) {
+        res.end();
+        // Every byte of the whole payload verified: whatever was flagged before has been repaired.
+        if (kind === 'content')
+          ctx.alerts.clear(version.record.resourceId, version.record.version, ctx.now().toISOString());
+      }
     } catch (err) {
       const integrity = isShulianLike(err) && err.code === 'INTEGRITY';
       if (integrity) flag(req, version, kind, err);

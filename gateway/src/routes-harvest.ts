@@ -87,7 +87,7 @@ export function registerHarvestRoutes(ctx: RouteContext): void {
     const id = path.id!;
     const v = Number(path.v);
     const org = identityOf(res).org;
-    sendJsonText(req, res, await manifests.build(id, v, org, ctx.now().toISOString(), ctx.alerts.get(`${id}@${v}`)));
+    sendJsonText(req, res, await manifests.build(id, v, org, ctx.now().toISOString(), ctx.alerts.get(id, v)));
   });
 
   ctx.route('get', '/v1/schemas/{name}', async (_req, res, { path }) => {

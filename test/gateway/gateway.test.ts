@@ -476,20 +476,20 @@ describe('gateway over mTLS, on a real node', function () {
     it('cuts the stream when a block on disk is corrupt, and flags the version', async () => {
       const files = await listFiles(join(home, 'content'));
       const marker = bytes.d.subarray(300_000, 300_064);
-      let corrupted = false;
+      let corrupted: { file: string; original: Buffer } | undefined;
       for (const f of files) {
         const s = await stat(f);
         if (s.size < 1000) continue;
         const data = await readFile(f);
         const at = data.indexOf(marker);
         if (at >= 0) {
+          corrupted = { file: f, original: Buffer.from(data) };
           data[at]! ^= 0xff;
           await writeFile(f, data);
-          corrupted = true;
           break;
         }
       }
-      expect(corrupted, 'found the block file to corrupt').to.equal(true);
+      expect(corrupted, 'found the block file to corrupt').to.not.equal(undefined);
       const r = await call(base, warehouse, 'GET', '/v1/resources/res-d/versions/1/content');
       const cut = r.error !== undefined || r.status >= 500;
       expect(cut, `status ${r.status}, ${r.body.length} bytes`).to.equal(true);
@@ -511,6 +511,27 @@ describe('gateway over mTLS, on a real node', function () {
       });
       expect(intact.status).to.equal(206);
       expect(intact.body.equals(bytes.d.subarray(0, 100))).to.equal(true);
+
+      // The flag is journaled in the home, so that a restart does not make the payload look sound...
+      const journal = gatewayFiles(home).integrityAlerts;
+      const raised = (await readFile(journal, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as object);
+      expect(raised.at(-1)).to.have.nested.property('raise.resourceId', 'res-d');
+      // ...and it stays until a complete read verifies again, once the operator has repaired the block.
+      await writeFile(corrupted!.file, corrupted!.original);
+      const repaired = await call(base, warehouse, 'GET', '/v1/resources/res-d/versions/1/content');
+      expect(repaired.status).to.equal(200);
+      expect(repaired.body.equals(bytes.d)).to.equal(true);
+      const after = jsonOf(await call(base, warehouse, 'GET', '/v1/resources/res-d/versions/1')) as {
+        integrityAlert?: unknown;
+      };
+      expect(after.integrityAlert).to.equal(undefined);
+      await eventually(
+        async () => ((await readFile(journal, 'utf8')).includes('"clear":{"resourceId":"res-d"') ? true : undefined),
+        'the clear in the journal',
+      );
     });
   });
 
