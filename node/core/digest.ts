@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { ValidationError } from './errors.js';
@@ -112,3 +113,14 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
   for (const part of parts) hash.update(part);
   return new Uint8Array(hash.digest());
 }
+
+/**
+ * One-shot SHA-256 with the digest as a string (`hex`, or `binary`, i.e. latin1: one character per byte,
+ * which Buffer#write(text, offset, 'binary') puts back as the bytes). Where digests are taken hundreds of
+ * thousands of times (Merkle trees, indexing-record leaves), a string result costs no Buffer, whose
+ * backing store weighs on the garbage collector; crypto.hash (Node >= 20.12) also saves the Hash object.
+ */
+export const sha256Once: (data: string | Uint8Array, encoding: 'hex' | 'binary') => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (data, encoding) => crypto.hash('sha256', data, encoding)
+    : (data, encoding) => createHash('sha256').update(data).digest(encoding);

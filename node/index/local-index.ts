@@ -27,6 +27,7 @@ import type {
   AuthorizationQuery,
   BatchRecord,
   BatchRecordInput,
+  RecordSearchDoc,
   BatchView,
   ChainPlacement,
   Change,
@@ -410,9 +411,16 @@ class SqliteIndex implements LocalIndex {
     return row === undefined ? undefined : { ...placement(row), record: JSON.parse(String(row.record)) as Batch };
   }
 
-  putBatchRecords(batchId: string, treeSize: number, records: readonly BatchRecordInput[]): void {
+  putBatchRecords(
+    batchId: string,
+    treeSize: number,
+    records: readonly BatchRecordInput[],
+    options: Readonly<{ owner?: string }> = {},
+  ): void {
     if (typeof batchId !== 'string' || batchId === '')
       throw new ValidationError('/batchId: expected a batch id', { pointer: '/batchId' });
+    if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner === ''))
+      throw new ValidationError('/owner: expected an MSP id', { pointer: '/owner' });
     if (!Number.isSafeInteger(treeSize) || treeSize < 1)
       throw new ValidationError('/treeSize: expected an integer >= 1', { pointer: '/treeSize' });
     const insert = this.#prepare(
@@ -430,62 +438,51 @@ class SqliteIndex implements LocalIndex {
     const batch = this.#prepare(`SELECT owner, parent_resource_id, parent_version FROM batches WHERE batch_id = ?`).get(
       batchId,
     ) as Row | undefined;
+    const owner = (batch?.owner as string | undefined) ?? options.owner ?? null;
     this.#db
       .transaction(() => {
-        records.forEach((r, i) => {
-          const at = `/records/${i}`;
-          if (typeof r.recordId !== 'string' || r.recordId === '')
-            throw new ValidationError(`${at}/recordId: expected a record id`, { pointer: `${at}/recordId` });
+        for (let i = 0; i < records.length; i++) {
+          const r = records[i] as BatchRecordInput;
+          if (typeof r.recordId !== 'string' || r.recordId === '') {
+            throw new ValidationError(`/records/${i}/recordId: expected a record id`, {
+              pointer: `/records/${i}/recordId`,
+            });
+          }
           if (!Number.isSafeInteger(r.leafIndex) || r.leafIndex < 0 || r.leafIndex >= treeSize) {
-            throw new ValidationError(`${at}/leafIndex: expected an integer from 0 to ${treeSize - 1}`, {
-              pointer: `${at}/leafIndex`,
+            throw new ValidationError(`/records/${i}/leafIndex: expected an integer from 0 to ${treeSize - 1}`, {
+              pointer: `/records/${i}/leafIndex`,
             });
           }
-          if (!HEX64.test(r.leafHash))
-            throw new ValidationError(`${at}/leafHash: expected 64 lowercase hex digits`, {
-              pointer: `${at}/leafHash`,
-            });
-          const proof = r.proof.join('');
-          // Checked whole, not hash by hash (170,000 records of 17 hashes add up): decoding stops at the
-          // first non-hex pair, and encoding back gives lower case, so only lower-case hex comes back equal.
-          const proofBytes = Buffer.from(proof, 'hex');
-          if (
-            proof.length !== 64 * r.proof.length ||
-            proofBytes.toString('hex') !== proof ||
-            r.proof.some((h) => h.length !== 64)
-          ) {
-            r.proof.forEach((h, j) => {
-              if (!HEX64.test(h))
-                throw new ValidationError(`${at}/proof/${j}: expected 64 lowercase hex digits`, {
-                  pointer: `${at}/proof/${j}`,
-                });
-            });
-          }
+          const json = r.recordJson ?? (r.record === undefined ? null : JSON.stringify(r.record));
           insert.run(
             r.recordId,
             batchId,
             treeSize,
             r.leafIndex,
-            Buffer.from(r.leafHash, 'hex'),
-            proofBytes,
-            r.record === undefined ? null : (r.recordJson ?? JSON.stringify(r.record)),
+            leafBytes(r.leafHash, i),
+            proofBytes(r.proof, i),
+            json,
           );
-          if (r.record !== undefined) {
-            const text = searchText(r.record);
-            const parent = recordParent(r.record);
-            // positional parameters: binding from an object costs more, 170,000 times a job
-            doc.run(
-              r.recordId,
-              parent?.resourceId ?? (batch?.parent_resource_id as string | null | undefined) ?? null,
-              parent?.version ?? (batch?.parent_version as number | null | undefined) ?? null,
-              (batch?.owner as string | undefined) ?? null,
-              text.title,
-              text.subjects.join('\n'),
-              text.keywords.join('\n'),
-              text.description,
-            );
-          }
-        });
+          const text =
+            r.searchDoc ??
+            (r.record !== undefined
+              ? recordSearchDoc(r.record)
+              : json === null
+                ? undefined
+                : recordSearchDoc(JSON.parse(json) as unknown));
+          if (text === undefined) continue;
+          // positional parameters: binding from an object costs more, 170,000 times a job
+          doc.run(
+            r.recordId,
+            text.resourceId ?? (batch?.parent_resource_id as string | null | undefined) ?? null,
+            text.version ?? (batch?.parent_version as number | null | undefined) ?? null,
+            owner,
+            text.title,
+            text.subjects.join('\n'),
+            text.keywords.join('\n'),
+            text.description,
+          );
+        }
       })
       .immediate();
   }
@@ -699,6 +696,44 @@ function rightsView(row: Row): RightsView {
     grantedBlockNumber: Number(row.granted_block),
     record: JSON.parse(String(row.record)) as Rights,
   };
+}
+
+/** What search sees of an indexing record, with the resource version it names. */
+function recordSearchDoc(record: unknown): RecordSearchDoc {
+  const parent = recordParent(record);
+  return { ...searchText(record), resourceId: parent?.resourceId ?? null, version: parent?.version ?? null };
+}
+
+/** A leaf hash as the 32 bytes stored: from 64 lowercase hex digits or from the bytes themselves. */
+function leafBytes(hash: string | Uint8Array, i: number): Uint8Array {
+  if (typeof hash === 'string' ? HEX64.test(hash) : hash instanceof Uint8Array && hash.byteLength === 32)
+    return typeof hash === 'string' ? Buffer.from(hash, 'hex') : hash;
+  throw new ValidationError(`/records/${i}/leafHash: expected 64 lowercase hex digits or 32 bytes`, {
+    pointer: `/records/${i}/leafHash`,
+  });
+}
+
+/** An audit path as the bytes stored, its hashes one after the other. */
+function proofBytes(proof: readonly string[] | Uint8Array, i: number): Uint8Array {
+  if (proof instanceof Uint8Array) {
+    if (proof.byteLength % 32 === 0) return proof;
+    throw new ValidationError(`/records/${i}/proof: expected 32-byte hashes, one after the other`, {
+      pointer: `/records/${i}/proof`,
+    });
+  }
+  const hex = proof.join('');
+  // Checked whole, not hash by hash: decoding stops at the first non-hex pair, and encoding back gives
+  // lower case, so only lower-case hex comes back equal.
+  const bytes = Buffer.from(hex, 'hex');
+  if (hex.length !== 64 * proof.length || bytes.toString('hex') !== hex || proof.some((h) => h.length !== 64)) {
+    proof.forEach((h, j) => {
+      if (!HEX64.test(h))
+        throw new ValidationError(`/records/${i}/proof/${j}: expected 64 lowercase hex digits`, {
+          pointer: `/records/${i}/proof/${j}`,
+        });
+    });
+  }
+  return bytes;
 }
 
 function recordParent(record: unknown): { resourceId: string; version: number | null } | undefined {

@@ -75,8 +75,11 @@ export class Projector {
          VALUES (@batchId, @owner, @root, @count, @kind, @parentResourceId, @parentVersion, @txId, @blockNumber,
          @txIndex, @committed, @record)`,
       ),
+      // ingest stores a batch's records with the owner the chain gave it, before the event comes: then
+      // nothing is written here (170,000 rows rewritten cost about 0.5 s)
       ownBatchRecords: p(
-        `UPDATE search_docs SET owner = ? WHERE kind = 'record' AND ref IN (SELECT record_id FROM batch_records WHERE batch_id = ?)`,
+        `UPDATE search_docs SET owner = @owner WHERE kind = 'record' AND owner IS NOT @owner
+         AND ref IN (SELECT record_id FROM batch_records WHERE batch_id = @batchId)`,
       ),
       insertReceipt: p(
         `INSERT INTO receipts (resource_id, version, warehouse, tx_id, block_number, tx_index, committed, record)
@@ -234,7 +237,7 @@ export class Projector {
       record: JSON.stringify(b),
       ...placement,
     });
-    this.#s.ownBatchRecords.run(b.owner, b.batchId);
+    this.#s.ownBatchRecords.run({ owner: b.owner, batchId: b.batchId });
   }
 
   #rights(r: Rights, placement: Placement, kind: 'granted' | 'revoked'): void {

@@ -1,6 +1,7 @@
 import type { Action, Authorization, Batch, Receipt, ResourceVersion, Rights, Withdrawal } from './records.js';
 import type { ContentStore } from '../content/types.js';
 import type { Checkpointer, Ledger, LedgerEvent } from '../ledger/types.js';
+import type { SearchText } from './text.js';
 
 /** A position in the chain's event stream: one event per transaction, so (block, txIndex) is unique. */
 export interface Position {
@@ -152,10 +153,13 @@ export interface SearchHit {
 export interface BatchRecordInput {
   readonly recordId: string;
   readonly leafIndex: number;
-  /** RFC 9162 leaf hash, hex. */
-  readonly leafHash: string;
-  /** Audit path, hex hashes from the leaf upwards. */
-  readonly proof: readonly string[];
+  /** RFC 9162 leaf hash: hex, or its 32 bytes. */
+  readonly leafHash: string | Uint8Array;
+  /**
+   * Audit path from the leaf upwards: hex hashes, or their bytes one after the other (32 bytes each, as
+   * MerkleTree#inclusionProofBytes gives it), which spares 17 strings a record when 170,000 are stored.
+   */
+  readonly proof: readonly string[] | Uint8Array;
   /** The record itself (indexing-record JSON), searchable when it carries title/subjects/keywords. */
   readonly record?: unknown;
   /**
@@ -163,9 +167,27 @@ export interface BatchRecordInput {
    * stored as given instead of serialising `record` again. It must parse to `record`.
    */
   readonly recordJson?: string;
+  /**
+   * What search sees of the record, when the caller has worked it out already: `searchText(record)` and
+   * the resource version the record belongs to. With it and `recordJson`, `record` may be left out.
+   */
+  readonly searchDoc?: RecordSearchDoc;
 }
 
-export interface BatchRecord extends Omit<BatchRecordInput, 'recordJson'> {
+export interface RecordSearchDoc extends SearchText {
+  readonly resourceId: string | null;
+  readonly version: number | null;
+}
+
+export interface BatchRecord {
+  readonly recordId: string;
+  readonly leafIndex: number;
+  /** RFC 9162 leaf hash, hex. */
+  readonly leafHash: string;
+  /** Audit path, hex hashes from the leaf upwards. */
+  readonly proof: readonly string[];
+  /** The record as stored (indexing-record JSON), when it was. */
+  readonly record?: unknown;
   readonly batchId: string;
   readonly treeSize: number;
   /** The anchored batch, once its BatchAnchored event has been projected. */
@@ -252,7 +274,17 @@ export interface LocalIndex {
   isAuthorized(query: Readonly<AuthorizationQuery>): Authorization;
 
   getBatch(batchId: string): BatchView | undefined;
-  putBatchRecords(batchId: string, treeSize: number, records: readonly BatchRecordInput[]): void;
+  /**
+   * Stores the records' places in an anchored batch (upserting by record id). `owner` is the batch's owner
+   * as the chain returned it to the anchoring transaction: search can filter the records by it before the
+   * BatchAnchored event is projected (which sets the same owner).
+   */
+  putBatchRecords(
+    batchId: string,
+    treeSize: number,
+    records: readonly BatchRecordInput[],
+    options?: Readonly<{ owner?: string }>,
+  ): void;
   getBatchRecord(recordId: string): BatchRecord | undefined;
 
   receipts(resourceId: string): readonly ReceiptView[];

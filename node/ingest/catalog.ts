@@ -33,8 +33,14 @@ export async function loadCatalog(home: string, source: string): Promise<Catalog
   }
 }
 
-/** Written to a temp file, fsynced, renamed: a crash leaves the old catalog or the new one. */
-export async function saveCatalog(home: string, catalog: Catalog): Promise<void> {
+/**
+ * Written to a temp file, fsynced, renamed: a crash leaves the old catalog or the new one. `records` may be
+ * a Map: a job's 170,000 leaves are written from it without first becoming an object's 170,000 members.
+ */
+export async function saveCatalog(
+  home: string,
+  catalog: Omit<Catalog, 'records'> & { readonly records: Catalog['records'] | ReadonlyMap<string, string> },
+): Promise<void> {
   const path = catalogPath(home, catalog.source);
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
@@ -44,8 +50,12 @@ export async function saveCatalog(home: string, catalog: Catalog): Promise<void>
       Object.entries(catalog.resources).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     );
     // records unsorted and unindented: 170,000 of them are written once a job
+    const records =
+      catalog.records instanceof Map
+        ? `{${Array.from(catalog.records, ([id, leaf]) => `${JSON.stringify(id)}:${JSON.stringify(leaf)}`).join(',')}}`
+        : JSON.stringify(catalog.records);
     await handle.write(
-      `{"source":${JSON.stringify(catalog.source)},\n"resources":${JSON.stringify(sorted, null, 1)},\n"records":${JSON.stringify(catalog.records)}}\n`,
+      `{"source":${JSON.stringify(catalog.source)},\n"resources":${JSON.stringify(sorted, null, 1)},\n"records":${records}}\n`,
     );
     await handle.sync();
   } finally {

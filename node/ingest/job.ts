@@ -117,9 +117,10 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
       const kept: Record<string, string> = { ...catalog.resources };
       for (const entry of unique.resources) kept[entry.resourceId] = entry.relPath;
       for (const id of withdrawn) delete kept[id];
-      const records: Record<string, string> = { ...catalog.records };
-      for (const [id, leaf] of anchoredLeaves) records[id] = leaf;
-      await saveCatalog(deps.home, { source, resources: kept, records });
+      // what this run anchored or found unchanged, and what the source held before (kept when it is gone now)
+      for (const [id, leaf] of Object.entries(catalog.records))
+        if (!anchoredLeaves.has(id)) anchoredLeaves.set(id, leaf);
+      await saveCatalog(deps.home, { source, resources: kept, records: anchoredLeaves });
       await journal.complete({
         t: 'done',
         at: new Date().toISOString(),

@@ -223,6 +223,24 @@ describe('core/merkle (RFC 9162)', () => {
     }
   });
 
+  it('a tree from its leaf hashes in one buffer, and proofs as one buffer, are the same tree and proofs', () => {
+    for (let n = 1; n <= 70; n++) {
+      const tree = MerkleTree.fromLeaves(randomLeaves(n));
+      const bytes = Buffer.concat(Array.from({ length: n }, (_, i) => tree.leafHash(i)));
+      const same = MerkleTree.fromLeafHashBytes(bytes);
+      bytes.fill(0); // the tree keeps its own copy
+      expect(toHex(same.root), `root of ${n}`).to.equal(toHex(tree.root));
+      for (let i = 0; i < n; i++) {
+        expect(toHex(same.inclusionProofBytes(i)), `proof ${i}/${n}`).to.equal(
+          toHex(Buffer.concat(tree.inclusionProof(i))),
+        );
+      }
+    }
+    expect(() => MerkleTree.fromLeafHashBytes(new Uint8Array(33))).to.throw(ValidationError, /32-byte/);
+    expect(() => MerkleTree.fromLeafHashBytes(new Uint8Array(64)).inclusionProofBytes(2)).to.throw(ValidationError);
+    expect(MerkleTree.fromLeafHashBytes(new Uint8Array(0)).size).to.equal(0);
+  });
+
   it('170,000 leaves: one build, proofs of at most 32 * ceil(log2 N) bytes that verify', () => {
     const n = 170_000;
     const hashes = Array.from({ length: n }, (_, i) => leafHash(`record-${i}`));
