@@ -56,7 +56,11 @@ export function search(db: Database.Database, query: string, options: Readonly<S
     params.push(options.kind);
   }
   if (options.owner !== undefined) {
-    where.push('d.owner = ?');
+    // an indexing record belongs to the owner of its batch, once the batch is on chain and projected (ingest
+    // may have stored it with the records already, from the anchoring transaction's result)
+    where.push(
+      `COALESCE(d.owner, (SELECT b.owner FROM batch_records r JOIN batches b ON b.batch_id = r.batch_id WHERE d.kind = 'record' AND r.record_id = d.ref)) = ?`,
+    );
     params.push(options.owner);
   }
   if (!options.includeWithdrawn) where.push(`(d.status IS NULL OR d.status <> 'withdrawn')`);

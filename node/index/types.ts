@@ -277,7 +277,7 @@ export interface LocalIndex {
   /**
    * Stores the records' places in an anchored batch (upserting by record id). `owner` is the batch's owner
    * as the chain returned it to the anchoring transaction: search can filter the records by it before the
-   * BatchAnchored event is projected (which sets the same owner).
+   * BatchAnchored event is projected (after it, by the owner the batch row holds: the same).
    */
   putBatchRecords(
     batchId: string,

@@ -126,6 +126,36 @@ describe('index: full-text search (Chinese included)', () => {
     });
   });
 
+  it("filters by owner: a record by its batch's, stored before or after the batch is projected", () => {
+    expect(ids('学而时习', { owner: 'JilinLibraryMSP' })).to.deep.equal(['lunyu-1-1']);
+    expect(ids('学而时习', { owner: 'OtherLibraryMSP' })).to.deep.equal([]);
+    expect(ids('论语', { owner: 'JilinLibraryMSP' })).to.deep.equal(['lunyu']);
+    const fresh = openIndex({ path: ':memory:' });
+    try {
+      const chain = new ChainFixture();
+      chain.register([{ id: 'a', metadata: GAZETTEER }]);
+      fresh.apply(chain.events);
+      chain.anchor('b1', 'bb'.repeat(32), 1, { resourceId: 'a', version: 1 });
+      chain.anchor('b2', 'cc'.repeat(32), 1, { resourceId: 'a', version: 1 });
+      const put = (batchId: string, id: string, owner?: string): void =>
+        fresh.putBatchRecords(
+          batchId,
+          1,
+          [{ recordId: id, leafIndex: 0, leafHash: 'a'.repeat(64), proof: [], record: { id, title: '山川形胜' } }],
+          owner === undefined ? {} : { owner },
+        );
+      put('b1', 'r1');
+      put('b2', 'r2', 'JilinLibraryMSP'); // as ingest stores them: with the owner the anchoring transaction returned
+      expect(fresh.search('山川形胜', { owner: 'JilinLibraryMSP' }).items.map((h) => h.id)).to.deep.equal(['r2']);
+      fresh.apply(chain.events);
+      expect(fresh.search('山川形胜', { owner: 'JilinLibraryMSP' }).items.map((h) => h.id)).to.deep.equal(['r1', 'r2']);
+      expect(fresh.search('山川形胜', { owner: 'OtherLibraryMSP' }).total).to.equal(0);
+      expect(() => put('b1', 'r3', '')).to.throw(ValidationError, /\/owner/);
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('pages results and reports the total', () => {
     const first = index.search('学', { limit: 1 });
     expect(first.total).to.equal(2);
