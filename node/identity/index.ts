@@ -4,7 +4,7 @@
  * MSP folders in cryptogen's layout, fabric-gateway signers, chain verification, and the development
  * consortium written by `shulian init` (layout: see README.md in this folder).
  */
-export type { Identity, MessageSigner, Signer, SigningIdentity } from './types.js';
+export type { Identity, MessageSigner, SignOptions, Signer, SigningIdentity } from './types.js';
 export { createDevCa, loadDevCa, IDENTITY_KINDS } from './ca.js';
 export type { DevCa, IssueOptions, IssuedCert, IdentityKind, CreateDevCaOptions, LoadDevCaOptions } from './ca.js';
 export { newMessageSigner, newSigner, signMessage, signingIdentity } from './signer.js';

@@ -7,8 +7,17 @@ export interface Identity {
 /** Signs a message digest (SHA-256) and returns a DER ECDSA signature (low-S), as fabric-gateway expects. */
 export type Signer = (digest: Uint8Array) => Promise<Uint8Array>;
 
+/** How a MessageSigner may sign; a signer that has no such choice ignores it. */
+export interface SignOptions {
+  /**
+   * Sign on libuv's thread pool rather than the caller's thread: worth the hop there and back (some tenths of
+   * a millisecond of latency) when the caller's thread has other work to do meanwhile.
+   */
+  readonly offThread?: boolean;
+}
+
 /** Signs SHA-256(message) and returns a DER ECDSA signature (low-S): the same scheme as `Signer`. */
-export type MessageSigner = (message: Uint8Array) => Promise<Uint8Array>;
+export type MessageSigner = (message: Uint8Array, options?: Readonly<SignOptions>) => Promise<Uint8Array>;
 
 export interface SigningIdentity {
   readonly identity: Identity;

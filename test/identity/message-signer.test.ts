@@ -27,12 +27,25 @@ describe('identity: native message signer', () => {
     expect(id.signMessage, 'signingIdentity offers a native signer').to.be.a('function');
     for (let i = 0; i < 64; i++) {
       const message = Buffer.from(`proposal ${i}`);
-      const native = await signMessage(id, message);
+      // on the caller's thread, then on libuv's pool: the same scheme either way
+      const native = await signMessage(id, message, { offThread: i % 2 === 1 });
       const { s } = parseDer(native);
       expect(s <= HALF_N, 'low-S').to.equal(true);
       expect(verify('sha256', message, publicKey, native)).to.equal(true);
       const reference = await newSigner(cert.keyPem)(sha256(message));
       expect(verify('sha256', message, publicKey, reference)).to.equal(true);
+    }
+  });
+
+  it('reports a failure on the pool as a rejection', async () => {
+    const ca = await createDevCa({ mspId: 'JilinLibraryMSP' });
+    const cert = await ca.issue({ commonName: 'op2', kind: 'client', role: 'operator' });
+    const id = signingIdentity('JilinLibraryMSP', cert.certPem, cert.keyPem);
+    const notBytes = 42 as unknown as Uint8Array;
+    for (const offThread of [false, true]) {
+      let failed: unknown;
+      await signMessage(id, notBytes, { offThread }).catch((err: unknown) => (failed = err));
+      expect(failed, `offThread ${String(offThread)}`).to.be.instanceOf(Error);
     }
   });
 
