@@ -40,18 +40,36 @@ interface DagNode {
 /** Leaves hashed and stored at once, in order: enough to keep the writer thread busy. */
 const LEAF_WINDOW = 8;
 
-/** Builds the DAG of `chunks` (already cut to the profile's chunk size) and resolves to its root CID. */
+/**
+ * Builds the DAG of `chunks` (already cut to the profile's chunk size) and resolves to its root CID.
+ * `onStored(offset)`, if given, hears in order how many payload bytes have been stored: every leaf up to
+ * that offset has been handed to `storage` and its promise resolved, so no part of the builder holds
+ * those bytes any more. It is called from the leaves' own completions, not from this loop, so that a
+ * source waiting for it to refill a buffer cannot stall the loop that waits for that source.
+ */
 export async function buildFileDag(
   chunks: AsyncIterable<Uint8Array>,
   profile: CidProfile,
   storage: DagStorage,
+  onStored?: (offset: number) => void,
 ): Promise<CID> {
   const layout = new BalancedLayout(profile, storage);
   const inflight: Promise<DagNode>[] = [];
+  let stored = 0;
+  let storedInOrder: Promise<unknown> = Promise.resolve();
   try {
     for await (const chunk of chunks) {
       const leaf = makeLeaf(chunk, profile, storage);
       leaf.catch(() => undefined); // awaited in order below
+      if (onStored) {
+        const size = chunk.byteLength;
+        storedInOrder = storedInOrder
+          .then(() => leaf)
+          .then(
+            () => onStored((stored += size)),
+            () => undefined, // a failed leaf fails the put below; nothing after it counts as stored
+          );
+      }
       inflight.push(leaf);
       if (inflight.length >= LEAF_WINDOW) await layout.add(await inflight.shift()!);
     }

@@ -66,7 +66,9 @@ class OffloadingHasher implements PayloadHasher {
   update(chunk: Uint8Array): Promise<void> | void {
     this.#sha.update(chunk);
     if (this.#job) return this.#job.update(chunk);
-    this.#held.push(chunk);
+    // A copy: the caller may reuse its buffer once the chunk is stored, long before digest() (at most
+    // the first megabyte of a payload is held, so this costs little).
+    this.#held.push(Uint8Array.prototype.slice.call(chunk));
     this.#heldBytes += chunk.byteLength;
     if (this.#heldBytes >= this.#threshold && this.#heldBytes > 0) {
       this.#job = sm3Pool().start();

@@ -10,6 +10,12 @@ export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 export interface ImportOptions {
   readonly signal?: AbortSignal | undefined;
   readonly sm3?: Sm3Mode;
+  /**
+   * Hears, in order, up to which offset the payload is stored: no part of the import holds the bytes
+   * before it any more (the hashes have taken them, copying what they keep; the leaves are stored). A
+   * source that reuses its buffers (file-source.ts) refills one only past that offset.
+   */
+  readonly onStored?: (offset: number) => void;
 }
 
 export interface Imported extends PayloadDigests {
@@ -29,7 +35,7 @@ export async function importPayload(
   const hasher = createPayloadHasher(options.sm3 ?? 'auto');
   try {
     const content = tap(source, hasher.update.bind(hasher), options.signal);
-    const root = await buildFileDag(fixedChunks(content, profile.chunkSize), profile, blocks);
+    const root = await buildFileDag(fixedChunks(content, profile.chunkSize), profile, blocks, options.onStored);
     const digests = await hasher.digest();
     return { root, ...digests };
   } catch (err) {

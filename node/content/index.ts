@@ -3,6 +3,7 @@ export type {
   ContentStat,
   ContentStore,
   GetOptions,
+  PutFileOptions,
   PutOptions,
   PutResult,
   VerifyReport,

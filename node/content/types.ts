@@ -15,6 +15,11 @@ export interface PutOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface PutFileOptions extends PutOptions {
+  /** Told the size of each read as it happens (for a progress bar). */
+  readonly onRead?: (bytes: number) => void;
+}
+
 export interface GetOptions {
   readonly offset?: number;
   readonly length?: number;
@@ -55,6 +60,13 @@ export interface ContentStore {
    * Resolves to one result per payload, in order. Stores without it take `put` one payload at a time.
    */
   putMany?(payloads: readonly Uint8Array[], options?: Readonly<PutOptions>): Promise<PutResult[]>;
+  /**
+   * Optional: puts a file by path, exactly as `put` of its bytes would. A store that has it reads the file
+   * into a few buffers it reuses, which a stream cannot do (a stream's every read is a new allocation, and
+   * for a large file the garbage collector's work costs about a fifth of the put). Without it, callers
+   * `put` a read stream of the file.
+   */
+  putFile?(path: string, options?: Readonly<PutFileOptions>): Promise<PutResult>;
   get(cid: string, options?: Readonly<GetOptions>): AsyncIterable<Uint8Array>;
   has(cid: string): Promise<boolean>;
   stat(cid: string): Promise<ContentStat>;

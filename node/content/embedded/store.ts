@@ -9,7 +9,16 @@ import { blockKey, checkDag, parseCid, readFile as readDagFile, type BlockLoader
 import type { Sm3Mode } from '../hashing.js';
 import { asContentError, importPayload, toPutResult } from '../importing.js';
 import { cidProfile } from '../profiles.js';
-import type { ContentStat, ContentStore, GetOptions, PutOptions, PutResult, VerifyReport } from '../types.js';
+import { pooledFile } from '../file-source.js';
+import type {
+  ContentStat,
+  ContentStore,
+  GetOptions,
+  PutFileOptions,
+  PutOptions,
+  PutResult,
+  VerifyReport,
+} from '../types.js';
 import { putMany } from './batch.js';
 import { FsBlockstore, syncDirs } from './blockstore.js';
 import { StoreLocks } from './locks.js';
@@ -78,7 +87,23 @@ class Embedded implements EmbeddedContentStore {
     await this.#locks.init();
   }
 
-  async put(source: AsyncIterable<Uint8Array> | Readable, options: Readonly<PutOptions> = {}): Promise<PutResult> {
+  put(source: AsyncIterable<Uint8Array> | Readable, options: Readonly<PutOptions> = {}): Promise<PutResult> {
+    return this.#put(source as AsyncIterable<Uint8Array>, options, undefined);
+  }
+
+  async putFile(path: string, options: Readonly<PutFileOptions> = {}): Promise<PutResult> {
+    if (typeof path !== 'string' || path === '') {
+      throw new ValidationError('/path: expected the path of a file to put', { pointer: '/path' });
+    }
+    const file = pooledFile(path, options.onRead ? { onRead: options.onRead } : {});
+    return this.#put(file.chunks, options, (offset) => file.stored(offset));
+  }
+
+  async #put(
+    source: AsyncIterable<Uint8Array>,
+    options: Readonly<PutOptions>,
+    onStored: ((offset: number) => void) | undefined,
+  ): Promise<PutResult> {
     this.#open();
     const profile = cidProfile(options.profile);
     const release = await this.#locks.enterPut(options.signal);
@@ -97,9 +122,10 @@ class Embedded implements EmbeddedContentStore {
           return digest;
         },
       };
-      const imported = await importPayload(source as AsyncIterable<Uint8Array>, profile, sink, {
+      const imported = await importPayload(source, profile, sink, {
         signal: options.signal,
         sm3: this.#sm3,
+        ...(onStored ? { onStored } : {}),
       });
       await this.#commit(imported.root, dirty, {
         v: 1,
