@@ -355,7 +355,10 @@ async function prepare(
   const putOptions = ctx.options.profile ? { profile: ctx.options.profile } : {};
   // side by side: their fsyncs overlap; both are durable before anything names them
   const [payload, metadataPut] = await Promise.all([
-    ctx.content.put(countBytes(ctx, entry.path), putOptions),
+    // by path where the store can (reused buffers, no garbage per read), else as a stream
+    ctx.content.putFile
+      ? ctx.content.putFile(entry.path, { ...putOptions, onRead: (bytes) => ctx.emit({ type: 'bytes', bytes }) })
+      : ctx.content.put(countBytes(ctx, entry.path), putOptions),
     ctx.content.put(once(metadataBytes), putOptions),
   ]);
   return stored(ctx, entry, info, payload, metadataPut, metadataHash, refs);

@@ -29,7 +29,7 @@ describe('content: putFile (a file read into reused buffers)', function () {
         const path = join(dir, `payload-${size}`);
         await writeFile(path, bytes);
         let read = 0;
-        const result = await store.putFile!(path, { profile, onRead: (n) => (read += n) });
+        const result = await store.putFile(path, { profile, onRead: (n) => (read += n) });
         expect(result, `${size} bytes`).to.deep.equal(await computeCid([bytes], profile));
         expect(read).to.equal(size);
         expect((await collect(store.get(result.cid))).equals(bytes), `${size} bytes read back`).to.equal(true);
@@ -40,7 +40,7 @@ describe('content: putFile (a file read into reused buffers)', function () {
   it('reports a file it cannot read as SOURCE_FAILED, naming it, with nothing made visible', async () => {
     const missing = join(dir, 'no-such-file.bin');
     const before = await readdir(join(dir, 'store', 'roots'));
-    const err = await store.putFile!(missing).then(
+    const err = await store.putFile(missing).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -50,7 +50,7 @@ describe('content: putFile (a file read into reused buffers)', function () {
   });
 
   it('refuses an empty path, naming the field', async () => {
-    const err = await store.putFile!('').then(
+    const err = await store.putFile('').then(
       () => undefined,
       (e: unknown) => e,
     );

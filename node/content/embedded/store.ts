@@ -43,6 +43,7 @@ export interface GcReport {
 /** The embedded store also garbage-collects (`shulian content gc`). */
 export interface EmbeddedContentStore extends ContentStore {
   readonly dir: string;
+  putFile(path: string, options?: Readonly<PutFileOptions>): Promise<PutResult>;
   /** Deletes every block no committed root uses (leftovers of interrupted puts, removed DAGs). */
   gc(): Promise<GcReport>;
 }
