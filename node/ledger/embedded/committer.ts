@@ -80,6 +80,25 @@ const s = {
   insertTx: db.prepare('INSERT INTO txs (block, idx, tx_id, envelope, valid, event_name) VALUES (?, ?, ?, ?, ?, ?)'),
 };
 const buf = (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+// the block as encodeBlock (below, in the ledger's thread) packed it: one transferred buffer
+function decodeBlock(ab) {
+  const b = Buffer.from(ab);
+  let o = 0;
+  const u32 = () => { const v = b.readUInt32LE(o); o += 4; return v; };
+  const f64 = () => { const v = b.readDoubleLE(o); o += 8; return v; };
+  const u8 = () => b[o++];
+  const bytes = () => { const n = u32(); const v = b.subarray(o, o + n); o += n; return v; };
+  const maybeBytes = () => { if (b.readUInt32LE(o) === 0xffffffff) { o += 4; return null; } return bytes(); };
+  const str = () => bytes().toString('utf8');
+  const maybeStr = () => { const v = maybeBytes(); return v === null ? null : v.toString('utf8'); };
+  const block = { number: f64(), previousHash: str(), header: bytes(), hash: bytes(), signerCert: str(), txs: [], state: [], history: [], private: [] };
+  for (let n = u32(); n > 0; n--) block.txs.push({ idx: u32(), txId: str(), envelope: bytes(), valid: u8() === 1, eventName: maybeStr() });
+  for (let n = u32(); n > 0; n--) block.state.push({ key: bytes(), value: maybeBytes(), tx: u32() });
+  for (let n = u32(); n > 0; n--) block.history.push({ key: bytes(), tx: u32(), txId: str(), seconds: f64(), nanos: u32(), isDelete: u8() === 1 });
+  for (let n = u32(); n > 0; n--) block.private.push({ collection: str(), key: bytes(), value: maybeBytes(), hash: maybeBytes(), tx: u32() });
+  if (o !== b.length) throw new Error('block encoding: ' + (b.length - o) + ' bytes left over');
+  return block;
+}
 // the block whose rows are written, in an open transaction, and whose signature is awaited
 let open;
 function rollback() {
@@ -141,7 +160,7 @@ parentPort.on('message', (m) => {
       if (open !== undefined && open.id === m.id) rollback();
       return;
     }
-    const outcome = m.block ? write(m.id, m.block) : seal(m.id, m.signature);
+    const outcome = m.block ? write(m.id, decodeBlock(m.block)) : seal(m.id, m.signature);
     if (outcome !== undefined) parentPort.postMessage({ id: m.id, outcome });
   } catch (err) {
     parentPort.postMessage({ id: m.id, error: String(err && err.message ? err.message : err) });
@@ -192,7 +211,8 @@ export function openBlockCommitter(path: string): BlockCommitter {
         const id = nextId++;
         pending.set(id, { resolve, reject });
         worker.ref();
-        worker.postMessage({ id, block });
+        const packed = encodeBlock(block);
+        worker.postMessage({ id, block: packed }, [packed]);
         // a reply already received (stale tip, failed write) settled the commit: the signature is moot
         signature.then(
           (sig) => {
@@ -215,4 +235,83 @@ export function openBlockCommitter(path: string): BlockCommitter {
       await exit;
     },
   };
+}
+
+/**
+ * The block packed into one buffer, transferred to the writer thread: structured cloning the block's
+ * objects (a few per transaction, each with its own small byte arrays) cost the ledger's thread about as
+ * much as validating them. Little-endian; byte strings and UTF-8 strings are a u32 length and the bytes,
+ * null is the length 0xffffffff; numbers that may pass 2^32 are f64.
+ */
+export function encodeBlock(b: BlockWrite): ArrayBuffer {
+  const NULL = 0xffffffff;
+  const strLen = (s: string) => 4 + Buffer.byteLength(s, 'utf8');
+  const bytesLen = (u: Uint8Array | null) => 4 + (u === null ? 0 : u.byteLength);
+  let size = 8 + strLen(b.previousHash) + bytesLen(b.header) + bytesLen(b.hash) + strLen(b.signerCert) + 16;
+  for (const t of b.txs)
+    size += 4 + strLen(t.txId) + bytesLen(t.envelope) + 1 + (t.eventName === null ? 4 : strLen(t.eventName));
+  for (const w of b.state) size += bytesLen(w.key) + bytesLen(w.value) + 4;
+  for (const h of b.history) size += bytesLen(h.key) + 4 + strLen(h.txId) + 8 + 4 + 1;
+  for (const p of b.private) size += strLen(p.collection) + bytesLen(p.key) + bytesLen(p.value) + bytesLen(p.hash) + 4;
+  const out = Buffer.from(new ArrayBuffer(size));
+  let o = 0;
+  const u32 = (v: number) => {
+    o = out.writeUInt32LE(v, o);
+  };
+  const f64 = (v: number) => {
+    o = out.writeDoubleLE(v, o);
+  };
+  const u8 = (v: number) => {
+    out[o++] = v;
+  };
+  const bytes = (u: Uint8Array | null) => {
+    if (u === null) return u32(NULL);
+    u32(u.byteLength);
+    out.set(u, o);
+    o += u.byteLength;
+  };
+  const str = (s: string | null) => {
+    if (s === null) return u32(NULL);
+    const n = out.write(s, o + 4, 'utf8');
+    u32(n);
+    o += n;
+  };
+  f64(b.number);
+  str(b.previousHash);
+  bytes(b.header);
+  bytes(b.hash);
+  str(b.signerCert);
+  u32(b.txs.length);
+  for (const t of b.txs) {
+    u32(t.idx);
+    str(t.txId);
+    bytes(t.envelope);
+    u8(t.valid ? 1 : 0);
+    str(t.eventName);
+  }
+  u32(b.state.length);
+  for (const w of b.state) {
+    bytes(w.key);
+    bytes(w.value);
+    u32(w.tx);
+  }
+  u32(b.history.length);
+  for (const h of b.history) {
+    bytes(h.key);
+    u32(h.tx);
+    str(h.txId);
+    f64(h.seconds);
+    u32(h.nanos);
+    u8(h.isDelete ? 1 : 0);
+  }
+  u32(b.private.length);
+  for (const p of b.private) {
+    str(p.collection);
+    bytes(p.key);
+    bytes(p.value);
+    bytes(p.hash);
+    u32(p.tx);
+  }
+  if (o !== size) throw new LedgerError('BLOCK_ENCODING', `block ${b.number}: encoded ${o} bytes, expected ${size}`);
+  return out.buffer as ArrayBuffer;
 }
