@@ -42,8 +42,8 @@ export const EMPTY_ROOT: Uint8Array = new Uint8Array(createHash('sha256').digest
  */
 export class MerkleTree {
   readonly #levels: Uint8Array[];
-  /** The levels as Buffers over the same memory, made on the first inclusionProofBytes. */
-  #buffers: Buffer[] | undefined;
+  /** The levels as 32-bit words over the same memory, made on the first inclusionProofBytes. */
+  #words: Uint32Array[] | undefined;
   readonly size: number;
 
   private constructor(leafHashes: Uint8Array, size: number) {
@@ -141,14 +141,22 @@ export class MerkleTree {
       if ((i % 2 === 0 ? i + 1 : i - 1) < count) length++;
     }
     const out = Buffer.allocUnsafe(length * HASH_SIZE);
-    const levels = (this.#buffers ??= this.#levels.map(asBuffer));
+    // Hashes are copied as eight 32-bit words: a copy call per hash cost more than the whole proof. Every
+    // level starts its own buffer and Node aligns pooled buffers to 8 bytes; anything else goes by bytes.
+    const levels = (this.#words ??= this.#levels.map((l) => new Uint32Array(l.buffer, l.byteOffset, l.byteLength / 4)));
+    const into = out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.byteLength / 4) : undefined;
     let at = 0;
     let i = index;
     let count = this.size;
     for (let depth = 0; count > 1; depth++) {
       const sibling = i % 2 === 0 ? i + 1 : i - 1;
       if (sibling < count) {
-        (levels[depth] as Buffer).copy(out, at, sibling * HASH_SIZE, (sibling + 1) * HASH_SIZE);
+        if (into) {
+          const from = levels[depth] as Uint32Array;
+          for (let w = 0, f = sibling * 8, t = at / 4; w < 8; w++) into[t + w] = from[f + w] as number;
+        } else {
+          out.set((this.#levels[depth] as Uint8Array).subarray(sibling * HASH_SIZE, (sibling + 1) * HASH_SIZE), at);
+        }
         at += HASH_SIZE;
       }
       i = Math.floor(i / 2);

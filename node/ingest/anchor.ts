@@ -7,7 +7,7 @@ import type { AnchorBatchInput, VersionRef } from './chain.js';
 import type { JobContext } from './context.js';
 import { crashPoint } from './crash.js';
 import { toFailure } from './sources/documents.js';
-import { readRecords } from './sources/records.js';
+import { readRecordBatches } from './sources/records.js';
 import type { RecordsSummary } from './types.js';
 
 export const BATCH_KIND = 'indexing-records';
@@ -39,6 +39,8 @@ interface PlannedBatch {
   readonly input: AnchorBatchInput;
   readonly leaves: readonly Leaf[];
   readonly tree: MerkleTree;
+  /** The leaves' hashes, 32 bytes each in leaf order (what the tree was built from). */
+  readonly hashes: Buffer;
   readonly files: readonly string[];
 }
 
@@ -153,8 +155,8 @@ export function batchIdFor(root: string): string {
 export async function anchorRecords(
   ctx: JobContext,
   files: readonly { path: string; name: string }[],
-  catalog: Readonly<{ known: Readonly<Record<string, string>>; anchored: Map<string, string> }> = {
-    known: {},
+  catalog: Readonly<{ known: ReadonlyMap<string, string>; anchored: Map<string, string> }> = {
+    known: new Map(),
     anchored: new Map(),
   },
 ): Promise<RecordsSummary> {
@@ -193,67 +195,77 @@ export async function anchorRecords(
   const orphans = new Map<string, { file: string; line: number; count: number }>();
 
   for (const [fileIndex, file] of files.entries()) {
-    for await (const line of readRecords(file.path, file.name)) {
-      total++;
-      if (total % 5000 === 0) progress();
-      if (!line.ok) {
-        failed++;
-        ctx.fail(line.failure);
-        continue;
-      }
-      const { record } = line;
-      const other = seen.get(record.id);
-      if (other !== undefined) {
-        failed++;
-        ctx.fail({
-          file: line.file,
-          line: line.line,
-          pointer: '/id',
-          code: 'VALIDATION',
-          reason: `${line.file}:${line.line}: /id: expected a unique record id, ${record.id} is also at ${place(other)}`,
+    for await (const lines of readRecordBatches(file.path, file.name)) {
+      for (const line of lines) {
+        total++;
+        if (total % 5000 === 0) progress();
+        if (!line.ok) {
+          failed++;
+          ctx.fail(line.failure);
+          continue;
+        }
+        const { record } = line;
+        const other = seen.get(record.id);
+        if (other !== undefined) {
+          failed++;
+          ctx.fail({
+            file: line.file,
+            line: line.line,
+            pointer: '/id',
+            code: 'VALIDATION',
+            reason: `${line.file}:${line.line}: /id: expected a unique record id, ${record.id} is also at ${place(other)}`,
+          });
+          continue;
+        }
+        seen.set(record.id, line.line * files.length + fileIndex);
+        const version =
+          record.version ??
+          (headVersions.has(record.resource) ? headVersions.get(record.resource) : await headOf(record.resource));
+        if (version === undefined && ctx.dryRun && planned.has(record.resource)) {
+          // its parent is created by this job (dry run: not yet), so it would be anchored
+          plannedForNew++;
+          continue;
+        }
+        if (version === undefined) {
+          // one failure per missing parent, not one per record: a missing scan can orphan 10,000 records
+          failed++;
+          const orphan = orphans.get(record.resource);
+          if (orphan) orphan.count++;
+          else orphans.set(record.resource, { file: line.file, line: line.line, count: 1 });
+          continue;
+        }
+        // the parsed record is this loop's own: the head version goes into it rather than into a copy
+        if (record.version === undefined) (record as { version?: number }).version = version;
+        const canonical = canonicalJson(record);
+        const leaf = recordLeafHex(canonical);
+        // the index is asked only about records this source anchored before with this very leaf
+        const before = catalog.known.get(record.id);
+        const known = before !== undefined && before === leaf ? ctx.index?.getBatchRecord(record.id) : undefined;
+        if (known && known.leafHash === leaf) {
+          if (ctx.resume.anchorSubmitted.has(known.batchId)) anchored++;
+          else unchanged++;
+          catalog.anchored.set(record.id, leaf);
+          continue;
+        }
+        let versions = groups.get(record.resource);
+        if (!versions) groups.set(record.resource, (versions = new Map()));
+        let group = versions.get(version);
+        if (!group) {
+          group = { parent: { resourceId: record.resource, version }, leaves: [], files: new Set() };
+          versions.set(version, group);
+        }
+        const text = searchText(record);
+        group.leaves.push({
+          id: record.id,
+          canonical,
+          leaf,
+          title: text.title,
+          subjects: text.subjects,
+          keywords: text.keywords,
+          description: text.description,
         });
-        continue;
+        group.files.add(line.file);
       }
-      seen.set(record.id, line.line * files.length + fileIndex);
-      const version =
-        record.version ??
-        (headVersions.has(record.resource) ? headVersions.get(record.resource) : await headOf(record.resource));
-      if (version === undefined && ctx.dryRun && planned.has(record.resource)) {
-        // its parent is created by this job (dry run: not yet), so it would be anchored
-        plannedForNew++;
-        continue;
-      }
-      if (version === undefined) {
-        // one failure per missing parent, not one per record: a missing scan can orphan 10,000 records
-        failed++;
-        const orphan = orphans.get(record.resource);
-        if (orphan) orphan.count++;
-        else orphans.set(record.resource, { file: line.file, line: line.line, count: 1 });
-        continue;
-      }
-      // the parsed record is this loop's own: the head version goes into it rather than into a copy
-      if (record.version === undefined) (record as { version?: number }).version = version;
-      const canonical = canonicalJson(record);
-      const leaf = recordLeafHex(canonical);
-      // the index is asked only about records this source anchored before with this very leaf
-      const before = catalog.known[record.id];
-      const known = before !== undefined && before === leaf ? ctx.index?.getBatchRecord(record.id) : undefined;
-      if (known && known.leafHash === leaf) {
-        if (ctx.resume.anchorSubmitted.has(known.batchId)) anchored++;
-        else unchanged++;
-        catalog.anchored.set(record.id, leaf);
-        continue;
-      }
-      let versions = groups.get(record.resource);
-      if (!versions) groups.set(record.resource, (versions = new Map()));
-      let group = versions.get(version);
-      if (!group) {
-        group = { parent: { resourceId: record.resource, version }, leaves: [], files: new Set() };
-        versions.set(version, group);
-      }
-      const text = searchText(record);
-      group.leaves.push({ id: record.id, canonical, leaf, ...text });
-      group.files.add(line.file);
     }
   }
 
@@ -297,6 +309,7 @@ export async function anchorRecords(
         input: { batchId: batchIdFor(root), root, count: leaves.length, parent: group.parent, kind: BATCH_KIND },
         leaves,
         tree,
+        hashes,
         files: [...group.files],
       });
     }
@@ -352,7 +365,7 @@ export async function anchorRecords(
         b.leaves.map((leaf, i) => ({
           recordId: leaf.id,
           leafIndex: i,
-          leafHash: leaf.leaf,
+          leafHash: b.hashes.subarray(i * 32, i * 32 + 32),
           proof: b.tree.inclusionProofBytes(i),
           recordJson: leaf.canonical,
           searchDoc: {

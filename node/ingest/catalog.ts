@@ -52,7 +52,7 @@ export async function saveCatalog(
     // records unsorted and unindented: 170,000 of them are written once a job
     const records =
       catalog.records instanceof Map
-        ? `{${Array.from(catalog.records, ([id, leaf]) => `${JSON.stringify(id)}:${JSON.stringify(leaf)}`).join(',')}}`
+        ? `{${Array.from(catalog.records, ([id, leaf]) => `${jsonString(id)}:${jsonString(leaf)}`).join(',')}}`
         : JSON.stringify(catalog.records);
     await handle.write(
       `{"source":${JSON.stringify(catalog.source)},\n"resources":${JSON.stringify(sorted, null, 1)},\n"records":${records}}\n`,
@@ -63,3 +63,10 @@ export async function saveCatalog(
   }
   await rename(temp, path);
 }
+
+/** Record ids (A-Z a-z 0-9 . _ : -) and hex leaves need no escaping: quoted as they are, else by JSON.stringify. */
+function jsonString(text: string): string {
+  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
+const PLAIN = /^[A-Za-z0-9._:-]*$/;

@@ -94,7 +94,7 @@ export async function runIngest(deps: Readonly<IngestDeps>, options: Readonly<In
       records = await anchorRecords(
         ctx,
         scan.recordFiles.map((path) => ({ path, name: shownName(scan.root, path) })),
-        { known: catalog.records, anchored: anchoredLeaves },
+        { known: new Map(Object.entries(catalog.records)), anchored: anchoredLeaves },
       );
     }
 

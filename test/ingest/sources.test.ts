@@ -1,7 +1,10 @@
 import { expect } from 'chai';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { ValidationError } from '../../node/core/errors.js';
 import { deriveResourceId, detectSource, parseCsv, readRecords, scanSource } from '../../node/ingest/index.js';
+import { readRecordBatches, type RecordLine } from '../../node/ingest/sources/records.js';
 import { jsonl, meta, record, tempDir, writeFiles } from './helpers.js';
 
 describe('ingest: sources', () => {
@@ -183,6 +186,27 @@ describe('ingest: sources', () => {
         'r3',
       ]);
     });
+  });
+
+  it('reads records in chunks with the line breaks and line numbers of readline (LF, CR LF, lone CR)', async () => {
+    const good = (i: number): string => JSON.stringify(record(`c${i}`, 'gz', i));
+    const text = `\ufeff${good(1)}\r\n\r\n${good(2)}\r${good(3)}\n  \n{bad\r\r\n${good(4)}\n${good(5)}\r\n${good(6)}`;
+    await writeFiles(dir, { 'y.records.jsonl': text });
+    const path = join(dir, 'y.records.jsonl');
+    const expected: string[] = [];
+    let n = 0;
+    for await (const line of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) {
+      n++;
+      if (line.replace(/^\ufeff/, '').trim() !== '') expected.push(`${n}:${line.replace(/^\ufeff/, '').slice(0, 12)}`);
+    }
+    const shown = (l: RecordLine): string =>
+      l.ok ? `${l.line}:${JSON.stringify(l.record).slice(0, 12)}` : `${l.failure.line}:{bad`;
+    // every chunk size puts the chunk boundaries somewhere else, CR LF split across two chunks included
+    for (const size of [1, 2, 3, 5, 7, 64, 1 << 20]) {
+      const got: string[] = [];
+      for await (const lines of readRecordBatches(path, 'y.records.jsonl', size)) got.push(...lines.map(shown));
+      expect(got, `chunks of ${size}`).to.deep.equal(expected);
+    }
   });
 
   it('says what a source must be when it is none of them', async () => {
