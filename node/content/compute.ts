@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { CID } from 'multiformats/cid';
+import { pooledFile } from './file-source.js';
 import { cidProfile } from './profiles.js';
 import { importPayload, toPutResult, type ImportOptions } from './importing.js';
 import type { CidProfileName, PutResult } from './types.js';
@@ -18,4 +19,15 @@ export async function computeCid(
 ): Promise<PutResult> {
   const p = cidProfile(profile);
   return toPutResult(await importPayload(source as AsyncIterable<Uint8Array>, p, discard, options), p);
+}
+
+/** `computeCid` of a file by path, read into reused buffers (no garbage per read; see file-source.ts). */
+export async function computeFileCid(
+  path: string,
+  profile?: CidProfileName,
+  options: Readonly<Pick<ImportOptions, 'signal' | 'sm3'>> = {},
+): Promise<PutResult> {
+  const p = cidProfile(profile);
+  const file = pooledFile(path);
+  return toPutResult(await importPayload(file.chunks, p, discard, { ...options, onStored: file.stored }), p);
 }

@@ -9,7 +9,7 @@ export type {
   VerifyReport,
 } from './types.js';
 export { CID_PROFILE_NAMES, DEFAULT_CID_PROFILE, cidProfile, isCidProfileName, type CidProfile } from './profiles.js';
-export { computeCid } from './compute.js';
+export { computeCid, computeFileCid } from './compute.js';
 export {
   embeddedContentStore,
   type EmbeddedContentStore,

@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { cidProfile, computeCid, type PutResult } from '../../content/index.js';
+import { cidProfile, computeCid, computeFileCid, type PutResult } from '../../content/index.js';
 
 /**
  * `shulian cid [--profile P] [--json] FILE...`: the CID of each file, printed like sha256sum (`CID  FILE`),
@@ -48,12 +47,7 @@ async function cidOf(file: string, profile: PutResult['profile']): Promise<PutRe
   if (file === '-') return computeCid(process.stdin, profile);
   const info = await stat(file);
   if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-  try {
-    return await computeCid(stream, profile);
-  } finally {
-    stream.destroy();
-  }
+  return computeFileCid(file, profile);
 }
 
 function reason(err: unknown): string {
