@@ -180,13 +180,18 @@ interface DataMarshall {
  * fabric-shim's DataMarshall.handleParameters builds its debug lines before the logger drops them:
  * `require('util').inspect` of every argument and JSON of its schema, a third of the dispatch's cost per
  * transaction. With the chaincode logs off, this is the same function without those lines: the same
- * schemas compiled by the same ajv, the same conversion, the same errors with the same messages.
+ * schemas compiled by the same ajv, the same conversion, the same errors with the same messages. The
+ * validator ajv returns for a parameter is kept with the parameter's metadata: ajv 6 finds it in its own
+ * cache only after serialising the whole schema (the contract's components included) for every call.
  */
 function skipParameterDebugText(req: NodeJS.Require, resolveFrom: (id: string) => string): void {
   const DataMarshall = req(resolveFrom('fabric-shim/lib/contract-spi/datamarshall.js')) as {
     prototype: DataMarshall & { __shulianQuiet?: boolean };
   };
   if (DataMarshall.prototype.__shulianQuiet) return;
+  type Validator = ReturnType<DataMarshall['ajv']['compile']>;
+  // per marshall (its ajv and components), per parameter metadata object (static after the contract loads)
+  const validators = new WeakMap<DataMarshall, WeakMap<object, Validator>>();
   DataMarshall.prototype.handleParameters = function handleParameters(
     this: DataMarshall,
     fn: { parameters?: { schema: { type?: unknown; $ref?: unknown } }[] },
@@ -206,7 +211,10 @@ function skipParameterDebugText(req: NodeJS.Require, resolveFrom: (id: string) =
       if (!expected.schema.type && !expected.schema.$ref) {
         throw new Error(`Incorrect type information ${JSON.stringify(expected.schema)}`);
       }
-      const validator = this.ajv.compile(schema);
+      let mine = validators.get(this);
+      if (mine === undefined) validators.set(this, (mine = new WeakMap()));
+      let validator = mine.get(expected);
+      if (validator === undefined) mine.set(expected, (validator = this.ajv.compile(schema)));
       const { value, validateData } = this.fromWireBuffer(supplied, schema, loggerPrefix);
       if (!validator({ prop: validateData })) {
         const errors = JSON.stringify((validator.errors ?? []).map((err) => err.message));
