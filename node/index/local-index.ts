@@ -411,16 +411,9 @@ class SqliteIndex implements LocalIndex {
     return row === undefined ? undefined : { ...placement(row), record: JSON.parse(String(row.record)) as Batch };
   }
 
-  putBatchRecords(
-    batchId: string,
-    treeSize: number,
-    records: readonly BatchRecordInput[],
-    options: Readonly<{ owner?: string }> = {},
-  ): void {
+  putBatchRecords(batchId: string, treeSize: number, records: readonly BatchRecordInput[]): void {
     if (typeof batchId !== 'string' || batchId === '')
       throw new ValidationError('/batchId: expected a batch id', { pointer: '/batchId' });
-    if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner === ''))
-      throw new ValidationError('/owner: expected an MSP id', { pointer: '/owner' });
     if (!Number.isSafeInteger(treeSize) || treeSize < 1)
       throw new ValidationError('/treeSize: expected an integer >= 1', { pointer: '/treeSize' });
     const insert = this.#prepare(
@@ -430,15 +423,14 @@ class SqliteIndex implements LocalIndex {
     );
     const doc = this.#prepare(
       `INSERT INTO search_docs (kind, ref, resource_id, version, owner, status, title, subjects, keywords, description, indexed)
-       VALUES ('record', ?, ?, ?, ?, NULL, ?, ?, ?, ?, 0)
+       VALUES ('record', ?, ?, ?, NULL, NULL, ?, ?, ?, ?, 0)
        ON CONFLICT (kind, ref) DO UPDATE SET resource_id = excluded.resource_id, version = excluded.version, owner = excluded.owner,
        title = excluded.title, subjects = excluded.subjects, keywords = excluded.keywords, description = excluded.description,
        indexed = 0`,
     );
-    const batch = this.#prepare(`SELECT owner, parent_resource_id, parent_version FROM batches WHERE batch_id = ?`).get(
+    const batch = this.#prepare(`SELECT parent_resource_id, parent_version FROM batches WHERE batch_id = ?`).get(
       batchId,
     ) as Row | undefined;
-    const owner = (batch?.owner as string | undefined) ?? options.owner ?? null;
     this.#db
       .transaction(() => {
         for (let i = 0; i < records.length; i++) {
@@ -476,7 +468,6 @@ class SqliteIndex implements LocalIndex {
             r.recordId,
             text.resourceId ?? (batch?.parent_resource_id as string | null | undefined) ?? null,
             text.version ?? (batch?.parent_version as number | null | undefined) ?? null,
-            owner,
             text.title,
             text.subjects.join('\n'),
             text.keywords.join('\n'),

@@ -95,8 +95,8 @@ CREATE TABLE IF NOT EXISTS batch_records (
   leaf_hash BLOB NOT NULL, proof BLOB NOT NULL, record TEXT
 ) STRICT;
 -- No index by batch: nothing looks records up by their batch (a record's owner is its batch's, joined by
--- record id when search filters by owner), and one more B-tree entry a record cost ingest about 0.5 s in
--- 170,000. Indexes made by earlier versions go.
+-- record id when search filters by owner; records' search documents carry no owner of their own), and one
+-- more B-tree entry a record cost ingest about 0.5 s in 170,000. Indexes made by earlier versions go.
 DROP INDEX IF EXISTS batch_records_batch;
 
 -- Search documents: resources (from their head version's metadata) and indexing records. A document is in

@@ -56,8 +56,8 @@ export function search(db: Database.Database, query: string, options: Readonly<S
     params.push(options.kind);
   }
   if (options.owner !== undefined) {
-    // an indexing record belongs to the owner of its batch, once the batch is on chain and projected (ingest
-    // may have stored it with the records already, from the anchoring transaction's result)
+    // an indexing record belongs to the owner of its batch, once the batch is projected (its search document
+    // has no owner; one written by an earlier version is the same)
     where.push(
       `COALESCE(d.owner, (SELECT b.owner FROM batch_records r JOIN batches b ON b.batch_id = r.batch_id WHERE d.kind = 'record' AND r.record_id = d.ref)) = ?`,
     );

@@ -275,16 +275,10 @@ export interface LocalIndex {
 
   getBatch(batchId: string): BatchView | undefined;
   /**
-   * Stores the records' places in an anchored batch (upserting by record id). `owner` is the batch's owner
-   * as the chain returned it to the anchoring transaction: search can filter the records by it before the
-   * BatchAnchored event is projected (after it, by the owner the batch row holds: the same).
+   * Stores the records' places in an anchored batch (upserting by record id). A record's owner, for
+   * search, is its batch's once the BatchAnchored event is projected.
    */
-  putBatchRecords(
-    batchId: string,
-    treeSize: number,
-    records: readonly BatchRecordInput[],
-    options?: Readonly<{ owner?: string }>,
-  ): void;
+  putBatchRecords(batchId: string, treeSize: number, records: readonly BatchRecordInput[]): void;
   getBatchRecord(recordId: string): BatchRecord | undefined;
 
   receipts(resourceId: string): readonly ReceiptView[];

@@ -355,10 +355,8 @@ export async function anchorRecords(
       return;
     }
     crashPoint('anchored');
-    const owners = new Map(result.batches.map((batch) => [batch.batchId, batch.owner]));
     for (const b of chunk) {
       const { resourceId, version } = b.input.parent as VersionRef;
-      const owner = owners.get(b.input.batchId);
       ctx.index?.putBatchRecords(
         b.input.batchId,
         b.input.count,
@@ -377,7 +375,6 @@ export async function anchorRecords(
             description: leaf.description,
           },
         })),
-        owner === undefined ? {} : { owner },
       );
       for (const leaf of b.leaves) catalog.anchored.set(leaf.id, leaf.leaf);
       anchored += b.leaves.length;

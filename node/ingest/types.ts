@@ -9,12 +9,7 @@ export interface IngestIndex {
   putMetadata(metadataHash: string, metadata: unknown): void;
   /** Many at once, in one transaction (ingest stores a register batch's metadata this way when it can). */
   putMetadataMany?(items: readonly Readonly<{ metadataHash: string; metadata: unknown }>[]): void;
-  putBatchRecords(
-    batchId: string,
-    treeSize: number,
-    records: readonly BatchRecordInput[],
-    options?: Readonly<{ owner?: string }>,
-  ): void;
+  putBatchRecords(batchId: string, treeSize: number, records: readonly BatchRecordInput[]): void;
   getBatchRecord(recordId: string): BatchRecord | undefined;
   /** With getVersion and IngestDeps.catchUp: chain heads read locally instead of two ledger queries a file. */
   getResource?(

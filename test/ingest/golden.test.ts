@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../node/core/index.js';
 import { batchIdFor, chainClient, checkRecordProof, recordProof, runIngest } from '../../node/ingest/index.js';
 import { openNode, type ShulianNode } from '../../node/runtime/index.js';
+import { dumpIndex } from '../index/dump.js';
 import { jsonl, meta, tempDir, writeFiles } from './helpers.js';
 
 // Batch roots and inclusion proofs of the records below as the pipeline computed them before its fast paths
@@ -126,8 +127,10 @@ describe('ingest: indexing records give the same batches and proofs as before (g
     expect(summary.failures).to.deep.equal([]);
     expect(summary.records).to.deep.equal({ anchored: 305, unchanged: 0, failed: 0, batches: 2 });
     const chain = chainClient(node.ledger);
+    let batchOwner = '';
     for (const [parent, hex] of Object.entries(ROOTS)) {
       const batch = await chain.getBatch(batchIdFor(hex));
+      batchOwner = batch?.owner ?? '';
       expect(batch, parent).to.include({ root: hex, count: parent === 'golden-a' ? 300 : 5 });
       expect(batch?.parent).to.deep.equal({ resourceId: parent, version: 1 });
     }
@@ -146,5 +149,12 @@ describe('ingest: indexing records give the same batches and proofs as before (g
 
     const again = await runIngest({ ...deps, catchUp: () => node.catchUp() }, { source: src });
     expect(again.records).to.deep.equal({ anchored: 0, unchanged: 305, failed: 0, batches: 0 });
+
+    // `index rebuild` over the live index gives back the same rows, proofs and records' search documents included
+    const live = dumpIndex(node.index.path);
+    expect(live.batch_records).to.have.length(305);
+    await node.index.rebuild(node.ledger, { content: node.content });
+    expect(dumpIndex(node.index.path)).to.deep.equal(live);
+    expect(node.index.search('吉林地方史', { kind: 'record', owner: batchOwner, limit: 1 }).total).to.equal(50);
   });
 });
