@@ -41,33 +41,47 @@ interface DagNode {
 const LEAF_WINDOW = 8;
 
 /**
- * Builds the DAG of `chunks` (already cut to the profile's chunk size) and resolves to its root CID.
- * `onStored(offset)`, if given, hears in order how many payload bytes have been stored: every leaf up to
- * that offset has been handed to `storage` and its promise resolved, so no part of the builder holds
- * those bytes any more. It is called from the leaves' own completions, not from this loop, so that a
- * source waiting for it to refill a buffer cannot stall the loop that waits for that source.
+ * Hears, in order, how far a payload is stored. Called from the leaves' own completions, not from the
+ * builder's loop, so that a source waiting on it to refill a buffer cannot stall the loop that waits for
+ * that source.
  */
+export interface StoreProgress {
+  /** Every leaf up to `offset` has been handed to storage and its promise resolved. */
+  stored(offset: number): void;
+  /** A leaf failed: the build rejects with its error once its loop gets there; a waiting source should end. */
+  failed(): void;
+}
+
+/** Builds the DAG of `chunks` (already cut to the profile's chunk size) and resolves to its root CID. */
 export async function buildFileDag(
   chunks: AsyncIterable<Uint8Array>,
   profile: CidProfile,
   storage: DagStorage,
-  onStored?: (offset: number) => void,
+  progress?: StoreProgress,
 ): Promise<CID> {
   const layout = new BalancedLayout(profile, storage);
   const inflight: Promise<DagNode>[] = [];
   let stored = 0;
   let storedInOrder: Promise<unknown> = Promise.resolve();
+  let broken = false;
   try {
     for await (const chunk of chunks) {
       const leaf = makeLeaf(chunk, profile, storage);
       leaf.catch(() => undefined); // awaited in order below
-      if (onStored) {
+      if (progress) {
         const size = chunk.byteLength;
+        // Nothing after a failed leaf counts as stored, and the source must not wait for it: this loop
+        // reaches the failure (and rejects with it) only once it gets its next chunk or the end.
         storedInOrder = storedInOrder
           .then(() => leaf)
           .then(
-            () => onStored((stored += size)),
-            () => undefined, // a failed leaf fails the put below; nothing after it counts as stored
+            () => {
+              if (!broken) progress.stored((stored += size));
+            },
+            () => {
+              broken = true;
+              progress.failed();
+            },
           );
       }
       inflight.push(leaf);

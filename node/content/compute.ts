@@ -29,5 +29,5 @@ export async function computeFileCid(
 ): Promise<PutResult> {
   const p = cidProfile(profile);
   const file = pooledFile(path);
-  return toPutResult(await importPayload(file.chunks, p, discard, { ...options, onStored: file.stored }), p);
+  return toPutResult(await importPayload(file.chunks, p, discard, { ...options, progress: file }), p);
 }

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import type { StoreProgress } from './builder.js';
 
 /**
  * A file's bytes read into a few buffers that are used over and over, for a put that tells the reader
@@ -12,10 +13,12 @@ import { open } from 'node:fs/promises';
  * `stored(offset)` past its end. The put calls it when every leaf up to `offset` has been copied to where
  * it is written, and nothing before that offset is held anywhere else (see importing.ts).
  */
-export interface PooledFile {
+export interface PooledFile extends StoreProgress {
   readonly chunks: AsyncIterable<Uint8Array>;
   /** Every byte before `offset` is stored: the buffers that held them may be refilled. */
   stored(offset: number): void;
+  /** The put failed: the chunks end here, and the put rejects with its own error. */
+  failed(): void;
 }
 
 export interface PooledFileOptions {
@@ -31,7 +34,15 @@ export function pooledFile(path: string, options: Readonly<PooledFileOptions> = 
   const size = options.bufferSize ?? 1 << 20;
   const count = Math.max(3, options.buffers ?? 6);
   let storedUpTo = 0;
+  let ended = false;
   let waiting: { readonly upTo: number; readonly resolve: () => void } | undefined;
+  const wake = (): void => {
+    if (waiting && (ended || storedUpTo >= waiting.upTo)) {
+      const { resolve } = waiting;
+      waiting = undefined;
+      resolve();
+    }
+  };
 
   async function* chunks(): AsyncGenerator<Uint8Array> {
     const handle = await open(path, 'r');
@@ -47,8 +58,12 @@ export function pooledFile(path: string, options: Readonly<PooledFileOptions> = 
           ends[i] = 0;
         } else if (ends[i]! > storedUpTo) {
           const upTo = ends[i]!;
-          await new Promise<void>((resolve) => (waiting = { upTo, resolve }));
+          await new Promise<void>((resolve) => {
+            waiting = { upTo, resolve };
+            wake();
+          });
         }
+        if (ended) return;
         const buffer = pool[i]!;
         let filled = 0;
         while (filled < size) {
@@ -72,11 +87,11 @@ export function pooledFile(path: string, options: Readonly<PooledFileOptions> = 
     chunks: chunks(),
     stored(offset) {
       if (offset > storedUpTo) storedUpTo = offset;
-      if (waiting && storedUpTo >= waiting.upTo) {
-        const { resolve } = waiting;
-        waiting = undefined;
-        resolve();
-      }
+      wake();
+    },
+    failed() {
+      ended = true;
+      wake();
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { CID } from 'multiformats/cid';
 import { ContentError, isShulianError } from '../core/errors.js';
-import { buildFileDag, fixedChunks, type DagStorage } from './builder.js';
+import { buildFileDag, fixedChunks, type DagStorage, type StoreProgress } from './builder.js';
 import { createPayloadHasher, type PayloadDigests, type Sm3Mode } from './hashing.js';
 import type { CidProfile } from './profiles.js';
 import type { PutResult } from './types.js';
@@ -15,7 +15,7 @@ export interface ImportOptions {
    * before it any more (the hashes have taken them, copying what they keep; the leaves are stored). A
    * source that reuses its buffers (file-source.ts) refills one only past that offset.
    */
-  readonly onStored?: (offset: number) => void;
+  readonly progress?: StoreProgress;
 }
 
 export interface Imported extends PayloadDigests {
@@ -35,7 +35,7 @@ export async function importPayload(
   const hasher = createPayloadHasher(options.sm3 ?? 'auto');
   try {
     const content = tap(source, hasher.update.bind(hasher), options.signal);
-    const root = await buildFileDag(fixedChunks(content, profile.chunkSize), profile, blocks, options.onStored);
+    const root = await buildFileDag(fixedChunks(content, profile.chunkSize), profile, blocks, options.progress);
     const digests = await hasher.digest();
     return { root, ...digests };
   } catch (err) {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { computeCid, embeddedContentStore, type EmbeddedContentStore } from '../../node/content/index.js';
 import { pooledFile } from '../../node/content/file-source.js';
+import { importPayload } from '../../node/content/importing.js';
+import { cidProfile } from '../../node/content/profiles.js';
 import { collect, kuboDeterministicBytes } from './fixtures.js';
 
 describe('content: putFile (a file read into reused buffers)', function () {
@@ -88,5 +90,29 @@ describe('content: pooledFile', () => {
     const rest: string[] = [];
     for (let r = await it.next(); !r.done; r = await it.next()) rest.push(Buffer.from(r.value).toString());
     expect(rest).to.deep.equal(['eeee', 'ff']);
+  });
+
+  it('ends when a leaf fails, so that the put rejects with that failure instead of waiting for it', async function () {
+    this.timeout(20_000);
+    const path = join(dir, 'eight-mib');
+    await writeFile(path, kuboDeterministicBytes('pooled-fail', 8 << 20));
+    // 1 MiB leaves, one per read: the seventh read needs the first buffer back, which the failed first
+    // leaf never frees, while the builder (fewer than its window of leaves in flight) waits for that read.
+    const file = pooledFile(path);
+    let leaves = 0;
+    const failing = {
+      put: async () => undefined,
+      putLeaf: async () => {
+        const n = ++leaves;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (n === 1) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
+        return new Uint8Array(32);
+      },
+    };
+    const err = await importPayload(file.chunks, cidProfile('unixfs-v1-2025'), failing, { progress: file }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.have.property('code', 'ENOSPC');
   });
 });

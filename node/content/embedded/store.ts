@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CID } from 'multiformats/cid';
 import { ContentError, NotFoundError, ValidationError } from '../../core/errors.js';
-import type { DagStorage } from '../builder.js';
+import type { DagStorage, StoreProgress } from '../builder.js';
 import { exportCarFrom, verifyCar } from '../car.js';
 import { blockKey, checkDag, parseCid, readFile as readDagFile, type BlockLoader } from '../dag.js';
 import type { Sm3Mode } from '../hashing.js';
@@ -97,13 +97,13 @@ class Embedded implements EmbeddedContentStore {
       throw new ValidationError('/path: expected the path of a file to put', { pointer: '/path' });
     }
     const file = pooledFile(path, options.onRead ? { onRead: options.onRead } : {});
-    return this.#put(file.chunks, options, (offset) => file.stored(offset));
+    return this.#put(file.chunks, options, file);
   }
 
   async #put(
     source: AsyncIterable<Uint8Array>,
     options: Readonly<PutOptions>,
-    onStored: ((offset: number) => void) | undefined,
+    progress: StoreProgress | undefined,
   ): Promise<PutResult> {
     this.#open();
     const profile = cidProfile(options.profile);
@@ -126,7 +126,7 @@ class Embedded implements EmbeddedContentStore {
       const imported = await importPayload(source, profile, sink, {
         signal: options.signal,
         sm3: this.#sm3,
-        ...(onStored ? { onStored } : {}),
+        ...(progress ? { progress } : {}),
       });
       await this.#commit(imported.root, dirty, {
         v: 1,
