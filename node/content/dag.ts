@@ -16,10 +16,6 @@ import { ContentError, IntegrityError, NotFoundError, ValidationError } from '..
 export type BlockLoader = (cid: CID) => Promise<Uint8Array | undefined>;
 
 const SHA2_256 = 0x12;
-/** Blocks read ahead of the consumer: at most this many, and at most ReadOptions.readAhead bytes (beyond two). */
-const READ_AHEAD = 16;
-/** Verified reads of 256 KiB blocks measured about 650 MB/s with 4 MiB ahead, 400 MB/s with 1 MiB. */
-export const DEFAULT_READ_AHEAD_BYTES = 4 << 20;
 
 export function parseCid(value: unknown, pointer = '/cid'): CID {
   if (value instanceof CID) return value;
@@ -132,87 +128,6 @@ export function resolveRange(size: number, range: ReadRange): { start: number; e
   const start = Math.min(offset ?? 0, size);
   const end = length === undefined ? size : Math.min(size, start + length);
   return { start, end };
-}
-
-/** Streams bytes [range) of the UnixFS file at `root`, pulling blocks as the consumer reads. */
-export async function* readFile(
-  load: BlockLoader,
-  root: CID,
-  range: ReadRange,
-  options: Readonly<ReadOptions>,
-): AsyncGenerator<Uint8Array> {
-  const rootBytes = await loadBlock(load, root, options.verify);
-  const size = fileSizeOf(root, rootBytes);
-  const { start, end } = resolveRange(size, range);
-  if (end <= start) return;
-  let emitted = 0;
-  for await (const chunk of walk(load, root, rootBytes, 0, start, end, options)) {
-    emitted += chunk.byteLength;
-    yield chunk;
-  }
-  if (emitted !== end - start) {
-    throw new IntegrityError(`DAG ${root} holds ${emitted} bytes in [${start}, ${end}), expected ${end - start}`, {
-      cid: root.toString(),
-    });
-  }
-}
-
-async function* walk(
-  load: BlockLoader,
-  cid: CID,
-  bytes: Uint8Array,
-  position: number,
-  start: number,
-  end: number,
-  options: Readonly<ReadOptions>,
-): AsyncGenerator<Uint8Array> {
-  options.signal?.throwIfAborted();
-  if (cid.code === raw.code) {
-    yield* slice(bytes, position, start, end);
-    return;
-  }
-  const { node, unixfs } = decodeFileNode(cid, bytes);
-  let pos = position;
-  if (unixfs.data && unixfs.data.byteLength > 0) {
-    yield* slice(unixfs.data, pos, start, end);
-    pos += unixfs.data.byteLength;
-  }
-  const wanted: { cid: CID; pos: number; size: number }[] = [];
-  for (let i = 0; i < node.Links.length; i++) {
-    const childSize = Number(unixfs.blockSizes[i]);
-    if (pos + childSize > start && pos < end) wanted.push({ cid: node.Links[i]!.Hash, pos, size: childSize });
-    pos += childSize;
-    if (pos >= end) break;
-  }
-  // Ordered read-ahead: child blocks are being read (and verified, on other cores) while the consumer
-  // takes the current one, bounded by count and by bytes.
-  const pending: Promise<Uint8Array>[] = [];
-  const readAhead = options.readAhead ?? DEFAULT_READ_AHEAD_BYTES;
-  let pendingBytes = 0;
-  let next = 0;
-  const fill = (): void => {
-    while (next < wanted.length && pending.length < READ_AHEAD) {
-      const size = wanted[next]!.size;
-      if (pending.length >= 2 && pendingBytes + size > readAhead) break;
-      const p = loadBlock(load, wanted[next++]!.cid, options.verify);
-      p.catch(() => undefined); // surfaced when awaited below
-      pending.push(p);
-      pendingBytes += size;
-    }
-  };
-  for (const child of wanted) {
-    fill();
-    const childBytes = await pending.shift()!;
-    pendingBytes -= child.size;
-    fill();
-    yield* walk(load, child.cid, childBytes, child.pos, start, end, options);
-  }
-}
-
-function* slice(data: Uint8Array, position: number, start: number, end: number): Generator<Uint8Array> {
-  const from = Math.max(0, start - position);
-  const to = Math.min(data.byteLength, end - position);
-  if (to > from) yield from === 0 && to === data.byteLength ? data : data.subarray(from, to);
 }
 
 export async function loadBlock(load: BlockLoader, cid: CID, verify: boolean): Promise<Uint8Array> {

@@ -3,6 +3,7 @@ export type {
   ContentStat,
   ContentStore,
   GetOptions,
+  LentChunk,
   PutFileOptions,
   PutOptions,
   PutResult,

@@ -31,6 +31,16 @@ export interface GetOptions {
   readonly readAhead?: number;
 }
 
+/**
+ * Bytes lent by a store: valid until `release()`, after which the store reuses their buffer. Call it once
+ * (more calls do nothing), when done with the bytes: after the write that took them has called back, not
+ * when it was queued. A chunk never released costs only the reuse of its buffer.
+ */
+export interface LentChunk {
+  readonly bytes: Uint8Array;
+  readonly release: () => void;
+}
+
 export interface ContentStat {
   readonly cid: string;
   readonly size: number; // file bytes
@@ -68,6 +78,13 @@ export interface ContentStore {
    */
   putFile?(path: string, options?: Readonly<PutFileOptions>): Promise<PutResult>;
   get(cid: string, options?: Readonly<GetOptions>): AsyncIterable<Uint8Array>;
+  /**
+   * Optional: `get`, in buffers the store lends and then reuses (see LentChunk). For a large read into a
+   * sink (a hash, a file, a socket): every fresh buffer of `get` costs the kernel a page fault per 4 KiB
+   * and the garbage collector its share, which together cost more than reading from the page cache.
+   * Without it, callers use `get`.
+   */
+  lend?(cid: string, options?: Readonly<GetOptions>): AsyncIterable<LentChunk>;
   has(cid: string): Promise<boolean>;
   stat(cid: string): Promise<ContentStat>;
   verify(cid: string): Promise<VerifyReport>;

@@ -5,7 +5,8 @@ import { fixedSize } from 'ipfs-unixfs-importer/chunker';
 import { balanced } from 'ipfs-unixfs-importer/layout';
 import { CID } from 'multiformats/cid';
 import { exportCarFrom, verifyCar } from '../../node/content/car.js';
-import { blockKey, blockLinks, readFile, fileSizeOf } from '../../node/content/dag.js';
+import { blockKey, blockLinks, fileSizeOf } from '../../node/content/dag.js';
+import { owning, readFile } from '../../node/content/dag-read.js';
 
 /**
  * A test double of Kubo's RPC API (the calls the Kubo adapter makes), served over real HTTP on 127.0.0.1.
@@ -139,7 +140,8 @@ export async function startKuboDouble(): Promise<KuboDouble> {
         if (offset > fileSizeOf(cid, root)) return fail('offset was past the end of file');
         res.writeHead(200, { 'content-type': 'text/plain', 'x-stream-output': '1' });
         try {
-          for await (const chunk of readFile(load, cid, { offset, length }, { verify: false })) res.write(chunk);
+          for await (const chunk of readFile(owning(load), cid, { offset, length }, { verify: false }))
+            res.write(chunk);
         } catch (err) {
           res.destroy(err as Error);
           return;

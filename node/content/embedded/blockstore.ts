@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, readFile as readFileCallback } from 'node:fs';
+import { constants, readFile as readFileCallback, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CID } from 'multiformats/cid';
 import { blockKey, keyOfSha256 } from '../dag.js';
+import type { BlockLender } from '../dag-read.js';
+import { adaptiveReads, BufferPool, freshBuffers, readBlockFile, readBlockFileSync } from './block-reader.js';
 import { blockWriter, OFFLOAD_MAX_BYTES, OFFLOAD_MIN_BYTES, piecesLength } from './writer.js';
 
 /**
@@ -17,6 +19,8 @@ export class FsBlockstore {
   readonly blocksDir: string;
   readonly tmpDir: string;
   readonly #knownShards = new Set<string>();
+  /** Enough for a few streams' read-ahead (16 blocks of 256 KiB each by default). */
+  readonly #pool = new BufferPool(16 << 20);
 
   constructor(root: string) {
     this.blocksDir = join(root, 'blocks');
@@ -101,15 +105,37 @@ export class FsBlockstore {
   }
 
   readKey(key: string): Promise<Uint8Array | undefined> {
-    // fs.readFile with a callback, not fs/promises: its open/fstat/read/close chain costs fewer promise
-    // round trips; measured on 256 KiB blocks, streaming reads went from about 1.5 to 2 GB/s.
-    return new Promise((resolve, reject) =>
-      readFileCallback(this.pathOf(key), (err, bytes) => {
-        if (!err) resolve(bytes);
-        else if (isNotFound(err)) resolve(undefined);
-        else reject(err);
-      }),
-    );
+    return readFileIfExists(this.pathOf(key));
+  }
+
+  /**
+   * A reader for one `get`: each block in a buffer of its own. A block of unknown size (a dag-pb one) is
+   * read like fs.readFile, whose fstat sizes its buffer exactly where a guess would hold on to more.
+   */
+  ownedReader(): BlockLender {
+    const read = adaptiveReads({
+      inPlace: (path, size) => {
+        if (size !== undefined) return readBlockFileSync(path, size, freshBuffers);
+        const bytes = readIfExists(path);
+        return bytes && { bytes, release: noop };
+      },
+      offThread: async (path, size) => {
+        if (size !== undefined) return readBlockFile(path, size, freshBuffers);
+        const bytes = await readFileIfExists(path);
+        return bytes && { bytes, release: noop };
+      },
+    });
+    return (cid, size) => read(this.pathOf(blockKey(cid)), size);
+  }
+
+  /** A reader for one `lend`: buffers from this store's pool, which released chunks refill. */
+  lentReader(): BlockLender {
+    const pool = this.#pool;
+    const read = adaptiveReads({
+      inPlace: (path, size) => readBlockFileSync(path, size, pool),
+      offThread: (path, size) => readBlockFile(path, size, pool),
+    });
+    return (cid, size) => read(this.pathOf(blockKey(cid)), size);
   }
 
   async hasKey(key: string): Promise<boolean> {
@@ -223,6 +249,29 @@ export async function exists(path: string): Promise<boolean> {
     throw err;
   }
 }
+
+function readFileIfExists(path: string): Promise<Uint8Array | undefined> {
+  // fs.readFile with a callback, not fs/promises: its open/fstat/read/close chain costs fewer promise
+  // round trips; measured on 256 KiB blocks, streaming reads went from about 1.5 to 2 GB/s.
+  return new Promise((resolve, reject) =>
+    readFileCallback(path, (err, bytes) => {
+      if (!err) resolve(bytes);
+      else if (isNotFound(err)) resolve(undefined);
+      else reject(err);
+    }),
+  );
+}
+
+function readIfExists(path: string): Uint8Array | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+function noop(): void {}
 
 export function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';

@@ -5,7 +5,8 @@ import type { CID } from 'multiformats/cid';
 import { ContentError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { DagStorage, StoreProgress } from '../builder.js';
 import { exportCarFrom, verifyCar } from '../car.js';
-import { blockKey, checkDag, parseCid, readFile as readDagFile, type BlockLoader } from '../dag.js';
+import { blockKey, checkDag, parseCid, type BlockLoader } from '../dag.js';
+import { lendFile, readFile as readDagFile } from '../dag-read.js';
 import type { Sm3Mode } from '../hashing.js';
 import { asContentError, importPayload, toPutResult } from '../importing.js';
 import { cidProfile } from '../profiles.js';
@@ -14,6 +15,7 @@ import type {
   ContentStat,
   ContentStore,
   GetOptions,
+  LentChunk,
   PutFileOptions,
   PutOptions,
   PutResult,
@@ -44,6 +46,7 @@ export interface GcReport {
 export interface EmbeddedContentStore extends ContentStore {
   readonly dir: string;
   putFile(path: string, options?: Readonly<PutFileOptions>): Promise<PutResult>;
+  lend(cid: string, options?: Readonly<GetOptions>): AsyncIterable<LentChunk>;
   /** Deletes every block no committed root uses (leftovers of interrupted puts, removed DAGs). */
   gc(): Promise<GcReport>;
 }
@@ -162,11 +165,28 @@ class Embedded implements EmbeddedContentStore {
     this.#open();
     const root = parseCid(cid);
     await this.#record(root);
+    checkReadAhead(options.readAhead);
     const { offset, length, signal, readAhead } = options;
-    if (readAhead !== undefined && (!Number.isSafeInteger(readAhead) || readAhead < 0)) {
-      throw new ValidationError('/readAhead: expected a non-negative integer (bytes)', { pointer: '/readAhead' });
-    }
-    yield* readDagFile(this.#load, root, { offset, length }, { verify: this.verifiesReads, signal, readAhead });
+    yield* readDagFile(
+      this.#blocks.ownedReader(),
+      root,
+      { offset, length },
+      { verify: this.verifiesReads, signal, readAhead },
+    );
+  }
+
+  async *lend(cid: string, options: Readonly<GetOptions> = {}): AsyncIterable<LentChunk> {
+    this.#open();
+    const root = parseCid(cid);
+    await this.#record(root);
+    checkReadAhead(options.readAhead);
+    const { offset, length, signal, readAhead } = options;
+    yield* lendFile(
+      this.#blocks.lentReader(),
+      root,
+      { offset, length },
+      { verify: this.verifiesReads, signal, readAhead },
+    );
   }
 
   async has(cid: string): Promise<boolean> {
@@ -268,5 +288,11 @@ class Embedded implements EmbeddedContentStore {
 
   #open(): void {
     if (this.#closed) throw new ContentError('CLOSED', 'the content store is closed');
+  }
+}
+
+function checkReadAhead(readAhead: number | undefined): void {
+  if (readAhead !== undefined && (!Number.isSafeInteger(readAhead) || readAhead < 0)) {
+    throw new ValidationError('/readAhead: expected a non-negative integer (bytes)', { pointer: '/readAhead' });
   }
 }
