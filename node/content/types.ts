@@ -29,6 +29,12 @@ export interface GetOptions {
    * other cores meanwhile, so more is faster; a server with many streams bounds its memory with less.
    */
   readonly readAhead?: number;
+  /**
+   * false: this read skips the per-block check of a store that verifies reads (`verifiesReads`), for a
+   * caller that checks every byte it reads against the chain's digests itself (a fixity check). Absent or
+   * true: the store's own setting.
+   */
+  readonly verify?: boolean;
 }
 
 /**

@@ -12,11 +12,12 @@ export interface VersionCheck {
 
 /**
  * Re-reads one stored version and compares it with its chain record: every block against its CID (the
- * store's verify), then the bytes, streamed, against the recorded SHA-256, SM3 and size. A block the store
+ * store's verify), then the bytes, streamed (lent, where the store lends), against the recorded SHA-256,
+ * SM3 and size. A block the store
  * cannot find or read is a failure, never an error of the run: the run goes on and records what it saw.
  */
 export async function checkVersion(
-  content: Pick<ContentStore, 'verify' | 'get'>,
+  content: Pick<ContentStore, 'verify' | 'get' | 'lend'>,
   record: Pick<ResourceVersion, 'cid' | 'sha256' | 'sm3' | 'size'>,
   signal?: AbortSignal,
 ): Promise<VersionCheck> {
@@ -42,7 +43,15 @@ export async function checkVersion(
   if (cidIntact) {
     const hasher = new MultiHasher(['sha256', 'sm3']);
     try {
-      for await (const chunk of content.get(record.cid, signal ? { signal } : {})) hasher.update(chunk);
+      // Every byte read is hashed into the file's digests, which are checked against the chain, and every
+      // block was just re-hashed against its CID (verify above): the store need not check blocks again.
+      const options = { verify: false, ...(signal ? { signal } : {}) };
+      if (content.lend) {
+        for await (const chunk of content.lend(record.cid, options)) {
+          hasher.update(chunk.bytes);
+          chunk.release();
+        }
+      } else for await (const chunk of content.get(record.cid, options)) hasher.update(chunk);
       digests = hasher.digest();
     } catch (err) {
       if (signal?.aborted) throw err;

@@ -135,6 +135,32 @@ describe('content: lent reads', function () {
     expect(m.unreleased()).to.equal(0);
   });
 
+  it('a read with verify: false skips the block check of a store that verifies reads; absent, the check holds', async () => {
+    const { cid } = await store.put(chunked(big));
+    const blocks = new FsBlockstore(dir);
+    const rootKey = (await import('../../node/content/dag.js')).blockKey(CID.parse(cid));
+    let leafKey: string | undefined;
+    for await (const key of blocks.keys()) if (key !== rootKey) leafKey ??= key;
+    const leafPath = blocks.pathOf(leafKey!);
+    const corrupt = Buffer.from(readBlockFileSync(leafPath, undefined, freshBuffers)!.bytes);
+    corrupt[7] = corrupt[7]! ^ 0x01;
+    await writeFile(leafPath, corrupt);
+    const failure = async (source: AsyncIterable<unknown>) => {
+      try {
+        for await (const chunk of source) void chunk;
+      } catch (err) {
+        return (err as { code?: string }).code;
+      }
+      return undefined;
+    };
+    expect(await failure(store.get(cid))).to.equal('INTEGRITY');
+    expect(await failure(store.lend(cid, { verify: true }))).to.equal('INTEGRITY');
+    const unchecked = await collect(store.get(cid, { verify: false }));
+    expect(unchecked.byteLength).to.equal(big.byteLength);
+    expect(unchecked.equals(big)).to.equal(false); // the flipped bit came through: the caller checks
+    expect(await failure(store.lend(cid, { verify: false }))).to.equal(undefined);
+  });
+
   it("the store's lend reuses the buffers of released chunks, with and without verified reads", async () => {
     for (const verifyReads of [true, false]) {
       const s = await embeddedContentStore({ dir, verifyReads });

@@ -171,7 +171,7 @@ class Embedded implements EmbeddedContentStore {
       this.#blocks.ownedReader(),
       root,
       { offset, length },
-      { verify: this.verifiesReads, signal, readAhead },
+      { verify: this.verifiesReads && options.verify !== false, signal, readAhead },
     );
   }
 
@@ -185,7 +185,7 @@ class Embedded implements EmbeddedContentStore {
       this.#blocks.lentReader(),
       root,
       { offset, length },
-      { verify: this.verifiesReads, signal, readAhead },
+      { verify: this.verifiesReads && options.verify !== false, signal, readAhead },
     );
   }
 
