@@ -31,9 +31,9 @@ describe('content: memory held after puts', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  // Two rings are allocated once per process and kept: the SM3 worker's (4 MiB) and the block writer's
-  // (4 slots of 1 MiB + 64 KiB). Anything beyond them and a little slack is a leak.
-  const WRITER_RING = 4 * (MiB + 64 * 1024);
+  // Two rings are allocated once per process and kept: the SM3 worker's (4 MiB) and the block writers'
+  // (4 slots of 1 MiB + 64 KiB for each of its two threads). Anything beyond them and a little slack is a leak.
+  const WRITER_RING = 2 * 4 * (MiB + 64 * 1024);
   const SM3_RING = 4 * MiB;
 
   it('puts of 1 MiB and more (SM3 on the worker) leave only the two fixed rings behind', async () => {
