@@ -33,9 +33,10 @@ export function signingIdentity(mspId: string, certPem: string, keyPem: string):
   };
 }
 
-// Order of the P-256 group: a signature's s above n/2 is replaced by n - s (Fabric accepts low-S only).
-const P256_N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-const P256_HALF_N = P256_N >> 1n;
+// Order of the P-256 group, and half of it (rounded down), big-endian: a signature's s above n/2 is replaced
+// by n - s (Fabric accepts low-S only).
+const P256_N = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
+const P256_HALF_N = Buffer.from('7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8', 'hex');
 
 /** A MessageSigner on OpenSSL: ECDSA P-256 over SHA-256(message), low-S, DER — what `newSigner` produces for the digest. */
 export function newMessageSigner(keyPem: string): MessageSigner {
@@ -73,23 +74,46 @@ export function signMessage(
   return signing.signMessage ? signing.signMessage(message, options) : signing.signer(sha256(message));
 }
 
-function lowS(s: Uint8Array): Uint8Array {
-  const value = BigInt(`0x${Buffer.from(s).toString('hex')}`);
-  if (value <= P256_HALF_N) return s;
-  return Buffer.from((P256_N - value).toString(16).padStart(64, '0'), 'hex');
+/** s, or n - s when s > n/2 (32 bytes, big-endian, byte by byte: no BigInt and hex round trip per signature). */
+export function lowS(s: Uint8Array): Uint8Array {
+  if (Buffer.compare(s, P256_HALF_N) <= 0) return s;
+  const out = Buffer.allocUnsafe(32);
+  let borrow = 0;
+  for (let i = 31; i >= 0; i--) {
+    const d = (P256_N[i] as number) - (s[i] as number) - borrow;
+    borrow = d < 0 ? 1 : 0;
+    out[i] = d + (borrow << 8);
+  }
+  return out;
 }
 
-function derInteger(bytes: Uint8Array): Buffer {
-  let i = 0;
-  while (i < bytes.length - 1 && bytes[i] === 0) i++;
-  const trimmed = Buffer.from(bytes.subarray(i));
-  const body = (trimmed[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
-  return Buffer.concat([Buffer.from([0x02, body.length]), body]);
+/** DER INTEGER length of an unsigned big-endian value: leading zeros dropped, a zero added before a high bit. */
+function derIntegerLength(bytes: Uint8Array): { start: number; length: number } {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  return { start, length: bytes.length - start + (((bytes[start] as number) & 0x80) !== 0 ? 1 : 0) };
 }
 
-function derSignature(r: Uint8Array, s: Uint8Array): Uint8Array {
-  const body = Buffer.concat([derInteger(r), derInteger(s)]);
-  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+/** SEQUENCE { INTEGER r, INTEGER s } written into one buffer (r and s are 32 bytes: every length fits a byte). */
+export function derSignature(r: Uint8Array, s: Uint8Array): Uint8Array {
+  const ri = derIntegerLength(r);
+  const si = derIntegerLength(s);
+  const body = 2 + ri.length + 2 + si.length;
+  const out = Buffer.allocUnsafe(2 + body);
+  let o = 0;
+  out[o++] = 0x30;
+  out[o++] = body;
+  for (const [v, { start, length }] of [
+    [r, ri],
+    [s, si],
+  ] as const) {
+    out[o++] = 0x02;
+    out[o++] = length;
+    if (length > v.length - start) out[o++] = 0;
+    out.set(v.subarray(start), o);
+    o += v.length - start;
+  }
+  return out;
 }
 
 /** Throws unless the private key is the one whose public half the certificate carries. */

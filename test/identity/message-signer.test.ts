@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { verify, X509Certificate } from 'node:crypto';
 import { createDevCa, newSigner, signMessage, signingIdentity } from '../../node/identity/index.js';
 import { sha256 } from '../../node/core/index.js';
+import { derSignature, lowS } from '../../node/identity/signer.js';
 
 const HALF_N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551') >> 1n;
 
@@ -34,6 +35,47 @@ describe('identity: native message signer', () => {
       expect(verify('sha256', message, publicKey, native)).to.equal(true);
       const reference = await newSigner(cert.keyPem)(sha256(message));
       expect(verify('sha256', message, publicKey, reference)).to.equal(true);
+    }
+  });
+
+  it('normalises s and writes DER exactly as the BigInt arithmetic and DER rules say', () => {
+    const N = HALF_N * 2n + 1n;
+    const be = (v: bigint) => Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
+    const derInt = (v: bigint) => {
+      let hex = v.toString(16);
+      if (hex.length % 2 === 1) hex = `0${hex}`;
+      if (parseInt(hex.slice(0, 2), 16) & 0x80) hex = `00${hex}`;
+      return Buffer.concat([Buffer.from([0x02, hex.length / 2]), Buffer.from(hex, 'hex')]);
+    };
+    const values = [
+      0n,
+      1n,
+      0x80n,
+      0xffn,
+      0x100n,
+      HALF_N - 1n,
+      HALF_N,
+      HALF_N + 1n,
+      N - 1n,
+      2n ** 255n,
+      2n ** 248n - 1n,
+    ];
+    let seed = 12345n;
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
+      // every length of leading zeros, both halves of the range
+      values.push(((seed * seed * seed * seed) % N) >> BigInt((i % 33) * 8));
+    }
+    for (const [i, s] of values.entries()) {
+      const low = s <= HALF_N ? s : N - s;
+      expect(Buffer.from(lowS(be(s))).toString('hex'), `lowS ${s}`).to.equal(be(low).toString('hex'));
+      const r = values[(i * 7 + 3) % values.length] as bigint;
+      const body = Buffer.concat([derInt(r), derInt(low)]);
+      const expected = Buffer.concat([Buffer.from([0x30, body.length]), body]);
+      expect(Buffer.from(derSignature(be(r), be(low))).toString('hex')).to.equal(expected.toString('hex'));
+      const parsed = parseDer(derSignature(be(r), be(low)));
+      expect(parsed.r).to.equal(r);
+      expect(parsed.s).to.equal(low);
     }
   });
 
