@@ -4,11 +4,13 @@ import {
   computeTxId,
   envelopeBytes,
   fastCanonical,
+  isWellFormed,
   proposalCanonical,
   rwsetCanonical,
   timestampToIso,
   type RwSet,
 } from '../../node/ledger/embedded/block.js';
+import { compareKeys } from '../../node/ledger/embedded/stub.js';
 
 describe('embedded ledger block encoding', () => {
   it('fastCanonical writes exactly the RFC 8785 text of node/core canonicalize', () => {
@@ -79,6 +81,44 @@ describe('embedded ledger block encoding', () => {
       canonicalize({ ...proposal, transient: {}, args: [] }),
     );
     expect(() => proposalCanonical({ ...proposal, fn: 'lone \udc00' })).to.throw(/lone surrogate/);
+    // the creator's text is kept between proposals: the same creator again, then others
+    expect(proposalCanonical({ ...proposal, nonce: 'BBBB' })).to.equal(canonicalize({ ...proposal, nonce: 'BBBB' }));
+    const other = { ...proposal, creator: { mspId: 'NLCMSP', certPem: proposal.creator.certPem } };
+    expect(proposalCanonical(other)).to.equal(canonicalize(other));
+    const extra = { ...proposal, creator: { ...proposal.creator, extra: 'x' } };
+    expect(proposalCanonical(extra)).to.equal(canonicalize(extra));
+    const loneCert = { ...proposal, creator: { mspId: 'OrgMSP', certPem: 'lone \ud800' } };
+    expect(() => proposalCanonical(loneCert)).to.throw(/lone surrogate/);
+  });
+
+  it('isWellFormed finds lone surrogates exactly', () => {
+    const cases: [string, boolean][] = [
+      ['', true],
+      ['plain ascii', true],
+      ['é 书 \u{1F600} \u{10ffff} \ud7ff \ue000 \uffff', true],
+      ['\ud800', false],
+      ['\udc00', false],
+      ['a\ud83d', false],
+      ['\ude00a', false],
+      ['\ud83d\ude00\ude00', false],
+      ['\ud83d\ud83d\ude00', false],
+    ];
+    for (const [s, ok] of cases) expect(isWellFormed(s), JSON.stringify(s)).to.equal(ok);
+  });
+
+  it('compares keys in UTF-8 byte order, surrogates included', () => {
+    const units = ['a', 'b', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff'];
+    const alphabet = [...units, '\u{10000}', '\u{1F600}', '\u{10ffff}', '\ud800', '\udc00'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const word = () =>
+      Array.from({ length: Math.floor(next() * 5) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+    for (let i = 0; i < 5000; i++) {
+      const a = word();
+      const b = next() < 0.3 ? a + word() : word();
+      const bytes = Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+      expect(Math.sign(compareKeys(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).to.equal(bytes);
+    }
   });
 
   it('envelopeBytes writes exactly the RFC 8785 text of node/core canonicalize', () => {

@@ -128,20 +128,35 @@ export function sha256Hex(...parts: (Uint8Array | string)[]): string {
   return sha256(...parts).toString('hex');
 }
 
-/** canonicalBytes(creator) of the last few creators: a certificate is ~1 KB of JSON escaping per transaction. */
-const creatorBytes = new Map<string, Map<string, Uint8Array>>();
+/**
+ * canonicalize(creator) of the last few creators, as text (inside the proposal's canonical text) and as
+ * bytes (in the txId): a certificate is ~1 KB of JSON escaping per transaction. Undefined text: the
+ * creator is not plain well-formed strings, and the generic canonicalisation decides.
+ */
+const creatorCanonicals = new Map<
+  string,
+  Map<string, { readonly text: string | undefined; readonly bytes: Uint8Array }>
+>();
+
+function creatorCanonical(creator: Creator): { readonly text: string | undefined; readonly bytes: Uint8Array } {
+  let byCert = creatorCanonicals.get(creator.mspId);
+  let found = byCert?.get(creator.certPem);
+  if (found === undefined) {
+    const bytes = canonicalBytes({ mspId: creator.mspId, certPem: creator.certPem });
+    const certPem = str(creator.certPem);
+    const mspId = str(creator.mspId);
+    const text = certPem === undefined || mspId === undefined ? undefined : `{"certPem":${certPem},"mspId":${mspId}}`;
+    found = { text, bytes };
+    if (creatorCanonicals.size >= 64) creatorCanonicals.clear();
+    if (!byCert) creatorCanonicals.set(creator.mspId, (byCert = new Map()));
+    if (byCert.size >= 256) byCert.clear();
+    byCert.set(creator.certPem, found);
+  }
+  return found;
+}
 
 export function computeTxId(nonce: Uint8Array, creator: Creator): string {
-  let byCert = creatorBytes.get(creator.mspId);
-  let bytes = byCert?.get(creator.certPem);
-  if (bytes === undefined) {
-    bytes = canonicalBytes({ mspId: creator.mspId, certPem: creator.certPem });
-    if (creatorBytes.size >= 64) creatorBytes.clear();
-    if (!byCert) creatorBytes.set(creator.mspId, (byCert = new Map()));
-    if (byCert.size >= 256) byCert.clear();
-    byCert.set(creator.certPem, bytes);
-  }
-  return sha256Hex(nonce, bytes);
+  return sha256Hex(nonce, creatorCanonical(creator).bytes);
 }
 
 export function proposalDigest(proposal: ProposalBody): Buffer {
@@ -292,29 +307,35 @@ export function proposalCanonical(proposal: ProposalBody): string {
     args.push(arg);
   }
   const { creator, timestamp } = proposal;
+  const creatorText =
+    typeof creator.mspId === 'string' && typeof creator.certPem === 'string' && Object.keys(creator).length === 2
+      ? creatorCanonical(creator).text
+      : undefined;
   const parts = [
     str(proposal.chaincode),
     str(proposal.channel),
-    str(creator.certPem),
-    str(creator.mspId),
+    creatorText,
     str(proposal.fn),
     str(proposal.nonce),
     int(timestamp.nanos),
     int(timestamp.seconds),
   ];
-  if (parts.includes(undefined) || Object.keys(proposal).length !== 8 || Object.keys(creator).length !== 2)
-    return fastCanonical(proposal);
-  const [chaincode, channel, certPem, mspId, fn, nonce, nanos, seconds] = parts as string[];
+  if (parts.includes(undefined) || Object.keys(proposal).length !== 8) return fastCanonical(proposal);
+  const [chaincode, channel, creatorJson, fn, nonce, nanos, seconds] = parts as string[];
   return (
     `{"args":[${args.join(',')}],"chaincode":${chaincode},"channel":${channel},` +
-    `"creator":{"certPem":${certPem},"mspId":${mspId}},"fn":${fn},"nonce":${nonce},` +
+    `"creator":${creatorJson},"fn":${fn},"nonce":${nonce},` +
     `"timestamp":{"nanos":${nanos},"seconds":${seconds}},"transient":${fastCanonical(proposal.transient)}}`
   );
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
 
-/** False when the string holds a lone surrogate (it would not survive UTF-8). */
-export function isWellFormed(s: string): boolean {
-  return !LONE_SURROGATE.test(s);
-}
+/**
+ * False when the string holds a lone surrogate (it would not survive UTF-8). ES2024's
+ * String.prototype.isWellFormed where the engine has it (Node 20: V8 11.3): the regular expression with a
+ * look-behind scanned every argument, key, value and certificate of every transaction several times.
+ */
+export const isWellFormed: (s: string) => boolean =
+  typeof nativeWellFormed === 'function' ? (s) => nativeWellFormed.call(s) : (s) => !LONE_SURROGATE.test(s);

@@ -18,7 +18,12 @@ export interface ChaincodeResponse {
 
 export interface LoadedChaincode {
   readonly dir: string;
-  invoke(stub: unknown): Promise<ChaincodeResponse>;
+  /**
+   * Runs the transaction the stub describes. `creator`: the MSP id and certificate text the stub's
+   * getCreator() encodes, when the caller has them as text (the ClientIdentity built for them is reused
+   * without decoding the certificate again).
+   */
+  invoke(stub: object, creator?: Readonly<{ mspId: string; certPem: string }>): Promise<ChaincodeResponse>;
   makeLong(n: number): LongLike;
 }
 
@@ -48,6 +53,9 @@ export function defaultChaincodeDir(): string {
 }
 
 const cache = new Map<string, LoadedChaincode>();
+
+/** The creator of each stub being invoked, as text, when the caller gave it (see LoadedChaincode.invoke). */
+const stubCreators = new WeakMap<object, Readonly<{ mspId: string; certPem: string }>>();
 
 /**
  * `dir` holds a package whose main module exports `contracts` (chaincode/: dist/index.js). fabric-shim and
@@ -108,7 +116,10 @@ export function loadChaincode(dir: string): LoadedChaincode {
   );
   const loaded: LoadedChaincode = {
     dir: key,
-    invoke: (stub) => cc.Invoke(stub),
+    invoke: (stub, creator) => {
+      if (creator) stubCreators.set(stub, creator);
+      return cc.Invoke(stub);
+    },
     makeLong: (n) => Long.fromNumber(n, true),
   };
   cache.set(key, loaded);
@@ -290,15 +301,22 @@ function skipInvokeDebugText(req: NodeJS.Require, resolveFrom: (id: string) => s
     setLevel: unknown;
   };
   const logger = Logger.getLogger('contracts-spi/chaincodefromcontract.js');
-  const identities = new Map<string, object>();
+  // by MSP id, then certificate text (a string the runtime reuses, whose hash V8 keeps)
+  const identities = new Map<string, Map<string, object>>();
   const clientIdentity = (stub: InvokeStub): object => {
-    const creator = stub.getCreator();
-    const key = `${creator.mspid}\n${Buffer.from(creator.idBytes).toString('utf8')}`;
-    let identity = identities.get(key);
+    let known = stubCreators.get(stub);
+    if (known === undefined) {
+      const creator = stub.getCreator();
+      known = { mspId: creator.mspid, certPem: Buffer.from(creator.idBytes).toString('utf8') };
+    }
+    let byCert = identities.get(known.mspId);
+    let identity = byCert?.get(known.certPem);
     if (identity === undefined) {
       identity = new shim.ClientIdentity(stub);
-      if (identities.size >= 256) identities.clear();
-      identities.set(key, identity);
+      if (identities.size >= 64) identities.clear();
+      if (byCert === undefined || !identities.has(known.mspId)) identities.set(known.mspId, (byCert = new Map()));
+      if (byCert.size >= 256) byCert.clear();
+      byCert.set(known.certPem, identity);
     }
     const own = Object.create(identity) as { stub: unknown };
     own.stub = stub;

@@ -83,6 +83,9 @@ const s = {
   deletePrivate: db.prepare('DELETE FROM private WHERE collection = ? AND key = ?'),
   insertBlock: db.prepare('INSERT INTO blocks (number, header, hash, signature, signer_cert) VALUES (?, ?, ?, ?, ?)'),
   insertTx: db.prepare('INSERT INTO txs (block, idx, tx_id, envelope, valid, event_name) VALUES (?, ?, ?, ?, ?, ?)'),
+  // prepared once: exec() parses its SQL on every call
+  begin: db.prepare('BEGIN IMMEDIATE'),
+  commit: db.prepare('COMMIT'),
 };
 const buf = (u) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 // the block as encodeBlock (below, in the ledger's thread) packed it: one transferred buffer
@@ -113,7 +116,7 @@ function rollback() {
 // phase 1: tip check and every row but the block's own; undefined: waiting for the signature
 function write(id, b) {
   if (open !== undefined) rollback();
-  db.exec('BEGIN IMMEDIATE');
+  s.begin.run();
   try {
     const tip = s.tip.get();
     const number = tip === undefined ? 0 : tip.number + 1;
@@ -145,7 +148,7 @@ function seal(id, signature) {
   const b = open.block;
   try {
     s.insertBlock.run(b.number, buf(b.header), buf(b.hash), buf(signature), b.signerCert);
-    db.exec('COMMIT');
+    s.commit.run();
     open = undefined;
     return 'committed';
   } catch (err) {

@@ -142,6 +142,9 @@ export class SimulationReader {
   readonly #db: Db;
   readonly #history: Statement;
   readonly #envelopeAt: Statement;
+  // prepared once: exec() parses its SQL on every call, and these run for every stretch of simulations
+  readonly #begin: Statement;
+  readonly #commit: Statement;
 
   constructor(db: Db) {
     this.#db = db;
@@ -149,14 +152,16 @@ export class SimulationReader {
     const reads = prepareReads(db);
     this.#history = reads.history;
     this.#envelopeAt = reads.envelopeAt;
+    this.#begin = db.prepare('BEGIN');
+    this.#commit = db.prepare('COMMIT');
   }
 
   begin(): void {
-    if (!this.#db.inTransaction) this.#db.exec('BEGIN');
+    if (!this.#db.inTransaction) this.#begin.run();
   }
 
   end(): void {
-    if (this.#db.inTransaction) this.#db.exec('COMMIT');
+    if (this.#db.inTransaction) this.#commit.run();
   }
 
   history(key: Buffer): HistoryRow[] {

@@ -61,6 +61,8 @@ export interface PrivateValue {
 
 export interface SimulationResult {
   readonly rwset: RwSet;
+  /** The bytes of each of `rwset.writes` (same order; null: delete), as the chaincode wrote them. */
+  readonly writeValues: readonly (Buffer | null)[];
   readonly event: ChaincodeEvent | null;
   readonly privateValues: readonly PrivateValue[];
   /** The private keys read (the block keeps only their hashes), for validation at commit. */
@@ -179,8 +181,24 @@ function version(row: { block: number; tx: number } | undefined): Version | null
   return row === undefined ? null : [row.block, row.tx];
 }
 
-function compareKeys(a: string, b: string): number {
-  return Buffer.compare(utf8(a), utf8(b));
+const isSurrogate = (unit: number) => (unit & 0xf800) === 0xd800;
+
+/**
+ * UTF-8 byte order of two keys (the order of the state database and of Fabric's read/write sets). Outside
+ * surrogates UTF-16 code units sort as UTF-8 bytes do, so the strings are compared unit by unit without
+ * encoding them; wherever a surrogate decides, the encoded bytes are compared.
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return isSurrogate(x) || isSurrogate(y) ? Buffer.compare(utf8(a), utf8(b)) : x - y;
+  }
+  if (a.length === b.length) return 0;
+  if ((n > 0 && isSurrogate(a.charCodeAt(n - 1))) || isSurrogate((a.length > n ? a : b).charCodeAt(n)))
+    return Buffer.compare(utf8(a), utf8(b));
+  return a.length - b.length;
 }
 
 export class EmbeddedStub {
@@ -472,11 +490,11 @@ export class EmbeddedStub {
     this.#done = true;
     const byKey = <T extends { key: string }>(a: T, b: T) => compareKeys(a.key, b.key);
     const reads: KeyRead[] = [...this.#reads].map(([key, v]) => ({ key, version: v })).sort(byKey);
-    const writes: KeyWrite[] = [...this.#writes]
-      .map(([key, value]) =>
-        value === null ? { key, isDelete: true } : { key, isDelete: false, value: value.toString('base64') },
-      )
-      .sort(byKey);
+    const written = [...this.#writes].sort((a, b) => compareKeys(a[0], b[0]));
+    const writes: KeyWrite[] = written.map(([key, value]) =>
+      value === null ? { key, isDelete: true } : { key, isDelete: false, value: value.toString('base64') },
+    );
+    const writeValues = written.map(([, value]) => value);
     const privateReadKeys = [...this.#privateReads.values()].sort((a, b) =>
       a.collection + a.keyHash < b.collection + b.keyHash ? -1 : 1,
     );
@@ -502,6 +520,7 @@ export class EmbeddedStub {
     }));
     return {
       rwset: { reads, ranges, writes, privateReads, privateWrites },
+      writeValues,
       event: this.#event,
       privateValues,
       privateReadKeys: privateReadKeys.map(({ collection, key, version: v }) => ({ collection, key, version: v })),

@@ -14,7 +14,10 @@ export interface OverlayEntry {
   readonly value: Buffer | null;
 }
 
-/** Keys are UTF-8 hex so the overlay can be merged with SQLite's byte-ordered ranges. */
+/**
+ * By key (the chaincode's string: keys are well-formed, so a string names exactly one UTF-8 key); each
+ * entry keeps the key's bytes so the overlay can be merged with SQLite's byte-ordered ranges.
+ */
 export type Overlay = Map<string, OverlayEntry & { readonly key: Buffer }>;
 
 export interface PrivateReadKey {
@@ -28,10 +31,10 @@ function sameVersion(a: Version | null | undefined, b: Version | null | undefine
   return a[0] === b[0] && a[1] === b[1];
 }
 
-function currentVersion(view: StateView, overlay: Overlay, key: Buffer): Version | null {
-  const o = overlay.get(key.toString('hex'));
+function currentVersion(view: StateView, overlay: Overlay, key: string): Version | null {
+  const o = overlay.get(key);
   if (o) return o.value === null ? null : o.version;
-  const row = view.get(key);
+  const row = view.get(Buffer.from(key, 'utf8'));
   return row ? [row.block, row.tx] : null;
 }
 
@@ -43,8 +46,7 @@ export function validateRwSet(
   privateOverlay: Map<string, Version | null>,
 ): ValidationCode {
   for (const read of rwset.reads) {
-    if (!sameVersion(read.version, currentVersion(view, overlay, Buffer.from(read.key, 'utf8'))))
-      return 'MVCC_READ_CONFLICT';
+    if (!sameVersion(read.version, currentVersion(view, overlay, read.key))) return 'MVCC_READ_CONFLICT';
   }
   for (const read of privateReads) {
     const id = `${read.collection}\u0000${read.key.toString('hex')}`;
