@@ -16,4 +16,5 @@ export type GatewayIndex = Pick<
   'getResource' | 'getVersion' | 'changesSince' | 'listRights' | 'isAuthorized' | 'getMetadata' | 'status'
 >;
 export type GatewayLedger = Pick<Ledger, 'submit' | 'height' | 'proof'>;
-export type GatewayContent = Pick<ContentStore, 'put' | 'get' | 'has' | 'verify' | 'exportCar' | 'verifiesReads'>;
+export type GatewayContent = Pick<ContentStore, 'put' | 'get' | 'has' | 'verify' | 'exportCar' | 'verifiesReads'> &
+  Partial<Pick<ContentStore, 'lend'>>;

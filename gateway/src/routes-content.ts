@@ -10,7 +10,7 @@ import { HttpProblem, isShulianLike } from './problem.js';
 import { ifNoneMatchHits, ifRangeAllows, parseRange } from './range.js';
 import { loadVersion } from './routes-harvest.js';
 import type { ResourceView, VersionView } from './ports.js';
-import { clientGone, pump } from './pump.js';
+import { clientGone, LentBytes, pump } from './pump.js';
 import { reprDigest, verifiedStream, type DigestTrailer } from './verify-stream.js';
 
 function refuseWithdrawn(resource: ResourceView, v: number): void {
@@ -86,9 +86,10 @@ export function registerContentRoutes(ctx: RouteContext): void {
     version: VersionView,
     kind: IntegrityAlert['kind'],
     source: AsyncIterable<Uint8Array>,
+    lent?: LentBytes,
   ): Promise<void> => {
     try {
-      const complete = await pump(source, res, (n) => ctx.metrics.bytesOut.inc({ kind }, n));
+      const complete = await pump(source, res, (n) => ctx.metrics.bytesOut.inc({ kind }, n), lent);
       if (complete) {
         res.end();
         // Every byte of the whole payload verified: whatever was flagged before has been repaired.
@@ -180,13 +181,19 @@ export function registerContentRoutes(ctx: RouteContext): void {
     res.status(200);
     res.setHeader('Content-Length', String(rec.size));
     if (req.method === 'HEAD') return void res.end();
+    // A store that verifies its reads lends them where it can (its buffers are reused once written, not
+    // left to the garbage collector); a payload hashed here again, for SM3 on a worker, is read owned.
+    const content = ctx.deps.content;
+    const verifiesReads = content.verifiesReads;
+    const lent = content.lend && verifiesReads ? new LentBytes() : undefined;
+    const options = { signal, readAhead: STREAM_READ_AHEAD };
     const source = verifiedStream(
-      ctx.deps.content.get(rec.cid, { signal, readAhead: STREAM_READ_AHEAD }),
+      lent && content.lend ? lent.unwrap(content.lend(rec.cid, options)) : content.get(rec.cid, options),
       { resourceId: id, version: v, cid: rec.cid, sha256: rec.sha256, sm3: rec.sm3, size: rec.size },
       undefined,
-      ctx.deps.content.verifiesReads,
+      verifiesReads,
     );
-    await stream(req, res, version, 'content', source);
+    await stream(req, res, version, 'content', source, lent);
   });
 
   ctx.route('get', '/v1/resources/{id}/versions/{v}/car', async (req, res, { path }) => {
