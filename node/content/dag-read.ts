@@ -144,7 +144,9 @@ async function* walk(
       const childBlock = await pending.shift()!;
       pendingBytes -= child.size;
       fill();
-      yield* walk(lend, child.cid, childBlock, child.pos, start, end, options);
+      // A raw leaf is yielded here rather than by a generator of its own (one per 256 KiB block).
+      if (child.cid.code === raw.code) yield* leaf(childBlock, childBlock.bytes, child.pos, start, end);
+      else yield* walk(lend, child.cid, childBlock, child.pos, start, end, options);
     }
   } finally {
     // The consumer stopped early, or a block failed: blocks read ahead go back unread.

@@ -37,7 +37,8 @@ export class FsBlockstore {
   }
 
   pathOf(key: string): string {
-    return join(this.blocksDir, this.shardOf(key), `${key}.data`);
+    // Concatenated, not join()ed: blocksDir is already normalised, and keys are base32 (no separators).
+    return `${this.blocksDir}/${this.shardOf(key)}/${key}.data`;
   }
 
   /**
