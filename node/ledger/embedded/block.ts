@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalBytes, canonicalize } from '../../core/canonical.js';
+import { sha256Once } from '../../core/digest.js';
 
 /**
  * The embedded ledger's block format ("shulian-embedded-v1"). Everything that is hashed or signed is
@@ -125,7 +126,8 @@ export function sha256(...parts: (Uint8Array | string)[]): Buffer {
 }
 
 export function sha256Hex(...parts: (Uint8Array | string)[]): string {
-  return sha256(...parts).toString('hex');
+  // one part (most calls: payloads, certificates): one-shot crypto.hash where Node has it, no Hash object
+  return parts.length === 1 ? sha256Once(parts[0] as Uint8Array | string, 'hex') : sha256(...parts).toString('hex');
 }
 
 /**
@@ -156,7 +158,7 @@ function creatorCanonical(creator: Creator): { readonly text: string | undefined
 }
 
 export function computeTxId(nonce: Uint8Array, creator: Creator): string {
-  return sha256Hex(nonce, creatorCanonical(creator).bytes);
+  return sha256Hex(Buffer.concat([nonce, creatorCanonical(creator).bytes]));
 }
 
 export function proposalDigest(proposal: ProposalBody): Buffer {
