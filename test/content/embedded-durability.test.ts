@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { CID } from 'multiformats/cid';
 import { base32upper } from 'multiformats/bases/base32';
 import { computeCid, embeddedContentStore, type EmbeddedContentStore } from '../../node/content/index.js';
+import { FsBlockstore } from '../../node/content/embedded/blockstore.js';
 import { chunked, collect, kuboDeterministicBytes } from './fixtures.js';
 
 async function blockFiles(dir: string): Promise<string[]> {
@@ -206,6 +207,27 @@ describe('content: embedded store on disk', function () {
     const report = await gc;
     expect(report.removedBlocks).to.equal(0);
     expect((await store.verify(cid)).ok).to.equal(true);
+  });
+
+  it('a put into shard folders whose entries it has not seen synced syncs blocks/ too, once', () => {
+    // A shard folder left by a put that failed before its sync reports no creation to the next put.
+    const blocks = new FsBlockstore(dir);
+    const shardA = join(blocks.blocksDir, 'AB');
+    const shardB = join(blocks.blocksDir, 'CD');
+    const first = new Set([shardA]);
+    const synced = blocks.withShardEntries(first);
+    expect([...first]).to.have.members([shardA, blocks.blocksDir]);
+    // Until that sync is done, another put cannot count on it.
+    const meanwhile = new Set([shardA]);
+    blocks.withShardEntries(meanwhile);
+    expect(meanwhile.has(blocks.blocksDir)).to.equal(true);
+    synced();
+    const later = new Set([shardA]);
+    blocks.withShardEntries(later)();
+    expect([...later]).to.deep.equal([shardA]);
+    const another = new Set([shardA, shardB, join(dir, 'roots')]);
+    blocks.withShardEntries(another);
+    expect(another.has(blocks.blocksDir)).to.equal(true);
   });
 
   it('survives reopening: what was committed is there, fsynced files and all', async () => {

@@ -287,10 +287,12 @@ class IoPool {
       );
       signal?.throwIfAborted();
       // round 2: the folders the blocks were renamed into
+      const synced = parts.blocks.withShardEntries(dirty);
       const dirs = [...dirty];
       await Promise.all(
         threads.map((thread, t) => thread.run({ op: 'syncDirs', dirs: dirs.filter((_, i) => i % n === t) })),
       );
+      synced();
       signal?.throwIfAborted();
       // round 3: the roots become visible
       committed = true;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, readFile as readFileCallback, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CID } from 'multiformats/cid';
 import { blockKey, keyOfSha256 } from '../dag.js';
 import type { BlockLender } from '../dag-read.js';
@@ -19,6 +19,8 @@ export class FsBlockstore {
   readonly blocksDir: string;
   readonly tmpDir: string;
   readonly #knownShards = new Set<string>();
+  /** Shard folders whose entry in blocks/ this process has seen made durable (blocks/ synced after they existed). */
+  readonly #durableShards = new Set<string>();
   /** Enough for a few streams' read-ahead (16 blocks of 256 KiB each by default). */
   readonly #pool = new BufferPool(16 << 20);
 
@@ -34,6 +36,21 @@ export class FsBlockstore {
 
   shardOf(key: string): string {
     return key.slice(-3, -1);
+  }
+
+  /**
+   * Completes the folders a put syncs before its commit. A shard folder is only reported as created by the
+   * put that made it, and that put may have failed before syncing blocks/, or may not have synced yet
+   * (here or in another process): a put that wrote into a shard folder this process has not seen made
+   * durable syncs blocks/ too. Call the returned function once `dirty` is synced.
+   */
+  withShardEntries(dirty: Set<string>): () => void {
+    const unsure: string[] = [];
+    for (const dir of dirty) if (dirname(dir) === this.blocksDir && !this.#durableShards.has(dir)) unsure.push(dir);
+    if (unsure.length > 0) dirty.add(this.blocksDir);
+    return () => {
+      for (const dir of unsure) this.#durableShards.add(dir);
+    };
   }
 
   pathOf(key: string): string {

@@ -154,7 +154,9 @@ class Embedded implements EmbeddedContentStore {
   }
 
   async #commit(root: CID, dirty: Set<string>, record: RootRecord): Promise<void> {
+    const synced = this.#blocks.withShardEntries(dirty);
     await syncDirs(dirty);
+    synced();
     const existing = await this.#roots.read(root);
     // Same root, same blocks: only rewrite when the new record knows more (digests after a CAR import).
     if (existing && (existing.sha256 !== undefined || record.sha256 === undefined)) return;
