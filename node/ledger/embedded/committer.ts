@@ -16,6 +16,8 @@ import { GENESIS_PREVIOUS_HASH } from './block.js';
  * The peer's signature of the header is given as a promise: the thread writes the block's rows while it
  * is being made (ECDSA on libuv's pool) and adds the block row with it just before COMMIT, so signing
  * and writing overlap. Should signing fail, the transaction is rolled back and nothing is written.
+ *
+ * The WAL is checkpointed into the database by a third thread (openCheckpointer), not inside a COMMIT.
  */
 export interface BlockWrite {
   readonly number: number;
@@ -69,11 +71,10 @@ const db = new Database(workerData.path, { timeout: 30000 });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
 db.pragma('foreign_keys = OFF');
-// the WAL is copied into the database every 10,000 pages (~40 MiB) rather than SQLite's 1,000: the pages
-// every block rewrites (the tables' right edges, their indexes) are copied once per checkpoint, so fewer
-// checkpoints copy less, and fsync the database file less often. Durability does not depend on it: every
-// COMMIT fsyncs the WAL (synchronous=FULL).
-db.pragma('wal_autocheckpoint = 10000');
+// No checkpoint inside a COMMIT: the WAL is copied into the database by a thread of its own (CHECKPOINT_SOURCE),
+// so the blocks after it are not held up by the copy and its fsync of the database file. Durability does not
+// depend on checkpoints: every COMMIT fsyncs the WAL (synchronous=FULL).
+db.pragma('wal_autocheckpoint = ' + workerData.autocheckpoint);
 const s = {
   tip: db.prepare('SELECT number, hash FROM blocks ORDER BY number DESC LIMIT 1'),
   putState: db.prepare('INSERT OR REPLACE INTO state (key, value, block, tx) VALUES (?, ?, ?, ?)'),
@@ -157,6 +158,10 @@ function seal(id, signature) {
   }
 }
 parentPort.on('message', (m) => {
+  if (m.autocheckpoint !== undefined) {
+    db.pragma('wal_autocheckpoint = ' + m.autocheckpoint);
+    return;
+  }
   if (m.close) {
     rollback();
     db.close();
@@ -176,12 +181,116 @@ parentPort.on('message', (m) => {
 });
 `;
 
+// CommonJS, evaluated in the checkpointer's worker: copies the WAL into the database when asked (PASSIVE:
+// it never waits for, nor blocks, the writer or the readers).
+const CHECKPOINT_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+const db = new Database(workerData.path, { timeout: 30000 });
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('wal_autocheckpoint = 0');
+parentPort.on('message', (m) => {
+  if (m.close) {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ done: true });
+  } catch (err) {
+    parentPort.postMessage({ error: String(err && err.message ? err.message : err) });
+  }
+});
+`;
+
+/**
+ * Packed block bytes committed between checkpoints: about 35 MiB of WAL (a block's pages weigh about twice
+ * its packed bytes), the ~10,000 pages SQLite's autocheckpoint was set to before it moved off the writer.
+ * Fewer, larger checkpoints copy each page the blocks keep rewriting (the tables' right edges, their
+ * indexes) fewer times, and fsync the database file less often.
+ */
+const CHECKPOINT_BYTES = 16 * 1024 * 1024;
+/** The writer's own autocheckpoint (pages), should the checkpointer thread fail. */
+const FALLBACK_AUTOCHECKPOINT = 10_000;
+
 const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
 
-export function openBlockCommitter(path: string): BlockCommitter {
+/**
+ * Checkpoints the WAL on a thread of its own, once enough has been committed since the last one. Inside a
+ * COMMIT (SQLite's autocheckpoint) a checkpoint took 30-60 ms here, while every transaction in flight
+ * waited for that block. Should the thread fail, `onFailure` gives the job back to the writer.
+ */
+function openCheckpointer(
+  path: string,
+  threshold: number,
+  onFailure: () => void,
+): { committed(bytes: number): void; close(): Promise<void> } {
+  let worker: Worker | undefined;
+  let exit: Promise<void> | undefined;
+  let since = 0;
+  let running = false;
+  let failed = false;
+  const fail = () => {
+    if (failed) return;
+    failed = true;
+    onFailure();
+  };
+  const start = () => {
+    if (worker === undefined) {
+      const w = new Worker(CHECKPOINT_SOURCE, { eval: true, workerData: { path, sqlite: sqlitePath } });
+      exit = new Promise<void>((resolve) =>
+        w.once('exit', () => {
+          worker = undefined;
+          // an exit while a checkpoint was asked for (not a close): the writer checkpoints again
+          if (running) fail();
+          resolve();
+        }),
+      );
+      w.on('error', () => fail());
+      w.on('message', (m: { done?: true; error?: string }) => {
+        running = false;
+        // an idle checkpointer must not keep the process alive
+        w.unref();
+        if (m.error !== undefined) fail();
+        else if (since >= threshold) start();
+      });
+      worker = w;
+    }
+    running = true;
+    since = 0;
+    worker.ref();
+    worker.postMessage({ checkpoint: true });
+  };
+  return {
+    committed(bytes) {
+      since += bytes;
+      if (!failed && !running && since >= threshold) start();
+    },
+    async close() {
+      const w = worker;
+      if (w === undefined) return;
+      running = false;
+      w.ref();
+      w.postMessage({ close: true });
+      await exit;
+    },
+  };
+}
+
+export interface BlockCommitterOptions {
+  /** Packed block bytes committed before the WAL is checkpointed (default 16 MiB). */
+  readonly checkpointBytes?: number;
+}
+
+export function openBlockCommitter(path: string, options: Readonly<BlockCommitterOptions> = {}): BlockCommitter {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { path, sqlite: sqlitePath, genesis: GENESIS_PREVIOUS_HASH },
+    workerData: { path, sqlite: sqlitePath, genesis: GENESIS_PREVIOUS_HASH, autocheckpoint: 0 },
+  });
+  const checkpointer = openCheckpointer(path, options.checkpointBytes ?? CHECKPOINT_BYTES, () => {
+    if (!exited) worker.postMessage({ autocheckpoint: FALLBACK_AUTOCHECKPOINT });
   });
   const pending = new Map<number, { resolve: (o: CommitOutcome) => void; reject: (e: Error) => void }>();
   let nextId = 0;
@@ -217,9 +326,16 @@ export function openBlockCommitter(path: string): BlockCommitter {
       }
       return new Promise<CommitOutcome>((resolve, reject) => {
         const id = nextId++;
-        pending.set(id, { resolve, reject });
-        worker.ref();
         const packed = encodeBlock(block);
+        const bytes = packed.byteLength;
+        worker.ref();
+        pending.set(id, {
+          resolve: (outcome) => {
+            if (outcome === 'committed') checkpointer.committed(bytes);
+            resolve(outcome);
+          },
+          reject,
+        });
         worker.postMessage({ id, block: packed }, [packed]);
         // a reply already received (stale tip, failed write) settled the commit: the signature is moot
         signature.then(
@@ -237,6 +353,7 @@ export function openBlockCommitter(path: string): BlockCommitter {
       });
     },
     async close() {
+      await checkpointer.close();
       if (exited) return;
       worker.ref();
       worker.postMessage({ close: true });
