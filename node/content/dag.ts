@@ -145,37 +145,71 @@ export interface DagCheck {
   readonly corrupt: string[];
 }
 
-/** Visits every block of the DAG once (depth first), re-hashing each; reports missing and corrupt blocks. */
+/** Blocks checkDag reads and hashes at once: hashing runs on the threadpool, so that it uses every core. */
+const CHECK_CONCURRENCY = 8;
+
+/**
+ * Visits every block of the DAG once, re-hashing each, several at a time; reports missing and corrupt
+ * blocks in depth-first order (the order of a sequential walk), whatever order the checks finished in.
+ */
 export async function checkDag(load: BlockLoader, root: CID, signal?: AbortSignal): Promise<DagCheck> {
   const seen = new Set<string>();
-  const missing: string[] = [];
-  const corrupt: string[] = [];
-  const stack: CID[] = [root];
-  while (stack.length > 0) {
+  const missing: Found[] = [];
+  const corrupt: Found[] = [];
+  // Popped from the end: the first link is checked first, as a sequential depth-first walk would.
+  const stack: Found[] = [{ cid: root, path: [] }];
+  const visit = async ({ cid, path }: Found): Promise<void> => {
     signal?.throwIfAborted();
-    const cid = stack.pop()!;
-    const key = blockKey(cid);
-    if (seen.has(key)) continue;
-    seen.add(key);
     const bytes = await load(cid);
-    if (!bytes) {
-      missing.push(cid.toString());
-      continue;
-    }
-    if (!(await blockMatches(cid, bytes))) {
-      corrupt.push(cid.toString());
-      continue;
-    }
+    if (!bytes) return void missing.push({ cid, path });
+    if (!(await blockMatches(cid, bytes))) return void corrupt.push({ cid, path });
     let links: CID[];
     try {
       links = blockLinks(cid, bytes);
     } catch {
-      corrupt.push(cid.toString());
-      continue;
+      return void corrupt.push({ cid, path });
     }
-    for (let i = links.length - 1; i >= 0; i--) stack.push(links[i]!);
-  }
-  return { blocks: seen.size, missing, corrupt };
+    for (let i = links.length - 1; i >= 0; i--) stack.push({ cid: links[i]!, path: [...path, i] });
+  };
+  await new Promise<void>((resolve, reject) => {
+    let active = 0;
+    let failed = false;
+    const next = (): void => {
+      while (!failed && active < CHECK_CONCURRENCY && stack.length > 0) {
+        const item = stack.pop()!;
+        const key = blockKey(item.cid);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        active++;
+        visit(item).then(
+          () => {
+            active--;
+            next();
+          },
+          (err: unknown) => {
+            failed = true;
+            reject(err);
+          },
+        );
+      }
+      if (!failed && active === 0 && stack.length === 0) resolve();
+    };
+    next();
+  });
+  const inOrder = (found: Found[]): string[] =>
+    found.sort((x, y) => comparePaths(x.path, y.path)).map((f) => f.cid.toString());
+  return { blocks: seen.size, missing: inOrder(missing), corrupt: inOrder(corrupt) };
+}
+
+interface Found {
+  readonly cid: CID;
+  /** Link indexes from the root: depth-first order is their lexicographic order. */
+  readonly path: readonly number[];
+}
+
+function comparePaths(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }
 
 /** Every block of the DAG once, depth first in link order (the order `ipfs dag export` writes). */
