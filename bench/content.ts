@@ -204,17 +204,11 @@ try {
   await rm(join(work, 'small'), { recursive: true, force: true });
   await rm(file, { force: true });
 
-  log(`put of ${bigSize / MiB} MiB in a child process (peak RSS)`);
+  log(`put of ${bigSize / MiB} MiB in a child process (peak RSS), from the build: tsc -b node`);
+  await promisify(execFile)('npx', ['tsc', '-b', 'node'], { cwd: join(import.meta.dirname, '..') });
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(import.meta.dirname, 'content-rss.child.ts'),
-      join(work, 'big'),
-      String(bigSize),
-      'kubo-v1',
-    ],
+    [join(import.meta.dirname, 'content-rss.child.mjs'), join(work, 'big'), String(bigSize), 'kubo-v1'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
