@@ -293,11 +293,27 @@ export function rwsetCanonical(rwset: RwSet): string {
     }
   }
   if (reads === undefined || Object.keys(rwset).length !== 5) return fastCanonical(rwset);
-  // private reads and writes are rare: the generic path
+  // private reads and writes are rare: the generic path, when there are any
   return (
-    `{"privateReads":${fastCanonical(rwset.privateReads)},"privateWrites":${fastCanonical(rwset.privateWrites)},` +
+    `{"privateReads":${emptyOr(rwset.privateReads, '[]')},"privateWrites":${emptyOr(rwset.privateWrites, '[]')},` +
     `"ranges":[${ranges.join(',')}],"reads":${reads},"writes":[${writes.join(',')}]}`
   );
+}
+
+/**
+ * `empty` for an empty array (`'[]'`) or an object without members (`'{}'`), else fastCanonical: most
+ * transactions have no private data and no transient map, and fastCanonical called alike with arrays and
+ * objects made V8 drop the optimised code of its callers.
+ */
+function emptyOr(value: unknown, empty: '[]' | '{}'): string {
+  if (empty === '[]' ? Array.isArray(value) && value.length === 0 : isMemberless(value)) return empty;
+  return fastCanonical(value);
+}
+
+function isMemberless(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
 }
 
 /** canonicalize(proposal) written member by member (RFC 8785 order); anything unexpected: fastCanonical. */
@@ -327,7 +343,7 @@ export function proposalCanonical(proposal: ProposalBody): string {
   return (
     `{"args":[${args.join(',')}],"chaincode":${chaincode},"channel":${channel},` +
     `"creator":${creatorJson},"fn":${fn},"nonce":${nonce},` +
-    `"timestamp":{"nanos":${nanos},"seconds":${seconds}},"transient":${fastCanonical(proposal.transient)}}`
+    `"timestamp":{"nanos":${nanos},"seconds":${seconds}},"transient":${emptyOr(proposal.transient, '{}')}}`
   );
 }
 
