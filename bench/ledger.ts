@@ -13,6 +13,10 @@ import { isSignedProposalRelay, openEmbeddedRuntime, signProposal, type Ledger }
 
 const SEQUENTIAL = Number(process.env.BENCH_LEDGER_SEQUENTIAL ?? 500);
 const CONCURRENT = Number(process.env.BENCH_LEDGER_CONCURRENT ?? 6000);
+// Rounds of CONCURRENT registrations with 32 in flight; the figure is their median. The first round after
+// start also pays V8's optimising compiler for the ~130 functions of that path (a fifth of its CPU,
+// measured), which a running node pays once: it is reported, and the median is over all rounds.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_LEDGER_ROUNDS ?? 3));
 const IN_FLIGHT = 32;
 const RECORDS = Number(process.env.BENCH_LEDGER_RECORDS ?? 170_000);
 const RECORDS_PER_PARENT = 1000;
@@ -77,18 +81,31 @@ async function main(): Promise<void> {
     for (let i = 0; i < SEQUENTIAL; i++) await register(ledger, `seq-${i}`);
     const sequential = SEQUENTIAL / seconds(t0);
 
-    // registrations, 32 in flight
-    const h0 = await ledger.height();
-    const cpu0 = process.cpuUsage();
-    const elu0 = performance.eventLoopUtilization();
-    t0 = process.hrtime.bigint();
-    await inFlight(CONCURRENT, IN_FLIGHT, (i) => register(ledger, `par-${i}`));
-    const concurrentSeconds = seconds(t0);
-    const cpu = process.cpuUsage(cpu0);
-    const ledgerThreadMsPerTx = performance.eventLoopUtilization(elu0).active / CONCURRENT;
-    const cpuMsPerTx = (cpu.user + cpu.system) / 1000 / CONCURRENT;
-
-    const blocks = (await ledger.height()) - h0;
+    // registrations, 32 in flight, ROUNDS times
+    const rounds: {
+      seconds: number;
+      perSecond: number;
+      blocks: number;
+      cpuMsPerTx: number;
+      ledgerThreadMsPerTx: number;
+    }[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const h0 = await ledger.height();
+      const cpu0 = process.cpuUsage();
+      const elu0 = performance.eventLoopUtilization();
+      t0 = process.hrtime.bigint();
+      await inFlight(CONCURRENT, IN_FLIGHT, (i) => register(ledger, `par-${r}-${i}`));
+      const s = seconds(t0);
+      const cpu = process.cpuUsage(cpu0);
+      rounds.push({
+        seconds: s,
+        perSecond: CONCURRENT / s,
+        blocks: (await ledger.height()) - h0,
+        cpuMsPerTx: (cpu.user + cpu.system) / 1000 / CONCURRENT,
+        ledgerThreadMsPerTx: performance.eventLoopUtilization(elu0).active / CONCURRENT,
+      });
+    }
+    const median = [...rounds].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rounds.length / 2)]!;
 
     // registrations whose proposals the clients signed beforehand on their own machines (relayed, signed
     // proposals): the ledger's own work, signature verification of every proposal included
@@ -209,14 +226,20 @@ async function main(): Promise<void> {
         sequential: { count: SEQUENTIAL, perSecond: round(sequential) },
         inFlight32: {
           count: CONCURRENT,
-          seconds: round(concurrentSeconds, 2),
-          perSecond: round(CONCURRENT / concurrentSeconds),
-          blocks,
-          meanBlockSize: round(CONCURRENT / blocks),
-          cpuMsPerTx: round(cpuMsPerTx, 3),
-          ledgerThreadMsPerTx: round(ledgerThreadMsPerTx, 3),
+          note: `median of ${ROUNDS} rounds of ${CONCURRENT}; the first follows the process's start`,
+          rounds: rounds.map((r) => round(r.perSecond)),
+          seconds: round(median.seconds, 2),
+          perSecond: round(median.perSecond),
+          blocks: median.blocks,
+          meanBlockSize: round(CONCURRENT / median.blocks),
+          cpuMsPerTx: round(median.cpuMsPerTx, 3),
+          ledgerThreadMsPerTx: round(median.ledgerThreadMsPerTx, 3),
+          firstRound: {
+            perSecond: round(rounds[0]!.perSecond),
+            cpuMsPerTx: round(rounds[0]!.cpuMsPerTx, 3),
+          },
           target: 2000,
-          met: CONCURRENT / concurrentSeconds >= 2000,
+          met: median.perSecond >= 2000,
         },
       },
       preSignedInFlight32: {
