@@ -5,7 +5,7 @@ import type { CID } from 'multiformats/cid';
 import { ContentError, NotFoundError, ValidationError } from '../../core/errors.js';
 import type { DagStorage, StoreProgress } from '../builder.js';
 import { exportCarFrom, verifyCar } from '../car.js';
-import { blockKey, checkDag, parseCid, type BlockLoader } from '../dag.js';
+import { blockKey, checkDag, parseCid, type BlockLoader, type ReadOptions, type ReadRange } from '../dag.js';
 import { lendFile, readFile as readDagFile } from '../dag-read.js';
 import type { Sm3Mode } from '../hashing.js';
 import { asContentError, importPayload, toPutResult } from '../importing.js';
@@ -164,31 +164,31 @@ class Embedded implements EmbeddedContentStore {
   }
 
   async *get(cid: string, options: Readonly<GetOptions> = {}): AsyncIterable<Uint8Array> {
-    this.#open();
-    const root = parseCid(cid);
-    await this.#record(root);
-    checkReadAhead(options.readAhead);
-    const { offset, length, signal, readAhead } = options;
-    yield* readDagFile(
-      this.#blocks.ownedReader(),
-      root,
-      { offset, length },
-      { verify: this.verifiesReads && options.verify !== false, signal, readAhead },
-    );
+    const { root, range, read } = await this.#readOf(cid, options);
+    yield* readDagFile(this.#blocks.ownedReader(), root, range, read);
   }
 
   async *lend(cid: string, options: Readonly<GetOptions> = {}): AsyncIterable<LentChunk> {
+    const { root, range, read } = await this.#readOf(cid, options);
+    yield* lendFile(this.#blocks.lentReader(), root, range, read);
+  }
+
+  async #readOf(
+    cid: string,
+    options: Readonly<GetOptions>,
+  ): Promise<{ root: CID; range: ReadRange; read: ReadOptions }> {
     this.#open();
     const root = parseCid(cid);
     await this.#record(root);
-    checkReadAhead(options.readAhead);
     const { offset, length, signal, readAhead } = options;
-    yield* lendFile(
-      this.#blocks.lentReader(),
+    if (readAhead !== undefined && (!Number.isSafeInteger(readAhead) || readAhead < 0)) {
+      throw new ValidationError('/readAhead: expected a non-negative integer (bytes)', { pointer: '/readAhead' });
+    }
+    return {
       root,
-      { offset, length },
-      { verify: this.verifiesReads && options.verify !== false, signal, readAhead },
-    );
+      range: { offset, length },
+      read: { verify: this.verifiesReads && options.verify !== false, signal, readAhead },
+    };
   }
 
   async has(cid: string): Promise<boolean> {
@@ -290,11 +290,5 @@ class Embedded implements EmbeddedContentStore {
 
   #open(): void {
     if (this.#closed) throw new ContentError('CLOSED', 'the content store is closed');
-  }
-}
-
-function checkReadAhead(readAhead: number | undefined): void {
-  if (readAhead !== undefined && (!Number.isSafeInteger(readAhead) || readAhead < 0)) {
-    throw new ValidationError('/readAhead: expected a non-negative integer (bytes)', { pointer: '/readAhead' });
   }
 }
