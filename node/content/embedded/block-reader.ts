@@ -123,7 +123,7 @@ function lent(buffer: Buffer, length: number, buffers: Buffers): LentChunk {
   };
 }
 
-/** readBlockFile, in place: for reads the page cache answers (see adaptiveReader). */
+/** readBlockFile, in place: for reads the page cache answers (see adaptiveReads). */
 export function readBlockFileSync(path: string, size: number | undefined, buffers: Buffers): LentChunk | undefined {
   let fd: number;
   try {
