@@ -13,8 +13,8 @@ export interface VersionCheck {
 /**
  * Re-reads one stored version and compares it with its chain record: every block against its CID (the
  * store's verify), then the bytes, streamed (lent, where the store lends), against the recorded SHA-256,
- * SM3 and size. A block the store
- * cannot find or read is a failure, never an error of the run: the run goes on and records what it saw.
+ * SM3 and size. A block the store cannot find or read is a failure, never an error of the run: the run
+ * goes on and records what it saw.
  */
 export async function checkVersion(
   content: Pick<ContentStore, 'verify' | 'get' | 'lend'>,
