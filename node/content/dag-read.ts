@@ -140,6 +140,7 @@ async function* walk(
   };
   try {
     for (const child of wanted) {
+      options.signal?.throwIfAborted();
       fill();
       const childBlock = await pending.shift()!;
       pendingBytes -= child.size;

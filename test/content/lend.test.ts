@@ -91,6 +91,29 @@ describe('content: lent reads', function () {
     }
   });
 
+  it('a read stops at the next block once its signal aborts, and gives back what it read ahead', async () => {
+    for (const profile of ['kubo-v1', 'kubo-legacy'] as const) {
+      const { cid } = await store.put(chunked(big), { profile });
+      const c = counting();
+      const ac = new AbortController();
+      let chunks = 0;
+      const failure = await failureOf(
+        (async function* () {
+          for await (const chunk of lendFile(c.lend, CID.parse(cid), {}, { verify: false, signal: ac.signal })) {
+            chunks++;
+            ac.abort(new Error('client gone'));
+            yield chunk;
+          }
+        })(),
+      );
+      await c.settle();
+      expect(failure?.message, profile).to.equal('client gone');
+      expect(chunks, profile).to.equal(1);
+      expect(c.unreleased(), profile).to.equal(0);
+      expect((await failureOf(store.get(cid, { signal: ac.signal })))?.message, profile).to.equal('client gone');
+    }
+  });
+
   it('a corrupt or missing block fails the read, naming it, and every block lent comes back', async () => {
     const { cid } = await store.put(chunked(big));
     const blocks = new FsBlockstore(dir);
