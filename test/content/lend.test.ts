@@ -7,15 +7,16 @@ import { lendFile, type BlockLender } from '../../node/content/dag-read.js';
 import {
   adaptiveReads,
   BufferPool,
-  freshBuffers,
   readBlockFile,
   readBlockFileSync,
   type BlockFileReads,
 } from '../../node/content/embedded/block-reader.js';
 import { FsBlockstore } from '../../node/content/embedded/blockstore.js';
+import { locateIn } from '../../node/content/embedded/pack.js';
 import { embeddedContentStore, type EmbeddedContentStore } from '../../node/content/index.js';
 import type { LentChunk } from '../../node/content/types.js';
 import { chunked, collect, kuboDeterministicBytes } from './fixtures.js';
+import { readStored, rootRecord, storedKey, writeStored } from './helpers/stored-blocks.js';
 
 describe('content: lent reads', function () {
   this.timeout(60_000);
@@ -33,9 +34,9 @@ describe('content: lent reads', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** A lender over the store's block files that counts what it lent and what came back, and when. */
-  function counting(verifyTarget = new FsBlockstore(dir)) {
-    const inner = verifyTarget.lentReader();
+  /** A lender over the blocks of `root`'s DAG that counts what it lent and what came back, and when. */
+  async function counting(root: string, blocks = new FsBlockstore(dir)) {
+    const inner = blocks.lentReader(locateIn((await rootRecord(dir, root)).packs, blocks.packsDir));
     const out = new Map<LentChunk, number>();
     const lend: BlockLender = async (cid, size) => {
       const chunk = await inner(cid, size);
@@ -64,7 +65,7 @@ describe('content: lent reads', function () {
         { offset: 300_000, length: 1_000_000 },
         { offset: big.byteLength },
       ]) {
-        const c = counting();
+        const c = await counting(cid);
         const parts: Buffer[] = [];
         for await (const chunk of lendFile(c.lend, root, range, { verify: true })) {
           parts.push(Buffer.from(chunk.bytes));
@@ -80,7 +81,7 @@ describe('content: lent reads', function () {
         expect(c.unreleased(), `${profile} ${JSON.stringify(range)}`).to.equal(0);
       }
       // The consumer stops after the first chunk: the blocks read ahead for it come back all the same.
-      const c = counting();
+      const c = await counting(cid);
       for await (const chunk of lendFile(c.lend, root, {}, { verify: false })) {
         chunk.release();
         break;
@@ -94,7 +95,7 @@ describe('content: lent reads', function () {
   it('a read stops at the next block once its signal aborts, and gives back what it read ahead', async () => {
     for (const profile of ['kubo-v1', 'kubo-legacy'] as const) {
       const { cid } = await store.put(chunked(big), { profile });
-      const c = counting();
+      const c = await counting(cid);
       const ac = new AbortController();
       let chunks = 0;
       const failure = await failureOf(
@@ -117,25 +118,25 @@ describe('content: lent reads', function () {
   it('a corrupt or missing block fails the read, naming it, and every block lent comes back', async () => {
     const { cid } = await store.put(chunked(big));
     const blocks = new FsBlockstore(dir);
-    const keys: string[] = [];
-    for await (const key of blocks.keys()) keys.push(key);
     // A leaf (every block but the root is one): flip a byte in it.
     const rootKey = (await import('../../node/content/dag.js')).blockKey(CID.parse(cid));
-    const leafKey = keys.find((k) => k !== rootKey)!;
-    const leafPath = blocks.pathOf(leafKey);
-    const original = Buffer.from(readBlockFileSync(leafPath, undefined, freshBuffers)!.bytes);
-    const corrupt = Buffer.from(original);
+    const leaf = await storedKey(
+      dir,
+      cid,
+      (await rootRecord(dir, cid)).blocks.find((k) => k !== rootKey)!,
+    );
+    const corrupt = await readStored(leaf);
     corrupt[100] = corrupt[100]! ^ 0xff;
-    await writeFile(leafPath, corrupt);
-    const c = counting(blocks);
+    await writeStored(leaf, corrupt);
+    const c = await counting(cid, blocks);
     let failure = await failureOf(lendFile(c.lend, CID.parse(cid), {}, { verify: true }));
     await c.settle();
     expect(failure?.code).to.equal('INTEGRITY');
     expect(failure?.message).to.match(/^block \S+ is corrupt/);
     expect(c.unreleased()).to.equal(0);
 
-    await rm(leafPath);
-    const m = counting(blocks);
+    await rm(leaf.path); // a block file, or the pack holding the leaf
+    const m = await counting(cid, blocks);
     failure = await failureOf(lendFile(m.lend, CID.parse(cid), {}, { verify: false }));
     await m.settle();
     expect(failure?.code).to.equal('NOT_FOUND');
@@ -145,14 +146,15 @@ describe('content: lent reads', function () {
 
   it('a read with verify: false skips the block check of a store that verifies reads; absent, the check holds', async () => {
     const { cid } = await store.put(chunked(big));
-    const blocks = new FsBlockstore(dir);
     const rootKey = (await import('../../node/content/dag.js')).blockKey(CID.parse(cid));
-    let leafKey: string | undefined;
-    for await (const key of blocks.keys()) if (key !== rootKey) leafKey ??= key;
-    const leafPath = blocks.pathOf(leafKey!);
-    const corrupt = Buffer.from(readBlockFileSync(leafPath, undefined, freshBuffers)!.bytes);
+    const leaf = await storedKey(
+      dir,
+      cid,
+      (await rootRecord(dir, cid)).blocks.find((k) => k !== rootKey)!,
+    );
+    const corrupt = await readStored(leaf);
     corrupt[7] = corrupt[7]! ^ 0x01;
-    await writeFile(leafPath, corrupt);
+    await writeStored(leaf, corrupt);
     expect((await failureOf(store.get(cid)))?.code).to.equal('INTEGRITY');
     expect((await failureOf(store.lend(cid, { verify: true })))?.code).to.equal('INTEGRITY');
     const unchecked = await collect(store.get(cid, { verify: false }));
@@ -187,8 +189,8 @@ describe('content: lent reads', function () {
   describe('block files', () => {
     const readers = {
       'on the threadpool': readBlockFile,
-      'in place': async (path: string, size: number | undefined, pool: BufferPool) =>
-        readBlockFileSync(path, size, pool),
+      'in place': async (path: string, size: number | undefined, pool: BufferPool, position?: number) =>
+        readBlockFileSync(path, size, pool, position),
     };
     for (const [name, read] of Object.entries(readers)) {
       it(`reads whole, short, missing and oversized block files (${name})`, async () => {
@@ -208,6 +210,12 @@ describe('content: lent reads', function () {
         expect((await read(path, undefined, pool))!.bytes.byteLength).to.equal(0);
         expect(await read(join(dir, 'absent.data'), 10, pool)).to.equal(undefined);
         expect(await read(join(dir, 'absent.data'), undefined, pool)).to.equal(undefined);
+        // A block in a pack: from its offset, exactly its length; short where the file ends first.
+        await writeFile(path, bytes);
+        const packed = (await read(path, 70_000, pool, 200_000))!;
+        expect(Buffer.from(packed.bytes).equals(bytes.subarray(200_000, 270_000))).to.equal(true);
+        expect((await read(path, 70_000, pool, 250_000))!.bytes.byteLength).to.equal(50_000);
+        expect((await read(path, 70_000, pool, 400_000))!.bytes.byteLength).to.equal(0);
       });
     }
 
@@ -249,13 +257,13 @@ describe('content: lent reads', function () {
       },
     };
     const read = adaptiveReads(reads);
-    for (let i = 0; i < 3; i++) await read('x', 10);
+    for (let i = 0; i < 3; i++) await read('x', 10, 0);
     expect(calls).to.deep.equal(['in place', 'in place', 'in place']);
     slow = true;
-    await read('x', 10);
+    await read('x', 10, 0);
     slow = false;
     calls.length = 0;
-    for (let i = 0; i < 33; i++) await read('x', 10);
+    for (let i = 0; i < 33; i++) await read('x', 10, 0);
     expect(calls.slice(0, 32).every((c) => c === 'off thread')).to.equal(true);
     expect(calls[32]).to.equal('in place');
   });

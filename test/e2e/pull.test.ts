@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import type { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { embeddedContentStore } from '../../node/content/index.js';
 import { consortiumLayout } from '../../node/identity/index.js';
 import type { PullReport } from '../../node/pull/index.js';
 import { agentFor, call, tlsFrom } from '../gateway/client.js';
+import { storedBlocksHolding, readStored, writeStored } from '../content/helpers/stored-blocks.js';
 import { assertValidXml, ensureXmllint } from '../helpers/xmllint.js';
 import { provisionWarehouse, runCli, startCli, startProvince, type Province } from './processes.js';
 
@@ -28,13 +29,6 @@ async function sizeOf(path: string): Promise<number> {
   } catch {
     return 0;
   }
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }))
-    if (entry.isFile()) out.push(join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name));
-  return out;
 }
 
 /**
@@ -140,16 +134,14 @@ describe('e2e: the national warehouse pulls from a province', function () {
 
     // one block of e2e-corrupt flipped on the province's disk (kubo-v1: raw leaves of 256 KiB, stored as is)
     const chunk = payloads['e2e-corrupt'].subarray(262_144, 524_288);
-    let corrupted = 0;
-    for (const file of await filesUnder(join(provinceHome, 'content'))) {
-      if ((await sizeOf(file)) !== chunk.length) continue;
-      const bytes = await readFile(file);
-      if (!bytes.equals(chunk)) continue;
+    const stored = await storedBlocksHolding(join(provinceHome, 'content'), chunk);
+    for (const block of stored) {
+      const bytes = await readStored(block);
       bytes[1000] = bytes[1000]! ^ 0xff;
-      await writeFile(file, bytes);
-      corrupted++;
+      await writeStored(block, bytes);
     }
-    expect(corrupted, 'the block file of the second chunk').to.equal(1);
+    const corrupted = stored.length;
+    expect(corrupted, 'the stored block of the second chunk').to.equal(1);
   });
 
   after(async () => {

@@ -30,7 +30,7 @@ export function register(program: Command): void {
         process.stdout.write(
           options.json
             ? `${JSON.stringify(report)}\n`
-            : `removed ${report.removedBlocks} block(s) (${report.removedBytes} bytes) and ${report.removedTempFiles} temp file(s); kept ${report.keptBlocks} block(s)\n`,
+            : `removed ${report.removedBlocks} block file(s), ${report.removedPacks} pack(s) (${report.removedBytes} bytes together) and ${report.removedTempFiles} temp file(s); kept ${report.keptBlocks} block(s)\n`,
         );
       });
     });

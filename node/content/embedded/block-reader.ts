@@ -57,13 +57,15 @@ export class BufferPool implements Buffers {
 /**
  * Reads a block file into a buffer from `buffers`: open, read, close, with callbacks (each step is one
  * threadpool job; promises would add their own turns). With `size` known the read stops there, which
- * saves the fstat that fs.readFile makes; otherwise it reads until end of file. Resolves to undefined
- * when the file does not exist.
+ * saves the fstat that fs.readFile makes; otherwise it reads until end of file. A packed block is read
+ * from `position` (its size is always known). Resolves to undefined when the file does not exist; a
+ * file that ends early gives a short chunk, which the block's CID then rejects.
  */
 export function readBlockFile(
   path: string,
   size: number | undefined,
   buffers: Buffers,
+  position = 0,
 ): Promise<LentChunk | undefined> {
   return new Promise((resolve, reject) => {
     open(path, 'r', (openErr, fd) => {
@@ -99,7 +101,7 @@ export function readBlockFile(
         }
         const ask = Math.min(buffer.byteLength, wanted) - filled;
         if (ask <= 0) return finish(null);
-        read(fd, buffer, filled, ask, filled, (readErr, n) => {
+        read(fd, buffer, filled, ask, position + filled, (readErr, n) => {
           if (readErr) return finish(readErr);
           filled += n;
           if (n === 0 || filled === wanted) finish(null);
@@ -124,7 +126,12 @@ function lent(buffer: Buffer, length: number, buffers: Buffers): LentChunk {
 }
 
 /** readBlockFile, in place: for reads the page cache answers (see adaptiveReads). */
-export function readBlockFileSync(path: string, size: number | undefined, buffers: Buffers): LentChunk | undefined {
+export function readBlockFileSync(
+  path: string,
+  size: number | undefined,
+  buffers: Buffers,
+  position = 0,
+): LentChunk | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -145,7 +152,7 @@ export function readBlockFileSync(path: string, size: number | undefined, buffer
       }
       const ask = Math.min(buffer.byteLength, wanted) - filled;
       if (ask <= 0) break;
-      const n = readSync(fd, buffer, filled, ask, filled);
+      const n = readSync(fd, buffer, filled, ask, position + filled);
       filled += n;
       if (n === 0 || filled === wanted) break;
     }
@@ -160,8 +167,8 @@ export function readBlockFileSync(path: string, size: number | undefined, buffer
 
 /** How a reader reads a block file of known or unknown size, in place or on the threadpool. */
 export interface BlockFileReads {
-  inPlace(path: string, size: number | undefined): LentChunk | undefined;
-  offThread(path: string, size: number | undefined): Promise<LentChunk | undefined>;
+  inPlace(path: string, size: number | undefined, position: number): LentChunk | undefined;
+  offThread(path: string, size: number | undefined, position: number): Promise<LentChunk | undefined>;
 }
 
 /** A read in place slower than this (plus 1 ms per 256 KiB) waited for the disk, not the page cache. */
@@ -183,13 +190,13 @@ const IN_PLACE_BYTES_PER_TURN = 1 << 20;
  */
 export function adaptiveReads(
   reads: BlockFileReads,
-): (path: string, size: number | undefined) => Promise<LentChunk | undefined> {
+): (path: string, size: number | undefined, position: number) => Promise<LentChunk | undefined> {
   let offThread = 0;
   let inPlaceBytes = 0;
-  return async (path, size) => {
+  return async (path, size, position) => {
     if (offThread > 0) {
       offThread--;
-      return reads.offThread(path, size);
+      return reads.offThread(path, size, position);
     }
     if (inPlaceBytes >= IN_PLACE_BYTES_PER_TURN) {
       // Other requests get their turn between runs of reads in place (a server streams while it answers).
@@ -197,7 +204,7 @@ export function adaptiveReads(
       await new Promise((resolve) => setImmediate(resolve));
     }
     const started = process.hrtime.bigint();
-    const chunk = reads.inPlace(path, size);
+    const chunk = reads.inPlace(path, size, position);
     const took = Number(process.hrtime.bigint() - started);
     inPlaceBytes += chunk?.bytes.byteLength ?? 0;
     if (took > SLOW_READ_NS + SLOW_READ_NS_PER_BYTE * (chunk?.bytes.byteLength ?? 0)) offThread = OFF_THREAD_READS;

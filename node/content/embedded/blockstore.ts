@@ -3,9 +3,11 @@ import { constants, readFile as readFileCallback, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CID } from 'multiformats/cid';
+import { IntegrityError } from '../../core/errors.js';
 import { blockKey, keyOfSha256 } from '../dag.js';
 import type { BlockLender } from '../dag-read.js';
 import { adaptiveReads, BufferPool, freshBuffers, readBlockFile, readBlockFileSync } from './block-reader.js';
+import { isPackFileName, PackSession, type Locate } from './pack.js';
 import { blockWriter, OFFLOAD_MAX_BYTES, OFFLOAD_MIN_BYTES, piecesLength } from './writer.js';
 
 /**
@@ -14,10 +16,14 @@ import { blockWriter, OFFLOAD_MAX_BYTES, OFFLOAD_MIN_BYTES, piecesLength } from 
  * into place, so a block file is either absent or complete. Directory entries are made durable by
  * `syncDirs`, which a put calls once, before it commits its root. Large blocks are written by the writer
  * thread (writer.ts), small ones here through fs/promises; both take the same steps.
+ *
+ * The leaves of a large put are not files of their own but go into a pack, `packs/<name>.pack`, that
+ * only its root record points into (pack.ts). Readers of a DAG are given that record's `Locate`.
  */
 export class FsBlockstore {
   readonly blocksDir: string;
   readonly tmpDir: string;
+  readonly packsDir: string;
   readonly #knownShards = new Set<string>();
   /** Shard folders whose entry in blocks/ this process has seen made durable (blocks/ synced after they existed). */
   readonly #durableShards = new Set<string>();
@@ -27,11 +33,13 @@ export class FsBlockstore {
   constructor(root: string) {
     this.blocksDir = join(root, 'blocks');
     this.tmpDir = join(root, 'tmp');
+    this.packsDir = join(root, 'packs');
   }
 
   async init(): Promise<void> {
     await mkdir(this.blocksDir, { recursive: true });
     await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(this.packsDir, { recursive: true });
   }
 
   shardOf(key: string): string {
@@ -118,8 +126,92 @@ export class FsBlockstore {
     return { key, digest };
   }
 
-  async read(cid: CID): Promise<Uint8Array | undefined> {
-    return this.readKey(blockKey(cid));
+  /** A new pack for one put's leaves; nothing is on disk until its first write. */
+  openPack(): PackSession {
+    return new PackSession(this.packsDir);
+  }
+
+  /**
+   * writeLeaf, into `pack`: resolves to the leaf's key and SHA-256 once the writer has written it (not yet
+   * synced: `sealPack` does that). A leaf too small or too large for the writer threads is written as a
+   * file of its own instead (then it is not in the pack's index, and readers find its file).
+   */
+  async writePackedLeaf(
+    pack: PackSession,
+    pieces: readonly Uint8Array[],
+    dirty: Set<string>,
+  ): Promise<{ key: string; digest: Uint8Array }> {
+    const length = piecesLength(pieces);
+    if (!offloads(length)) return this.writeLeaf(pieces, dirty);
+    if (pack.closed) throw new Error('internal: a write to a sealed pack');
+    const offset = pack.reserve(length);
+    // The pack's own entry in packs/ must be durable before the root record that names it.
+    dirty.add(this.packsDir);
+    const r = await blockWriter().write({
+      blocksDir: this.blocksDir,
+      tmpDir: this.tmpDir,
+      key: undefined,
+      pieces,
+      pack: {
+        path: pack.path,
+        offset,
+        get closed() {
+          return pack.closed;
+        },
+      },
+    });
+    if (!r.digest || r.at === undefined) throw new Error('internal: the block writer returned no digest or offset');
+    pack.add(r.key, r.at, length);
+    return { key: r.key, digest: r.digest };
+  }
+
+  /** Makes every block written into `pack` durable; call after the last write and before the commit. */
+  async sealPack(pack: PackSession): Promise<void> {
+    pack.closed = true;
+    if (pack.written) await blockWriter().seal(pack.path, true);
+  }
+
+  /** A failed or redundant put's pack: closed and deleted (gc deletes it if this cannot). */
+  async dropPack(pack: PackSession): Promise<void> {
+    pack.closed = true;
+    if (!pack.written) return;
+    await blockWriter()
+      .seal(pack.path, false)
+      .catch(() => undefined);
+    await unlink(pack.path).catch(() => undefined);
+  }
+
+  /** Deletes a pack file by name; returns its size, or 0 when it was already gone. */
+  async deletePack(file: string, dirty: Set<string>): Promise<number> {
+    if (!isPackFileName(file)) return 0;
+    const path = join(this.packsDir, file);
+    try {
+      const { size } = await stat(path);
+      await unlink(path);
+      dirty.add(this.packsDir);
+      return size;
+    } catch (err) {
+      if (isNotFound(err)) return 0;
+      throw err;
+    }
+  }
+
+  /** The name of every pack file on disk. */
+  async packFiles(): Promise<string[]> {
+    try {
+      return (await readdir(this.packsDir)).filter(isPackFileName).sort();
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  /** A block, from its pack when `locate` knows it, else from its own file; undefined when absent. */
+  async read(cid: CID, locate?: Locate): Promise<Uint8Array | undefined> {
+    const key = blockKey(cid);
+    const packed = locate?.(key);
+    if (packed) return (await readBlockFile(packed.path, packed.length, freshBuffers, packed.offset))?.bytes;
+    return this.readKey(key);
   }
 
   readKey(key: string): Promise<Uint8Array | undefined> {
@@ -130,30 +222,47 @@ export class FsBlockstore {
    * A reader for one `get`: each block in a buffer of its own. A block of unknown size (a dag-pb one) is
    * read like fs.readFile, whose fstat sizes its buffer exactly where a guess would hold on to more.
    */
-  ownedReader(): BlockLender {
+  ownedReader(locate?: Locate): BlockLender {
     const read = adaptiveReads({
-      inPlace: (path, size) => {
-        if (size !== undefined) return readBlockFileSync(path, size, freshBuffers);
+      inPlace: (path, size, position) => {
+        if (size !== undefined) return readBlockFileSync(path, size, freshBuffers, position);
         const bytes = readIfExists(path);
         return bytes && { bytes, release: noop };
       },
-      offThread: async (path, size) => {
-        if (size !== undefined) return readBlockFile(path, size, freshBuffers);
+      offThread: async (path, size, position) => {
+        if (size !== undefined) return readBlockFile(path, size, freshBuffers, position);
         const bytes = await readFileIfExists(path);
         return bytes && { bytes, release: noop };
       },
     });
-    return (cid, size) => read(this.pathOf(blockKey(cid)), size);
+    return this.#lender(read, locate);
   }
 
   /** A reader for one `lend`: buffers from this store's pool, which released chunks refill. */
-  lentReader(): BlockLender {
+  lentReader(locate?: Locate): BlockLender {
     const pool = this.#pool;
     const read = adaptiveReads({
-      inPlace: (path, size) => readBlockFileSync(path, size, pool),
-      offThread: (path, size) => readBlockFile(path, size, pool),
+      inPlace: (path, size, position) => readBlockFileSync(path, size, pool, position),
+      offThread: (path, size, position) => readBlockFile(path, size, pool, position),
     });
-    return (cid, size) => read(this.pathOf(blockKey(cid)), size);
+    return this.#lender(read, locate);
+  }
+
+  #lender(read: ReturnType<typeof adaptiveReads>, locate: Locate | undefined): BlockLender {
+    return (cid, size) => {
+      const key = blockKey(cid);
+      const packed = locate?.(key);
+      if (!packed) return read(this.pathOf(key), size, 0);
+      // A packed block's length is its index's, whatever its parent says: the read stops there.
+      return read(packed.path, packed.length, packed.offset).then((chunk) => {
+        if (chunk && chunk.bytes.byteLength !== packed.length) {
+          // The pack ends early: a read that skips the CID check must not pass a short block on.
+          chunk.release();
+          throw new IntegrityError(`block ${cid} is corrupt: its pack ends before it does`, { cid: cid.toString() });
+        }
+        return chunk;
+      });
+    };
   }
 
   async hasKey(key: string): Promise<boolean> {

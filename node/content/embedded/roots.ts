@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CID } from 'multiformats/cid';
 import { ContentError } from '../../core/errors.js';
 import type { CidProfileName } from '../types.js';
 import { isNotFound, syncDir } from './blockstore.js';
+import { isPackFileName, type PackRef } from './pack.js';
 
 /**
  * A committed root: the file `roots/<CIDv1>.json`, written last by a put (temp file, fsync, rename, fsync
@@ -21,6 +22,8 @@ export interface RootRecord {
   readonly sha256?: string;
   readonly sm3?: string;
   readonly blocks: readonly string[];
+  /** The packs holding some of those blocks (a large put's leaves); the others are files of their own. */
+  readonly packs?: readonly PackRef[];
 }
 
 export class RootIndex {
@@ -56,17 +59,51 @@ export class RootIndex {
     return (await this.read(cid)) !== undefined;
   }
 
+  /** Writes the record, replacing any. */
   async commit(cid: CID, record: RootRecord): Promise<void> {
+    const tmp = await this.#written(record);
+    await rename(tmp, this.#path(cid));
+    await syncDir(this.dir);
+  }
+
+  /**
+   * Writes the record unless one exists (then resolves false, and the existing one stays): the check and
+   * the write are one step, also against another process committing the same root. A put that loses
+   * must delete its own pack, which no record will name.
+   */
+  async create(cid: CID, record: RootRecord): Promise<boolean> {
+    const tmp = await this.#written(record);
+    try {
+      await link(tmp, this.#path(cid));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      // A filesystem without hard links: the check and the write are two steps, as they were.
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+      if (await this.has(cid)) return false;
+      await rename(tmp, this.#path(cid));
+      await syncDir(this.dir);
+      return true;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+    await syncDir(this.dir);
+    return true;
+  }
+
+  async #written(record: RootRecord): Promise<string> {
     const tmp = join(this.#tmpDir, `root.${randomBytes(6).toString('hex')}.tmp`);
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
     try {
       await fh.writeFile(`${JSON.stringify(record)}\n`);
       await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw err;
     }
-    await rename(tmp, this.#path(cid));
-    await syncDir(this.dir);
+    await fh.close();
+    return tmp;
   }
 
   /** Removes the record; false when there was none. */
@@ -119,5 +156,28 @@ function parseRecord(text: string, path: string): RootRecord {
       { file: path },
     );
   }
+  if (r.packs !== undefined && !(Array.isArray(r.packs) && r.packs.every(isPackRef))) {
+    throw new ContentError('STORE_CORRUPT', `root record ${path} has a malformed packs list`, { file: path });
+  }
   return r as RootRecord;
+}
+
+function isPackRef(p: unknown): p is PackRef {
+  const ref = p as Partial<PackRef> | null;
+  return (
+    !!ref &&
+    typeof ref.file === 'string' &&
+    isPackFileName(ref.file) &&
+    Array.isArray(ref.blocks) &&
+    ref.blocks.every(
+      (b) =>
+        Array.isArray(b) &&
+        b.length === 3 &&
+        typeof b[0] === 'string' &&
+        Number.isSafeInteger(b[1]) &&
+        b[1] >= 0 &&
+        Number.isSafeInteger(b[2]) &&
+        b[2] >= 0,
+    )
+  );
 }

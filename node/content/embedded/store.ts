@@ -24,6 +24,7 @@ import type {
 import { putMany } from './batch.js';
 import { FsBlockstore, syncDirs } from './blockstore.js';
 import { StoreLocks } from './locks.js';
+import { locateIn, type Locate, type PackSession } from './pack.js';
 import { RootIndex, type RootRecord } from './roots.js';
 
 export interface EmbeddedContentStoreOptions {
@@ -36,8 +37,13 @@ export interface EmbeddedContentStoreOptions {
 }
 
 export interface GcReport {
+  /** Block files no record uses. */
   readonly removedBlocks: number;
+  /** Pack files no record names (interrupted large puts). */
+  readonly removedPacks: number;
+  /** Of block files and packs together. */
   readonly removedBytes: number;
+  /** Blocks in use: block files and blocks in packs. */
   readonly keptBlocks: number;
   readonly removedTempFiles: number;
 }
@@ -72,7 +78,6 @@ class Embedded implements EmbeddedContentStore {
   readonly #roots: RootIndex;
   readonly #locks: StoreLocks;
   readonly #sm3: Sm3Mode;
-  readonly #load: BlockLoader;
   #closed = false;
 
   constructor(dir: string, verifyReads: boolean, sm3: Sm3Mode) {
@@ -82,7 +87,6 @@ class Embedded implements EmbeddedContentStore {
     this.#locks = new StoreLocks(dir);
     this.verifiesReads = verifyReads;
     this.#sm3 = sm3;
-    this.#load = (cid) => this.#blocks.read(cid);
   }
 
   async init(): Promise<void> {
@@ -111,6 +115,8 @@ class Embedded implements EmbeddedContentStore {
     this.#open();
     const profile = cidProfile(options.profile);
     const release = await this.#locks.enterPut(options.signal);
+    const pack = this.#blocks.openPack();
+    let packKept = false;
     try {
       const keys = new Set<string>();
       const dirty = new Set<string>();
@@ -121,7 +127,7 @@ class Embedded implements EmbeddedContentStore {
           await this.#blocks.write(key, bytes, dirty);
         },
         putLeaf: async (pieces: readonly Uint8Array[]): Promise<Uint8Array> => {
-          const { key, digest } = await this.#blocks.writeLeaf(pieces, dirty);
+          const { key, digest } = await this.#blocks.writePackedLeaf(pack, pieces, dirty);
           keys.add(key);
           return digest;
         },
@@ -131,19 +137,25 @@ class Embedded implements EmbeddedContentStore {
         sm3: this.#sm3,
         ...(progress ? { progress } : {}),
       });
-      await this.#commit(imported.root, dirty, {
-        v: 1,
-        cid: imported.root.toString(),
-        profile: profile.name,
-        size: imported.size,
-        sha256: imported.sha256,
-        sm3: imported.sm3,
-        blocks: [...keys],
-      });
+      packKept = await this.#commit(
+        imported.root,
+        dirty,
+        {
+          v: 1,
+          cid: imported.root.toString(),
+          profile: profile.name,
+          size: imported.size,
+          sha256: imported.sha256,
+          sm3: imported.sm3,
+          blocks: [...keys],
+        },
+        pack,
+      );
       return toPutResult(imported, profile);
     } catch (err) {
       throw asContentError(err, options.signal);
     } finally {
+      if (!packKept) await this.#blocks.dropPack(pack);
       await release();
     }
   }
@@ -153,33 +165,46 @@ class Embedded implements EmbeddedContentStore {
     return putMany({ blocks: this.#blocks, roots: this.#roots, locks: this.#locks }, payloads, options);
   }
 
-  async #commit(root: CID, dirty: Set<string>, record: RootRecord): Promise<void> {
+  /**
+   * Makes the put's blocks durable, then its root visible. Resolves true when the record names `pack`;
+   * false when the root was already stored, and the put's pack (if any) is the caller's to delete.
+   */
+  async #commit(root: CID, dirty: Set<string>, record: RootRecord, pack?: PackSession): Promise<boolean> {
+    if (pack) await this.#blocks.sealPack(pack);
     const synced = this.#blocks.withShardEntries(dirty);
     await syncDirs(dirty);
     synced();
     const existing = await this.#roots.read(root);
-    // Same root, same blocks: only rewrite when the new record knows more (digests after a CAR import).
-    if (existing && (existing.sha256 !== undefined || record.sha256 === undefined)) return;
-    await this.#roots.commit(root, record);
+    if (existing) {
+      // Same root, same blocks: only rewrite when the new record knows more (digests after a CAR import),
+      // and then keep the blocks where the existing record has them.
+      if (existing.sha256 === undefined && record.sha256 !== undefined) {
+        const { packs } = existing;
+        await this.#roots.commit(root, { ...record, blocks: existing.blocks, ...(packs ? { packs } : {}) });
+      }
+      return false;
+    }
+    if (!pack?.written) return this.#roots.create(root, record).then(() => false);
+    return this.#roots.create(root, { ...record, packs: [pack.ref()] });
   }
 
   async *get(cid: string, options: Readonly<GetOptions> = {}): AsyncIterable<Uint8Array> {
-    const { root, range, read } = await this.#readOf(cid, options);
-    yield* readDagFile(this.#blocks.ownedReader(), root, range, read);
+    const { root, range, read, locate } = await this.#readOf(cid, options);
+    yield* readDagFile(this.#blocks.ownedReader(locate), root, range, read);
   }
 
   async *lend(cid: string, options: Readonly<GetOptions> = {}): AsyncIterable<LentChunk> {
-    const { root, range, read } = await this.#readOf(cid, options);
-    yield* lendFile(this.#blocks.lentReader(), root, range, read);
+    const { root, range, read, locate } = await this.#readOf(cid, options);
+    yield* lendFile(this.#blocks.lentReader(locate), root, range, read);
   }
 
   async #readOf(
     cid: string,
     options: Readonly<GetOptions>,
-  ): Promise<{ root: CID; range: ReadRange; read: ReadOptions }> {
+  ): Promise<{ root: CID; range: ReadRange; read: ReadOptions; locate: Locate | undefined }> {
     this.#open();
     const root = parseCid(cid);
-    await this.#record(root);
+    const record = await this.#record(root);
     const { offset, length, signal, readAhead } = options;
     if (readAhead !== undefined && (!Number.isSafeInteger(readAhead) || readAhead < 0)) {
       throw new ValidationError('/readAhead: expected a non-negative integer (bytes)', { pointer: '/readAhead' });
@@ -188,7 +213,18 @@ class Embedded implements EmbeddedContentStore {
       root,
       range: { offset, length },
       read: { verify: this.verifiesReads && options.verify !== false, signal, readAhead },
+      locate: this.#locate(record),
     };
+  }
+
+  #locate(record: RootRecord): Locate | undefined {
+    return locateIn(record.packs, this.#blocks.packsDir);
+  }
+
+  /** Reads the blocks of the DAG `record` describes. */
+  #loader(record: RootRecord): BlockLoader {
+    const locate = this.#locate(record);
+    return (cid) => this.#blocks.read(cid, locate);
   }
 
   async has(cid: string): Promise<boolean> {
@@ -205,8 +241,7 @@ class Embedded implements EmbeddedContentStore {
   async verify(cid: string): Promise<VerifyReport> {
     this.#open();
     const root = parseCid(cid);
-    await this.#record(root);
-    const check = await checkDag(this.#load, root);
+    const check = await checkDag(this.#loader(await this.#record(root)), root);
     return { cid: cid.trim(), ok: check.missing.length === 0 && check.corrupt.length === 0, ...check };
   }
 
@@ -224,6 +259,8 @@ class Embedded implements EmbeddedContentStore {
       }
       const dirty = new Set<string>();
       for (const key of candidates) await this.#blocks.deleteKey(key, dirty);
+      // A pack belongs to its record alone.
+      for (const pack of record.packs ?? []) await this.#blocks.deletePack(pack.file, dirty);
       await syncDirs(dirty);
     });
   }
@@ -232,11 +269,24 @@ class Embedded implements EmbeddedContentStore {
     this.#open();
     return this.#locks.exclusive(async () => {
       const live = new Set<string>();
-      for await (const record of this.#roots.all()) for (const key of record.blocks) live.add(key);
+      const livePacks = new Set<string>();
+      let keptBlocks = 0;
+      for await (const record of this.#roots.all()) {
+        for (const key of record.blocks) live.add(key);
+        for (const pack of record.packs ?? []) {
+          livePacks.add(pack.file);
+          keptBlocks += pack.blocks.length;
+        }
+      }
       const dirty = new Set<string>();
       let removedBlocks = 0;
+      let removedPacks = 0;
       let removedBytes = 0;
-      let keptBlocks = 0;
+      for (const file of await this.#blocks.packFiles()) {
+        if (livePacks.has(file)) continue;
+        removedBytes += await this.#blocks.deletePack(file, dirty);
+        removedPacks++;
+      }
       for await (const key of this.#blocks.keys()) {
         if (live.has(key)) {
           keptBlocks++;
@@ -247,15 +297,14 @@ class Embedded implements EmbeddedContentStore {
       }
       await syncDirs(dirty);
       const removedTempFiles = await this.#blocks.clearTemp();
-      return { removedBlocks, removedBytes, keptBlocks, removedTempFiles };
+      return { removedBlocks, removedPacks, removedBytes, keptBlocks, removedTempFiles };
     });
   }
 
   async *exportCar(cid: string): AsyncIterable<Uint8Array> {
     this.#open();
     const root = parseCid(cid);
-    await this.#record(root);
-    yield* exportCarFrom(this.#load, root);
+    yield* exportCarFrom(this.#loader(await this.#record(root)), root);
   }
 
   async importCar(source: AsyncIterable<Uint8Array>): Promise<{ readonly root: string; readonly blocks: number }> {

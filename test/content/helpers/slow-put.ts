@@ -1,6 +1,6 @@
 // Child process for the crash test: starts a put of an endless stream into the store at argv[2], says
 // "writing" once blocks are on disk, and keeps going until it is killed.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { embeddedContentStore } from '../../../node/content/index.js';
@@ -15,16 +15,17 @@ async function* endless(): AsyncGenerator<Uint8Array> {
   }
 }
 
-async function blockFiles(): Promise<number> {
+/** Bytes in the put's pack so far (its leaves go there). */
+async function packed(): Promise<number> {
   let n = 0;
-  for (const shard of await readdir(join(dir, 'blocks'))) n += (await readdir(join(dir, 'blocks', shard))).length;
+  for (const name of await readdir(join(dir, 'packs'))) n += (await stat(join(dir, 'packs', name))).size;
   return n;
 }
 
 void store.put(endless());
 for (;;) {
   await sleep(20);
-  if ((await blockFiles()) >= 6) {
+  if ((await packed()) >= 4 * 262144) {
     process.stdout.write('writing\n');
     break;
   }
