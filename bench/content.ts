@@ -96,11 +96,11 @@ try {
   };
 
   // Every round's stores stay on disk until the end, so that a round's puts do not follow the deletion
-  // of the previous round's 20,000-odd block files. On ext4 without a journal (this machine's disk),
-  // creating a file skips every inode of its group freed in the last minutes, one buffer-cache lookup
-  // each: perf put that scan at a tenth of a put's CPU, and a put right after deleting one store's
-  // blocks took 5.4 s of kernel CPU per GiB against 4.0 s a minute later. Ingest does not follow mass
-  // deletions, so the benchmark should not either, when the disk has room for it.
+  // of the previous round's files. On ext4 without a journal (this machine's disk), creating a file skips
+  // every inode of its group freed in the last minutes, one buffer-cache lookup each. With a block file
+  // per leaf that cost a put a tenth of its CPU after a mass deletion; a large put now makes one pack
+  // and a few dozen block files, so this matters less, but ingest does not follow mass deletions and
+  // the benchmark should not either, when the disk has room for it.
   const fs = await statfs(work);
   const keepRounds = fs.bavail * fs.bsize > (ROUNDS * 6 * size + bigSize) * 1.2;
   if (!keepRounds) log('not enough free disk to keep every round: each round is deleted before the next');
