@@ -14,8 +14,10 @@ import { randomBytes } from 'node:crypto';
  * else points into it, so `remove` deletes it whole and gc deletes any pack no record names (a put
  * that was interrupted, or that lost the race to commit the same root).
  *
- * Offsets are reserved before the writer knows a raw leaf's key (it hashes the leaf as it writes it), so
- * a leaf seen twice in one put is written once and its second reservation stays a hole in the file.
+ * Offsets are reserved before the writer knows a raw leaf's key (it hashes the leaf as it writes it). A
+ * writer remembers the last few thousand keys it wrote to a pack, so a leaf repeated in a put (a run of
+ * zeros) is written once per writer and its other reservations stay holes in the file; the index keeps
+ * one copy of each key.
  */
 export interface PackRef {
   /** The pack's file name in `packs/`. */

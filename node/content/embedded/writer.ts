@@ -68,7 +68,7 @@ const { createHash, randomBytes } = require('node:crypto');
 const ring = new Uint8Array(workerData.ring);
 const slot = workerData.slot;
 const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
-/** Open packs: path -> { fd, unsynced bytes, key -> offset of the blocks this thread wrote }. */
+/** Open packs: path -> { fd, unsynced bytes, key -> offset of the last few thousand blocks this thread wrote }. */
 const packs = new Map();
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 function base32(bytes) {
@@ -119,6 +119,8 @@ function writePacked(m, bytes, key, digest) {
   for (let off = 0; off < bytes.byteLength; ) {
     off += fs.writeSync(p.fd, bytes, off, bytes.byteLength - off, m.offset + off);
   }
+  // Only recent keys: enough for a run of repeated chunks (zeros), without growing with the payload.
+  if (p.keys.size >= 4096) p.keys.clear();
   p.keys.set(key, m.offset);
   p.unsynced += bytes.byteLength;
   if (p.unsynced >= workerData.packSyncBytes) {
