@@ -273,7 +273,7 @@ describe('content: embedded store on disk', function () {
     expect((await store.verify(results[0]!.cid)).ok).to.equal(true);
   });
 
-  it('a leaf repeated within a put is written to its pack once', async () => {
+  it('a leaf repeated within a put is indexed once and written once per writer thread, not once per repeat', async () => {
     const zeros = Buffer.alloc(8 * 262144);
     const { cid } = await store.put(chunked(zeros));
     const [pack] = (await rootRecord(dir, cid)).packs!;
