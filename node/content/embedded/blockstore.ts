@@ -37,9 +37,14 @@ export class FsBlockstore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.blocksDir, { recursive: true });
-    await mkdir(this.tmpDir, { recursive: true });
-    await mkdir(this.packsDir, { recursive: true });
+    const made = [
+      await mkdir(this.blocksDir, { recursive: true }),
+      await mkdir(this.tmpDir, { recursive: true }),
+      // Absent from stores made before packs: made on open, like the others on a new store.
+      await mkdir(this.packsDir, { recursive: true }),
+    ];
+    // The folders' own entries must be durable before anything written into them is relied on.
+    if (made.some((dir) => dir !== undefined)) await syncDir(dirname(this.blocksDir));
   }
 
   shardOf(key: string): string {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CID } from 'multiformats/cid';
 import { ContentError } from '../../core/errors.js';
 import type { CidProfileName } from '../types.js';
@@ -36,7 +36,7 @@ export class RootIndex {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    if ((await mkdir(this.dir, { recursive: true })) !== undefined) await syncDir(dirname(this.dir));
   }
 
   /** The same record for the CIDv0 and CIDv1 spellings of one root. */

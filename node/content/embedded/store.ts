@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CID } from 'multiformats/cid';
 import { ContentError, NotFoundError, ValidationError } from '../../core/errors.js';
@@ -22,7 +22,7 @@ import type {
   VerifyReport,
 } from '../types.js';
 import { putMany } from './batch.js';
-import { FsBlockstore, syncDirs } from './blockstore.js';
+import { FsBlockstore, syncDir, syncDirs } from './blockstore.js';
 import { StoreLocks } from './locks.js';
 import { locateIn, type Locate, type PackSession } from './pack.js';
 import { RootIndex, type RootRecord } from './roots.js';
@@ -65,7 +65,8 @@ export async function embeddedContentStore(
     throw new ContentError('CONFIG', 'embeddedContentStore: /dir: expected a directory path', { pointer: '/dir' });
   }
   const dir = resolve(options.dir);
-  await mkdir(dir, { recursive: true });
+  const made = await mkdir(dir, { recursive: true });
+  if (made !== undefined) await syncDir(dirname(made)); // the new store's own entry, before anything in it
   const store = new Embedded(dir, options.verifyReads ?? true, options.sm3 ?? 'auto');
   await store.init();
   return store;
