@@ -79,12 +79,19 @@ export class PackSession {
 /** The lookup of a root record's packs (none: every block is a file of its own). */
 export function locateIn(packs: readonly PackRef[] | undefined, packsDir: string): Locate | undefined {
   if (!packs || packs.length === 0) return undefined;
-  const index = new Map<string, PackedBlock>();
-  for (const pack of packs) {
-    const path = `${packsDir}/${pack.file}`;
-    for (const [key, offset, length] of pack.blocks) index.set(key, { path, offset, length });
-  }
-  return (key) => index.get(key);
+  // Keyed to the record's own entries, with no object per block: a gateway streaming many large DAGs at
+  // once holds one of these per stream.
+  const indexes = packs.map((pack) => ({
+    path: `${packsDir}/${pack.file}`,
+    entries: new Map(pack.blocks.map((entry) => [entry[0], entry] as const)),
+  }));
+  return (key) => {
+    for (const { path, entries } of indexes) {
+      const entry = entries.get(key);
+      if (entry) return { path, offset: entry[1], length: entry[2] };
+    }
+    return undefined;
+  };
 }
 
 /** A pack file name as written by PackSession, and nothing that could leave `packs/`. */
