@@ -2,6 +2,7 @@ export type {
   CidProfileName,
   ContentStat,
   ContentStore,
+  ExpectedContent,
   GetOptions,
   LentChunk,
   PutFileOptions,

@@ -13,7 +13,16 @@ export interface PutResult {
 export interface PutOptions {
   readonly profile?: CidProfileName;
   readonly signal?: AbortSignal;
+  /**
+   * What the bytes must give (a chain record's digests): when any given field differs, the put rejects
+   * with an IntegrityError naming each one (`details.mismatches`) and stores nothing, neither a root
+   * record nor a pin. For a caller that would otherwise hash the bytes once to check them and once more
+   * to store them (the warehouse's pull).
+   */
+  readonly expect?: ExpectedContent;
 }
+
+export type ExpectedContent = Readonly<Partial<Pick<PutResult, 'cid' | 'sha256' | 'sm3' | 'size'>>>;
 
 export interface PutFileOptions extends PutOptions {
   /** Told the size of each read as it happens (for a progress bar). */

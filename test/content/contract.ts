@@ -159,6 +159,29 @@ export function contentStoreContract(open: () => Promise<StoreUnderTest>): void 
     expect(profile.message).to.contain('"fast"').and.contain('kubo-v1, kubo-legacy, unixfs-v1-2025');
   });
 
+  it('a put with expected digests keeps only bytes that give them, and names every field that differs', async () => {
+    const want = await computeCid([big]);
+    const other = Buffer.from(big);
+    other[1000] = other[1000]! ^ 0xff;
+    const wrong = await computeCid([other]);
+    const err = await rejection(
+      store.put(chunked(other), { expect: { cid: want.cid, sha256: want.sha256, sm3: want.sm3, size: want.size } }),
+    );
+    expect(err).to.have.property('code', 'INTEGRITY');
+    expect(err.message).to.contain(`cid ${wrong.cid} ≠ ${want.cid}`).and.contain('sha256').and.contain('sm3');
+    expect(err.message).not.to.contain('size');
+    expect((err as { details?: { mismatches?: unknown[] } }).details?.mismatches).to.have.length(3);
+    expect(await store.has(wrong.cid)).to.equal(false);
+    expect(await store.has(want.cid)).to.equal(false);
+    // The same put with the right bytes, digests in upper case, is stored.
+    const put = await store.put(chunked(big), { expect: { ...want, sha256: want.sha256.toUpperCase() } });
+    expect(put).to.deep.equal(want);
+    expect(await store.has(want.cid)).to.equal(true);
+    const bad = await rejection(store.put(chunked(big), { expect: { size: -1 } }));
+    expect(bad).to.have.property('code', 'VALIDATION');
+    expect(bad).to.have.nested.property('ids.pointer', '/expect/size');
+  });
+
   it('concurrent puts of the same bytes agree and leave one intact DAG', async () => {
     const results = await Promise.all(
       [1, 2, 3, 4].map(() => store.put(chunked(big, 50_000 + Math.floor(Math.random() * 1000)))),

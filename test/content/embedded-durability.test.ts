@@ -264,6 +264,18 @@ describe('content: embedded store on disk', function () {
     expect((await collect(store.get(cid, { length: 262144 }))).equals(bytes.subarray(0, 262144))).to.equal(true);
   });
 
+  it('a put whose bytes miss their expected digests leaves no record and no pack', async () => {
+    const err = await store.put(chunked(bytes), { expect: { sm3: '0'.repeat(64) } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.have.property('code', 'INTEGRITY');
+    expect(await readdir(join(dir, 'roots'))).to.deep.equal([]);
+    expect(await packFiles(dir)).to.deep.equal([]);
+    // What it wrote as block files (the short last leaf, the root) is gc's.
+    expect((await store.gc()).removedBlocks).to.equal(2);
+  });
+
   it('concurrent puts of the same large bytes keep one pack, named by the one record', async () => {
     const results = await Promise.all([1, 2, 3].map(() => store.put(chunked(bytes, 100_000))));
     for (const r of results) expect(r).to.deep.equal(results[0]);

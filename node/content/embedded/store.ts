@@ -9,6 +9,7 @@ import { blockKey, checkDag, parseCid, type BlockLoader, type ReadOptions, type 
 import { lendFile, readFile as readDagFile } from '../dag-read.js';
 import type { Sm3Mode } from '../hashing.js';
 import { asContentError, importPayload, toPutResult } from '../importing.js';
+import { assertExpected, checkExpectOption } from '../expect.js';
 import { cidProfile } from '../profiles.js';
 import { pooledFile } from '../file-source.js';
 import type {
@@ -115,6 +116,7 @@ class Embedded implements EmbeddedContentStore {
   ): Promise<PutResult> {
     this.#open();
     const profile = cidProfile(options.profile);
+    checkExpectOption(options.expect);
     const release = await this.#locks.enterPut(options.signal);
     const pack = this.#blocks.openPack();
     let packKept = false;
@@ -138,6 +140,9 @@ class Embedded implements EmbeddedContentStore {
         sm3: this.#sm3,
         ...(progress ? { progress } : {}),
       });
+      const result = toPutResult(imported, profile);
+      // Before the commit: wrong bytes never get a record (their pack goes in `finally`, other blocks to gc).
+      assertExpected(result, options.expect);
       packKept = await this.#commit(
         imported.root,
         dirty,
@@ -152,7 +157,7 @@ class Embedded implements EmbeddedContentStore {
         },
         pack,
       );
-      return toPutResult(imported, profile);
+      return result;
     } catch (err) {
       throw asContentError(err, options.signal);
     } finally {
@@ -163,6 +168,9 @@ class Embedded implements EmbeddedContentStore {
 
   putMany(payloads: readonly Uint8Array[], options: Readonly<PutOptions> = {}): Promise<PutResult[]> {
     this.#open();
+    if (options.expect !== undefined) {
+      throw new ValidationError('/expect: applies to one payload: use put', { pointer: '/expect' });
+    }
     return putMany({ blocks: this.#blocks, roots: this.#roots, locks: this.#locks }, payloads, options);
   }
 
