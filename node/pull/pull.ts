@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { computeCid } from '../content/compute.js';
+import { isShulianError } from '../core/errors.js';
+import type { Mismatch } from '../content/expect.js';
 import type { ContentStore } from '../content/types.js';
 import { PullFailure } from './errors.js';
 import { download, Withdrawn } from './download.js';
@@ -159,24 +160,28 @@ export async function pull(options: Readonly<PullOptions>): Promise<PullReport> 
           }
           throw err;
         }
-        const got = await computeCid(createReadStream(partPath, { highWaterMark: 1 << 20 }), verified.cidProfile);
-        const wrong = (['cid', 'sha256', 'sm3', 'size'] as const).filter((f) => got[f] !== verified![f]);
+        // One pass: the store computes CID, SHA-256 and SM3 as it stores, and keeps nothing unless all four
+        // are the chain's (checking first with computeCid and then putting hashed every byte twice).
+        const expected = { cid: verified.cid, sha256: verified.sha256, sm3: verified.sm3, size: verified.size };
+        const put = await options.content
+          .put(createReadStream(partPath, { highWaterMark: 1 << 20 }), {
+            profile: verified.cidProfile,
+            expect: expected,
+          })
+          .catch((err: unknown) => {
+            const mismatches = mismatchesOf(err);
+            if (!mismatches) throw err;
+            throw new PullFailure('verification', `the received bytes do not match the chain: ${mismatches}`, ids);
+          });
+        // The port promises the check above; a store that ignored it would still not pass wrong bytes as pulled.
+        const wrong = (['cid', 'sha256', 'sm3', 'size'] as const).filter((f) => put[f] !== expected[f]);
         if (wrong.length > 0) {
           throw new PullFailure(
             'verification',
-            `the received bytes do not match the chain: ${wrong.map((f) => `${f} ${String(got[f])} ≠ ${String(verified![f])}`).join(', ')}`,
+            `the store kept bytes that do not match the chain: ${wrong.map((f) => `${f} ${String(put[f])} ≠ ${String(expected[f])}`).join(', ')}`,
             ids,
           );
         }
-        const put = await options.content.put(createReadStream(partPath, { highWaterMark: 1 << 20 }), {
-          profile: verified.cidProfile,
-        });
-        if (put.cid !== verified.cid)
-          throw new PullFailure(
-            'verification',
-            `the store computed CID ${put.cid}, the chain records ${verified.cid}`,
-            ids,
-          );
         await rm(partPath, { force: true });
       }
       const receiptTxId = await options.receipts.record(verified);
@@ -264,4 +269,12 @@ export async function pull(options: Readonly<PullOptions>): Promise<PullReport> 
     if (page.body.caughtUp || entries.length === 0) break;
   }
   return { from: options.from, pulled, skipped, failed, bytes, changes, cursor: source.cursor };
+}
+
+/** The fields a put with expected digests found different, as `field got ≠ expected, ...`; else undefined. */
+function mismatchesOf(err: unknown): string | undefined {
+  if (!isShulianError(err) || err.code !== 'INTEGRITY') return undefined;
+  const mismatches = err.details?.mismatches as readonly Mismatch[] | undefined;
+  if (!Array.isArray(mismatches) || mismatches.length === 0) return undefined;
+  return mismatches.map((m) => `${m.field} ${String(m.got)} ≠ ${String(m.expected)}`).join(', ');
 }

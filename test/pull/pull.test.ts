@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { startNodeGateway, type RunningGateway } from '../../gateway/index.js';
-import { embeddedContentStore, type EmbeddedContentStore } from '../../node/content/index.js';
+import { computeCid, embeddedContentStore, type EmbeddedContentStore } from '../../node/content/index.js';
 import { consortiumLayout } from '../../node/identity/index.js';
 import { splitPemBundle } from '../../node/ledger/index.js';
 import {
@@ -200,6 +200,8 @@ describe('pull: verification before anything is kept', function () {
       .and.equal(Buffer.byteLength(text('bytes-tampered')));
     expect(kept.equals(Buffer.from(text('bytes-tampered')))).to.equal(false);
     expect(await store.has(node.index.getVersion('bytes-tampered', 1)!.record.cid)).to.equal(false);
+    // Nor under the CID of the bytes that came: the store checked them against the chain before keeping.
+    expect(await store.has((await computeCid([kept])).cid)).to.equal(false);
   });
 
   it('refuses a manifest whose record disagrees with its proof, before downloading', async () => {
