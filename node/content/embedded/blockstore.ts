@@ -189,16 +189,7 @@ export class FsBlockstore {
   /** Deletes a pack file by name; returns its size, or 0 when it was already gone. */
   async deletePack(file: string, dirty: Set<string>): Promise<number> {
     if (!isPackFileName(file)) return 0;
-    const path = join(this.packsDir, file);
-    try {
-      const { size } = await stat(path);
-      await unlink(path);
-      dirty.add(this.packsDir);
-      return size;
-    } catch (err) {
-      if (isNotFound(err)) return 0;
-      throw err;
-    }
+    return deleteFile(join(this.packsDir, file), this.packsDir, dirty);
   }
 
   /** The name of every pack file on disk. */
@@ -276,16 +267,7 @@ export class FsBlockstore {
 
   /** Deletes a block file; returns its size, or 0 when it was already gone. */
   async deleteKey(key: string, dirty: Set<string>): Promise<number> {
-    const path = this.pathOf(key);
-    try {
-      const { size } = await stat(path);
-      await unlink(path);
-      dirty.add(join(this.blocksDir, this.shardOf(key)));
-      return size;
-    } catch (err) {
-      if (isNotFound(err)) return 0;
-      throw err;
-    }
+    return deleteFile(this.pathOf(key), join(this.blocksDir, this.shardOf(key)), dirty);
   }
 
   /** Every block key on disk. */
@@ -319,6 +301,19 @@ export class FsBlockstore {
     }
     for (const name of names) await rm(join(this.tmpDir, name), { force: true });
     return names.length;
+  }
+}
+
+/** Deletes `path` and marks its folder `dir` dirty; returns its size, or 0 when it was already gone. */
+async function deleteFile(path: string, dir: string, dirty: Set<string>): Promise<number> {
+  try {
+    const { size } = await stat(path);
+    await unlink(path);
+    dirty.add(dir);
+    return size;
+  } catch (err) {
+    if (isNotFound(err)) return 0;
+    throw err;
   }
 }
 
